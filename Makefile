@@ -1,0 +1,39 @@
+# Pumpjack: `make run` (everything, in the foreground) and `make test` (the whole suite).
+# Both create and use .venv/; without DATABASE_URL / REDIS_URL they use embedded servers whose
+# data lives in .pumpjack/ (git-ignored).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate seed bench-auth clean-data
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m config.run
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate_schemas --noinput
+
+seed: $(STAMP)
+	$(PY) manage.py seed_demo
+
+bench-auth: $(STAMP)
+	$(PY) bench/auth.py
+
+# Stops the embedded servers and deletes their data (asks first).
+clean-data: $(STAMP)
+	$(PY) -m config.run --stop-embedded
+	@read -p "Delete .pumpjack/ (all local data)? [y/N] " answer && [ "$$answer" = y ] && rm -rf .pumpjack || true

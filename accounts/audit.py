@@ -1,0 +1,54 @@
+"""The security audit log: one row per login, failed credential layer, rotation or role change.
+
+Rows go to the schema active at the time: the tenant's own log when a tenant was resolved, the
+public schema's log otherwise (an unknown tenant ID has no tenant to write to). Never pass a
+secret, token or password here.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .models import SecurityEvent
+
+Kind = SecurityEvent.Kind
+Outcome = SecurityEvent.Outcome
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    address = request.META.get("REMOTE_ADDR") or None
+    return address
+
+
+def user_agent(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return (request.META.get("HTTP_USER_AGENT") or "")[:300]
+
+
+def audit_record(
+    *,
+    kind: str,
+    outcome: str,
+    request: HttpRequest | None = None,
+    layer: str = "",
+    actor: str = "",
+    user=None,
+    tenant_public_id: str = "",
+    detail: dict | None = None,
+) -> SecurityEvent:
+    if not tenant_public_id and request is not None and getattr(request, "tenant_entry", None):
+        tenant_public_id = request.tenant_entry.public_id
+    return SecurityEvent.objects.create(
+        kind=kind,
+        outcome=outcome,
+        layer=layer,
+        actor=(actor or (user.email if user is not None else ""))[:254],
+        user_id=user.pk if user is not None else None,
+        tenant_public_id=tenant_public_id,
+        client_address=client_address(request),
+        user_agent=user_agent(request),
+        detail=detail or {},
+    )

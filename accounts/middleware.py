@@ -1,0 +1,19 @@
+from django.contrib.auth import logout
+
+
+class SessionTenantBindingMiddleware:
+    """A session belongs to the tenant it was opened on. Sessions already live in the tenant's
+    own schema and cookies are host-only; this also refuses a session whose recorded tenant
+    differs from the request's (e.g. a cookie copied to another sub-domain)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            entry = getattr(request, "tenant_entry", None)
+            expected = entry.public_id if entry is not None else ""
+            if request.session.get("tid", "") != expected:
+                logout(request)
+        return self.get_response(request)

@@ -1,0 +1,169 @@
+"""JWT access and refresh tokens bound to a tenant (claim ``tid``).
+
+Access tokens live 15 minutes and carry the user's ``token_version``: deactivation and role
+changes bump it, which ends every outstanding access token at once. Refresh tokens live 14 days,
+are recorded in the tenant's RefreshToken table, rotate on every use, and presenting a used one
+again revokes its whole family.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import jwt
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import RefreshToken, User
+
+ISSUER = "pumpjack"
+ALGORITHM = "HS256"
+
+
+class TokenInvalid(Exception):
+    """The token is malformed, forged, for another tenant, revoked or reused."""
+
+
+class TokenExpired(TokenInvalid):
+    pass
+
+
+class RefreshReused(TokenInvalid):
+    def __init__(self, user: User):
+        super().__init__("refresh token reused")
+        self.user = user
+
+
+@lru_cache(maxsize=1)
+def _signing_key() -> bytes:
+    return hashlib.sha256(b"pumpjack-jwt:" + settings.SECRET_KEY.encode()).digest()
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    access_expires_in: int
+
+
+def _encode(claims: dict) -> str:
+    return jwt.encode(claims, _signing_key(), algorithm=ALGORITHM)
+
+
+def decode(token: str, *, expected_type: str, tenant_public_id: str) -> dict:
+    try:
+        claims = jwt.decode(
+            token,
+            _signing_key(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "tid", "typ", "jti"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenExpired("token expired") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenInvalid(str(exc)) from exc
+    if claims.get("typ") != expected_type:
+        raise TokenInvalid("wrong token type")
+    if claims.get("tid") != tenant_public_id:
+        raise TokenInvalid("token issued for another tenant")
+    return claims
+
+
+def access_token_issue(*, user: User, tenant_public_id: str, now: datetime) -> str:
+    return _encode(
+        {
+            "iss": ISSUER,
+            "typ": "access",
+            "sub": str(user.pk),
+            "tid": tenant_public_id,
+            "ver": user.token_version,
+            "role": user.role,
+            "iat": int(now.timestamp()),
+            "exp": int((now + settings.ACCESS_TOKEN_LIFETIME).timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+    )
+
+
+def token_pair_issue(
+    *, user: User, tenant_public_id: str, family: uuid.UUID | None = None, address=None, user_agent=""
+) -> TokenPair:
+    now = timezone.now()
+    record = RefreshToken.objects.create(
+        family=family or uuid.uuid4(),
+        user=user,
+        expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+        client_address=address,
+        user_agent=user_agent[:300],
+    )
+    refresh = _encode(
+        {
+            "iss": ISSUER,
+            "typ": "refresh",
+            "sub": str(user.pk),
+            "tid": tenant_public_id,
+            "fam": str(record.family),
+            "iat": int(now.timestamp()),
+            "exp": int(record.expires_at.timestamp()),
+            "jti": str(record.jti),
+        }
+    )
+    return TokenPair(
+        access=access_token_issue(user=user, tenant_public_id=tenant_public_id, now=now),
+        refresh=refresh,
+        access_expires_in=int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+    )
+
+
+def refresh_rotate(*, refresh: str, tenant_public_id: str, address=None, user_agent="") -> TokenPair:
+    """Exchange a refresh token for a new pair; the presented token cannot be used again."""
+    claims = decode(refresh, expected_type="refresh", tenant_public_id=tenant_public_id)
+    with transaction.atomic():
+        record = (
+            RefreshToken.objects.select_for_update().select_related("user").filter(jti=claims["jti"]).first()
+        )
+        if record is None or str(record.user_id) != claims["sub"]:
+            raise TokenInvalid("unknown refresh token")
+        if record.used_at is not None and record.revoked_at is None:
+            refresh_family_revoke(family=record.family, reason="reused")
+            raise RefreshReused(record.user)
+        if record.revoked_at is not None or record.used_at is not None:
+            raise TokenInvalid("refresh token revoked")
+        if not record.user.is_active:
+            raise TokenInvalid("user inactive")
+        record.used_at = timezone.now()
+        record.save(update_fields=["used_at"])
+        return token_pair_issue(
+            user=record.user,
+            tenant_public_id=tenant_public_id,
+            family=record.family,
+            address=address,
+            user_agent=user_agent,
+        )
+
+
+def refresh_revoke(*, refresh: str, tenant_public_id: str, reason: str = "logout") -> User:
+    claims = decode(refresh, expected_type="refresh", tenant_public_id=tenant_public_id)
+    record = RefreshToken.objects.select_related("user").filter(jti=claims["jti"]).first()
+    if record is None:
+        raise TokenInvalid("unknown refresh token")
+    refresh_family_revoke(family=record.family, reason=reason)
+    return record.user
+
+
+def refresh_family_revoke(*, family: uuid.UUID, reason: str) -> int:
+    return RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+
+
+def refresh_tokens_revoke_for_user(*, user: User, reason: str) -> int:
+    return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )

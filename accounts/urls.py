@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import apis
+
+app_name = "accounts-api"
+urlpatterns = [
+    path("auth/login", apis.LoginApi.as_view(), name="login"),
+    path("auth/refresh", apis.RefreshApi.as_view(), name="refresh"),
+    path("auth/logout", apis.LogoutApi.as_view(), name="logout"),
+    path("me", apis.MeApi.as_view(), name="me"),
+]

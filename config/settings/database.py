@@ -1,0 +1,27 @@
+"""The shared database: DATABASE_URL, or the embedded PostgreSQL server when it is unset."""
+
+from .env import env
+
+TENANT_DB_ENGINE = "django_tenants.postgresql_backend"
+
+
+def database_settings(*, allow_embedded: bool) -> dict:
+    if env.str("DATABASE_URL", default=""):
+        config = env.db_url("DATABASE_URL")
+        if config["ENGINE"] not in ("django.db.backends.postgresql", TENANT_DB_ENGINE):
+            raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgres://...)")
+        config["ENGINE"] = TENANT_DB_ENGINE
+    elif allow_embedded:
+        from config import embedded
+
+        config = {"ENGINE": TENANT_DB_ENGINE, **embedded.ensure_postgres().database_settings()}
+    else:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DATABASE_URL must be set with production settings.")
+    config.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)

@@ -1,0 +1,48 @@
+"""Authentication, passwords, tokens, sessions, CSRF, throttling."""
+
+from datetime import timedelta
+
+from .env import env
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
+REFRESH_TOKEN_LIFETIME = timedelta(days=14)
+# How long a verified tenant secret is trusted by a process before Argon2 is asked again
+# (rotation and expiry still take effect at once).
+TENANT_SECRET_CACHE_SECONDS = env.int("TENANT_SECRET_CACHE_SECONDS", default=300)
+
+# Failed logins allowed per window, per email and per client address.
+LOGIN_THROTTLE = {
+    "window_seconds": env.int("LOGIN_THROTTLE_WINDOW", default=900),
+    "per_email": env.int("LOGIN_THROTTLE_PER_EMAIL", default=5),
+    "per_address": env.int("LOGIN_THROTTLE_PER_ADDRESS", default=30),
+}
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+# Cookies stay host-only (no SESSION_COOKIE_DOMAIN): a tenant's session cookie is never sent
+# to another tenant's sub-domain, and the session itself lives in the tenant's schema.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None

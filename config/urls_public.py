@@ -1,0 +1,17 @@
+"""URLs on the base domain (no tenant): the staff admin and a landing page."""
+
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import path
+from django.views.generic import TemplateView
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", health, name="health"),
+    path("", TemplateView.as_view(template_name="tenants/landing.html"), name="landing"),
+]

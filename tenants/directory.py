@@ -1,0 +1,151 @@
+"""The in-process tenant directory: tenant resolution without a registry query per request.
+
+Each process keeps the tenants it has seen (with their secrets' hashes) in memory. Every change
+to the registry (a tenant, a domain, a secret, a user's role or access) bumps one *generation*
+value in Redis after its transaction commits. A request reads that value once (one Redis GET,
+a fraction of a millisecond); when it differs from what this process saw, the process forgets
+everything and reloads lazily. A change therefore takes effect in every process on its next
+request. If Redis cannot be reached, cached entries are trusted for at most
+TENANT_CACHE_FALLBACK_SECONDS.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from .models import PUBLIC_ID_REGEX, Domain, Tenant, TenantSecret
+
+log = logging.getLogger(__name__)
+GENERATION_KEY = "tenant-registry-generation"
+_PUBLIC_ID = re.compile(PUBLIC_ID_REGEX)
+_MAX_ENTRIES = 20_000  # bounds memory when callers probe many unknown identifiers
+
+
+@dataclass(frozen=True)
+class SecretEntry:
+    id: uuid.UUID
+    secret_hash: str
+    expires_at: datetime | None
+
+
+@dataclass
+class TenantEntry:
+    """A read-only snapshot of one tenant, as the request path needs it."""
+
+    tenant: Tenant
+    secrets: tuple[SecretEntry, ...]
+    loaded_at: float
+    # Fingerprint (HMAC of the presented secret) -> (secret id or None, trusted until). Lives
+    # and dies with this entry, so a generation change forgets every verified secret at once.
+    verified_secrets: dict[bytes, tuple[uuid.UUID | None, float]] = field(default_factory=dict)
+
+    @property
+    def public_id(self) -> str:
+        return self.tenant.public_id
+
+
+_MISSING = object()
+
+
+class TenantDirectory:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_public_id: dict[str, TenantEntry | None] = {}
+        self._by_host: dict[str, TenantEntry | None] = {}
+        self._entries_loaded_at: dict[str, float] = {}
+        self._generation: object = _MISSING
+        self._checked_at = 0.0
+
+    # ------------------------------------------------------------------ freshness
+    def refresh(self) -> None:
+        """Forget everything if the registry changed since this process last looked."""
+        now = time.monotonic()
+        try:
+            generation = cache.get(GENERATION_KEY)
+        except Exception:  # Redis down: fall back to a short time-to-live
+            log.warning("tenant directory: Redis unreachable, using cached tenants for up to %ss",
+                        settings.TENANT_CACHE_FALLBACK_SECONDS)
+            if now - self._checked_at > settings.TENANT_CACHE_FALLBACK_SECONDS:
+                self.clear()
+                self._checked_at = now
+            return
+        self._checked_at = now
+        if generation != self._generation:
+            self.clear()
+            self._generation = generation
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_public_id = {}
+            self._by_host = {}
+
+    # ------------------------------------------------------------------ lookups
+    def by_public_id(self, public_id: str) -> TenantEntry | None:
+        key = public_id.upper()
+        cached = self._by_public_id.get(key, _MISSING)
+        if cached is not _MISSING:
+            return cached
+        entry = None
+        if _PUBLIC_ID.fullmatch(key):
+            tenant = Tenant.objects.filter(public_id=key, deleted_at__isnull=True).first()
+            entry = self._entry_for(tenant) if tenant else None
+        self._remember(self._by_public_id, key, entry)
+        return entry
+
+    def by_host(self, host: str) -> TenantEntry | None:
+        cached = self._by_host.get(host, _MISSING)
+        if cached is not _MISSING:
+            return cached
+        domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+        tenant = domain.tenant if domain and domain.tenant.deleted_at is None else None
+        entry = self._entry_for(tenant) if tenant else None
+        self._remember(self._by_host, host, entry)
+        return entry
+
+    def _entry_for(self, tenant: Tenant) -> TenantEntry:
+        existing = self._by_public_id.get(tenant.public_id)
+        if existing is not None:
+            return existing
+        secrets = tuple(
+            SecretEntry(id=s.id, secret_hash=s.secret_hash, expires_at=s.expires_at)
+            for s in TenantSecret.objects.filter(tenant=tenant).only("id", "secret_hash", "expires_at")
+        )
+        entry = TenantEntry(tenant=tenant, secrets=secrets, loaded_at=time.monotonic())
+        self._remember(self._by_public_id, tenant.public_id, entry)
+        return entry
+
+    def _remember(self, table: dict, key: str, entry: TenantEntry | None) -> None:
+        with self._lock:
+            if len(table) >= _MAX_ENTRIES:
+                table.clear()
+            table[key] = entry
+
+
+directory = TenantDirectory()
+
+
+def bump_generation() -> None:
+    """Tell every process that the registry changed (after the current transaction commits)."""
+
+    def _bump() -> None:
+        directory.clear()
+        try:
+            cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        except Exception:
+            log.warning("tenant directory: could not publish a registry change; other processes "
+                        "see it within %ss", settings.TENANT_CACHE_FALLBACK_SECONDS)
+
+    if connection.in_atomic_block:
+        transaction.on_commit(_bump)
+    else:
+        _bump()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WellsConfig(AppConfig):
+    name = "wells"
+    verbose_name = "Wells"
