@@ -7,12 +7,28 @@ secret, token or password here.
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpRequest
 
 from .models import SecurityEvent
 
 Kind = SecurityEvent.Kind
 Outcome = SecurityEvent.Outcome
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value):
+    """Client-supplied text goes into the log as data: no NUL (PostgreSQL refuses it), no controls."""
+    if isinstance(value, str):
+        return _CONTROL.sub("?", value)
+    if isinstance(value, dict):
+        return {str(_clean(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -25,7 +41,7 @@ def client_address(request: HttpRequest | None) -> str | None:
 def user_agent(request: HttpRequest | None) -> str:
     if request is None:
         return ""
-    return (request.META.get("HTTP_USER_AGENT") or "")[:300]
+    return _clean((request.META.get("HTTP_USER_AGENT") or "")[:300])
 
 
 def audit_record(
@@ -45,10 +61,10 @@ def audit_record(
         kind=kind,
         outcome=outcome,
         layer=layer,
-        actor=(actor or (user.email if user is not None else ""))[:254],
+        actor=_clean((actor or (user.email if user is not None else ""))[:254]),
         user_id=user.pk if user is not None else None,
         tenant_public_id=tenant_public_id,
         client_address=client_address(request),
         user_agent=user_agent(request),
-        detail=detail or {},
+        detail=_clean(detail or {}),
     )

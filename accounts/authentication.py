@@ -34,10 +34,7 @@ def check_tenant_layers(request):
     if wait is not None:
         raise ApiError(429, "throttled", "Too many failed attempts; try again later.",
                        headers={"Retry-After": str(wait)})
-    if entry is None:
-        # No X-Tenant-ID and no tenant sub-domain: there is no tenant log to write to.
-        audit_record(kind=Kind.TENANT_ID_REJECTED, outcome=Outcome.FAILURE, request=django_request, layer="1",
-                     detail={"reason": "missing", "path": django_request.path[:200]})
+    if entry is None:  # tenants.middleware already refuses tenant-less /api/v1/ calls; defence in depth
         raise ApiError(401, "invalid_credentials", "Invalid credentials.")
     presented = django_request.META.get("HTTP_X_TENANT_SECRET")
     if secret_verify(entry=entry, presented=presented.strip() if presented else None) is None:

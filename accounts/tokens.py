@@ -130,22 +130,25 @@ def refresh_rotate(*, refresh: str, tenant_public_id: str, address=None, user_ag
         )
         if record is None or str(record.user_id) != claims["sub"]:
             raise TokenInvalid("unknown refresh token")
-        if record.used_at is not None and record.revoked_at is None:
+        reused = record.used_at is not None and record.revoked_at is None
+        if reused:
+            # Revoke in this transaction and keep it: the exception is raised once it commits.
             refresh_family_revoke(family=record.family, reason="reused")
-            raise RefreshReused(record.user)
-        if record.revoked_at is not None or record.used_at is not None:
+        elif record.revoked_at is not None:
             raise TokenInvalid("refresh token revoked")
-        if not record.user.is_active:
-            raise TokenInvalid("user inactive")
-        record.used_at = timezone.now()
-        record.save(update_fields=["used_at"])
-        return token_pair_issue(
-            user=record.user,
-            tenant_public_id=tenant_public_id,
-            family=record.family,
-            address=address,
-            user_agent=user_agent,
-        )
+        if not reused and record.user.is_active:
+            record.used_at = timezone.now()
+            record.save(update_fields=["used_at"])
+            return token_pair_issue(
+                user=record.user,
+                tenant_public_id=tenant_public_id,
+                family=record.family,
+                address=address,
+                user_agent=user_agent,
+            )
+    if reused:
+        raise RefreshReused(record.user)
+    raise TokenInvalid("user inactive")
 
 
 def refresh_revoke(*, refresh: str, tenant_public_id: str, reason: str = "logout") -> User:

@@ -145,6 +145,7 @@ def bump_generation() -> None:
             log.warning("tenant directory: could not publish a registry change; other processes "
                         "see it within %ss", settings.TENANT_CACHE_FALLBACK_SECONDS)
 
+    directory.clear()  # this process sees its own change at once, even before commit
     if connection.in_atomic_block:
         transaction.on_commit(_bump)
     else:

@@ -17,6 +17,7 @@ from .directory import TenantEntry, directory
 from .models import PUBLIC_ID_REGEX, Tenant
 
 _PUBLIC_ID = re.compile(PUBLIC_ID_REGEX, re.IGNORECASE)
+_PUBLIC_API = re.compile(r"^/api/v1/(schema|docs)/")
 _HOST_LABEL = re.compile(r"^[a-z0-9-]{1,63}$")
 
 
@@ -91,6 +92,13 @@ class TenantResolutionMiddleware:
             )
         entry = by_header or by_host
         if entry is None:
+            if api and not _PUBLIC_API.match(request.path_info):
+                # Every /api/v1/ call needs a tenant; the public schema's log keeps the attempt.
+                audit_record(
+                    kind=Kind.TENANT_ID_REJECTED, outcome=Outcome.FAILURE, request=request, layer="1",
+                    detail={"reason": "missing", "path": request.path_info[:200]},
+                )
+                return error_response(401, "invalid_credentials")
             return None
         status = entry.tenant.status
         if status == Tenant.Status.SUSPENDED:

@@ -1,5 +1,7 @@
 """The shared database: DATABASE_URL, or the embedded PostgreSQL server when it is unset."""
 
+from urllib.parse import unquote
+
 from .env import env
 
 TENANT_DB_ENGINE = "django_tenants.postgresql_backend"
@@ -11,6 +13,8 @@ def database_settings(*, allow_embedded: bool) -> dict:
         if config["ENGINE"] not in ("django.db.backends.postgresql", TENANT_DB_ENGINE):
             raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgres://...)")
         config["ENGINE"] = TENANT_DB_ENGINE
+        # A Unix socket directory may be given percent-encoded: postgres://user@%2Fvar%2Frun%2Fpg/db
+        config["HOST"] = unquote(config.get("HOST") or "")
     elif allow_embedded:
         from config import embedded
 

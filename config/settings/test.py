@@ -1,12 +1,17 @@
 """Tests: the same real PostgreSQL and Redis (embedded unless URLs are set), Argon2 as in production."""
 
+import os
+
 from .development import *  # noqa: F403
 from .env import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="test-insecure-pumpjack-key-0123456789abcdef0123456789")
 ALLOWED_HOSTS = ["*"]
-CACHES = cache_settings(REDIS_URL, key_prefix="pjtest")  # noqa: F405
+# One name per test run, so that several runs (and the dev server) can share the servers.
+TEST_RUN_ID = env.str("PUMPJACK_TEST_RUN", default=str(os.getpid()))
+DATABASES["default"]["TEST"] = {"NAME": f"test_pumpjack_{TEST_RUN_ID}"}  # noqa: F405
+CACHES = cache_settings(REDIS_URL, key_prefix=f"pjtest{TEST_RUN_ID}")  # noqa: F405
 # Tests create and discard many users; Argon2 stays (it is what is under test) with lighter costs.
 PASSWORD_HASHERS = ["accounts.hashers.TestArgon2PasswordHasher"]
 TENANT_SECRET_ARGON2 = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
