@@ -5,8 +5,9 @@ from .env import BASE_DIR, env
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 SHARED_APPS = [
-    "django_tenants",
+    # "tenants" comes first so that its create_tenant command replaces django-tenants' own.
     "tenants",
+    "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "accounts",

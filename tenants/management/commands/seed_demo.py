@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets as random_source
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
@@ -34,8 +35,9 @@ DEMO_USERS = [
 STAFF_EMAIL = "staff@pumpjack.test"
 
 
-def _credentials_path():
-    return embedded.data_dir() / "demo-credentials.json"
+def _credentials_path() -> Path:
+    override = os.environ.get("PUMPJACK_DEMO_CREDENTIALS")
+    return Path(override) if override else embedded.data_dir() / "demo-credentials.json"
 
 
 def _load() -> dict:

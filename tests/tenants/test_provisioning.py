@@ -1,0 +1,98 @@
+"""Provisioning by cloning the template schema, tenant IDs, and migrate skipping unchanged schemas."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.utils import schema_context, schema_exists
+
+from accounts.models import User
+from tenants.migration import expected_migrations, schemas_with_pending
+from tenants.models import Domain, Tenant
+from tenants.services import public_id_generate, tenant_create, tenant_get
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+def test_a_new_tenant_is_ready_in_under_two_seconds(settings):
+    created = tenant_create(name="Eagle Ford Energy", slug="eagle-ford", admin_email="boss@eagle.test",
+                            admin_password=PASSWORD, time_zone="America/Denver")
+    assert created.seconds < 2.0, f"provisioning took {created.seconds:.2f}s"
+    tenant = created.tenant
+    assert schema_exists(tenant.schema_name)
+    assert tenant.time_zone == "America/Denver"
+    assert Domain.objects.get(tenant=tenant).domain == f"eagle-ford.{settings.BASE_DOMAIN}"
+    with schema_context(tenant.schema_name):
+        admin = User.objects.get(email="boss@eagle.test")
+        assert admin.role == "ADMIN" and admin.check_password(PASSWORD)
+        assert set(Group.objects.values_list("name", flat=True)) == {"ADMIN", "MANAGER", "OPERATOR"}
+        assert admin.has_perm("accounts.manage_team")
+        # The clone carries the migration history: nothing left to apply.
+    assert schemas_with_pending([tenant.schema_name]) == []
+
+
+def test_tenant_ids_come_from_the_company_name():
+    assert re.fullmatch(r"ACMEOIL-[A-Z0-9]{6}", public_id_generate("Acme Oil & Gas"))
+    assert re.fullmatch(r"PERMIAN-[A-Z0-9]{6}", public_id_generate("Permian"))
+    assert re.fullmatch(r"SUPERCAL-[A-Z0-9]{6}", public_id_generate("Supercalifragilistic Petroleum"))
+    assert re.fullmatch(r"ORE-[A-Z0-9]{6}", public_id_generate("Öre 42"))
+    assert re.fullmatch(r"TENANT-[A-Z0-9]{6}", public_id_generate("1234 !!"))
+
+
+def test_time_zone_defaults_to_chicago_and_is_validated():
+    created = tenant_create(name="Default Zone Co", slug="default-zone", admin_email="a@dz.test",
+                            admin_password=PASSWORD)
+    assert created.tenant.time_zone == "America/Chicago"
+    with pytest.raises(ValidationError) as error:
+        tenant_create(name="Bad Zone", slug="bad-zone", admin_email="a@bz.test", admin_password=PASSWORD,
+                      time_zone="Mars/Olympus")
+    assert "time_zone" in error.value.message_dict
+
+
+@pytest.mark.parametrize("slug", ["www", "admin", "api", "app", "x", "has_underscore", "dots.in", "-lead", "a" * 40])
+def test_bad_or_reserved_slugs_are_refused(slug):
+    with pytest.raises(ValidationError) as error:
+        tenant_create(name="Whatever", slug=slug, admin_email="a@w.test", admin_password=PASSWORD)
+    assert "slug" in error.value.message_dict
+
+
+def test_a_failed_provisioning_leaves_nothing_behind():
+    with pytest.raises(ValidationError):
+        tenant_create(name="Half Made", slug="half-made", admin_email="not-an-email", admin_password=PASSWORD)
+    assert not Tenant.objects.filter(slug="half-made").exists()
+    assert not schema_exists("t_half_made")
+
+
+def test_soft_deleted_tenants_are_not_found(tenant_a):
+    from tenants.services import TenantNotFound, tenant_soft_delete
+
+    created = tenant_create(name="Gone Soon", slug="gone-soon", admin_email="a@gone.test", admin_password=PASSWORD)
+    tenant_soft_delete(tenant=created.tenant, actor="test")
+    with pytest.raises(TenantNotFound):
+        tenant_get(identifier=created.tenant.public_id)
+    assert tenant_get(identifier=created.tenant.public_id, include_deleted=True).deleted_at is not None
+
+
+def test_migrate_skips_schemas_with_nothing_to_apply(tenant_a, tenant_b, capsys):
+    schemas = [tenant_a.tenant.schema_name, tenant_b.tenant.schema_name]
+    assert schemas_with_pending(schemas) == []
+    # Forget one (database-neutral) migration in tenant_b only: only tenant_b needs migrating.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'DELETE FROM "{tenant_b.tenant.schema_name}".django_migrations '
+            "WHERE app = 'admin' AND name = '0003_logentry_add_action_flag_choices'"
+        )
+    assert schemas_with_pending(schemas) == [tenant_b.tenant.schema_name]
+    call_command("migrate_schemas", "--noinput", "--tenant", stdout=StringIO())
+    total = Tenant.objects.count() + 1  # every tenant and the template
+    printed = capsys.readouterr().out
+    assert f"{total - 1} of {total} tenant schemas are up to date: skipped." in printed
+    assert f"standard:{tenant_b.tenant.schema_name}" in printed
+    assert f"standard:{tenant_a.tenant.schema_name}" not in printed
+    assert schemas_with_pending(schemas) == []
+    assert ("admin", "0003_logentry_add_action_flag_choices") in expected_migrations()

@@ -1,0 +1,125 @@
+"""Tenant secrets: several labelled, expiring secrets; rotation at once or after a grace period,
+seen by this process and by another one; the fast path after the first Argon2 verification."""
+
+import json
+import time
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from accounts.models import SecurityEvent
+from tenants.directory import directory
+from tenants.models import TenantSecret
+from tenants.secrets import SECRET_FORMAT, secret_verify
+from tenants.services import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
+from tenants.models import Tenant
+from tests.factories import TenantHandle, api_login
+
+pytestmark = pytest.mark.django_db
+
+
+def me_status(client, handle, secret, token):
+    return client.get("/api/v1/me", **handle.headers(secret=secret, token=token)).status_code
+
+
+def test_secrets_are_stored_only_as_argon2_hashes(tenant_a):
+    rows = list(TenantSecret.objects.filter(tenant=tenant_a.tenant))
+    assert rows
+    for row in rows:
+        assert row.secret_hash.startswith("$argon2id$")
+        assert tenant_a.secret not in row.secret_hash
+    assert SECRET_FORMAT.fullmatch(tenant_a.secret)
+
+
+def test_a_tenant_may_hold_several_labelled_secrets_each_working(client, tenant_a):
+    fleet = tenant_secret_issue(tenant=tenant_a.tenant, label="tablet fleet", actor="test")
+    assert fleet != tenant_a.secret
+    tokens = api_login(client, tenant_a)
+    assert me_status(client, tenant_a, tenant_a.secret, tokens["access"]) == 200
+    assert me_status(client, tenant_a, fleet, tokens["access"]) == 200
+    labels = set(TenantSecret.objects.filter(tenant=tenant_a.tenant).values_list("label", flat=True))
+    assert {"default", "tablet fleet"} <= labels
+
+
+def test_an_expired_secret_stops_working(client, tenant_a):
+    extra = tenant_secret_issue(tenant=tenant_a.tenant, label="short-lived", actor="test")
+    tokens = api_login(client, tenant_a)
+    assert me_status(client, tenant_a, extra, tokens["access"]) == 200
+    row = TenantSecret.objects.get(tenant=tenant_a.tenant, label="short-lived")
+    tenant_secret_expire(tenant=tenant_a.tenant, secret_id=row.pk, actor="test")
+    assert me_status(client, tenant_a, extra, tokens["access"]) == 401
+    assert me_status(client, tenant_a, tenant_a.secret, tokens["access"]) == 200
+
+
+def test_rotation_invalidates_the_old_secret_at_once(client, tenant_a):
+    tokens = api_login(client, tenant_a)
+    assert me_status(client, tenant_a, tenant_a.secret, tokens["access"]) == 200  # now on the fast path
+    new = tenant_secret_rotate(tenant=tenant_a.tenant, actor="test")
+    assert me_status(client, tenant_a, tenant_a.secret, tokens["access"]) == 401
+    assert me_status(client, tenant_a, new, tokens["access"]) == 200
+    with schema_context(tenant_a.tenant.schema_name):
+        row = SecurityEvent.objects.get(kind="SECRET_ROTATED")
+    assert row.detail["grace_hours"] == 0 and new not in json.dumps(row.detail)
+
+
+def test_rotation_with_a_grace_period_keeps_the_old_secret_until_it_ends(client, tenant_a):
+    tokens = api_login(client, tenant_a)
+    grace_seconds = 2.0
+    new = tenant_secret_rotate(tenant=tenant_a.tenant, actor="test", grace_hours=grace_seconds / 3600)
+    assert me_status(client, tenant_a, tenant_a.secret, tokens["access"]) == 200
+    assert me_status(client, tenant_a, new, tokens["access"]) == 200
+    time.sleep(grace_seconds + 0.2)
+    assert me_status(client, tenant_a, tenant_a.secret, tokens["access"]) == 401
+    assert me_status(client, tenant_a, new, tokens["access"]) == 200
+
+
+def test_rotation_grace_period_bounds_are_checked(tenant_a):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        tenant_secret_rotate(tenant=tenant_a.tenant, grace_hours=-1)
+    with pytest.raises(ValidationError):
+        tenant_secret_rotate(tenant=tenant_a.tenant, grace_hours=10_000)
+
+
+def test_after_the_first_verification_a_secret_is_checked_without_argon2(tenant_a):
+    entry = directory.by_public_id(tenant_a.public_id)
+    started = time.perf_counter()
+    assert secret_verify(entry=entry, presented=tenant_a.secret) is not None
+    first = time.perf_counter() - started
+    assert len(entry.verified_secrets) == 1
+    runs = 2000
+    started = time.perf_counter()
+    for _ in range(runs):
+        assert secret_verify(entry=entry, presented=tenant_a.secret) is not None
+    per_check = (time.perf_counter() - started) / runs
+    # The remembered fingerprint is what answers: no new entry, and far cheaper than Argon2.
+    assert len(entry.verified_secrets) == 1
+    assert per_check < first / 10
+
+
+def test_a_wrong_secret_is_never_accepted_from_the_fast_path(tenant_a):
+    entry = directory.by_public_id(tenant_a.public_id)
+    wrong = "0" * 64
+    assert secret_verify(entry=entry, presented=wrong) is None
+    assert secret_verify(entry=entry, presented=wrong) is None  # remembered as wrong
+    assert secret_verify(entry=entry, presented=tenant_a.secret) is not None
+
+
+@pytest.mark.live
+def test_rotation_by_another_process_is_seen_by_this_process_at_once(client, live_env):
+    """This process caches a tenant's secret; a management command in another process rotates
+    it; the very next request here must refuse the old secret (generation published in Redis)."""
+    created = json.loads(live_env.manage(
+        "create_tenant", "--name", "Rotation Check Oil", "--slug", "rotation-check",
+        "--admin-email", "boss@rotation.test", "--admin-password", "Correct-Horse-Battery-9", "--json",
+    ).stdout)
+    handle = TenantHandle(tenant=Tenant.objects.get(public_id=created["tenantId"]), secret=created["secret"],
+                          admin_email="boss@rotation.test", users={"OPERATOR": "boss@rotation.test"})
+    tokens = api_login(client, handle)
+    assert me_status(client, handle, handle.secret, tokens["access"]) == 200  # cached here now
+    result = live_env.manage("rotate_tenant_secret", "--tenant", handle.public_id, "--json")
+    new = json.loads(result.stdout)["secret"]
+    assert me_status(client, handle, handle.secret, tokens["access"]) == 401
+    assert me_status(client, handle, new, tokens["access"]) == 200
