@@ -7,11 +7,13 @@ failed, and writes a row to the tenant's security audit log naming it.
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.authentication import BaseAuthentication
 
 from config.api_errors import ApiError
-from tenants.secrets import secret_verify
+from tenants.secrets import secret_recall, secret_verify
 
 from . import throttle
 from .audit import Kind, Outcome, audit_record, client_address
@@ -30,17 +32,41 @@ def check_tenant_layers(request):
     """Layers 1 and 2: a resolved tenant and one of its active secrets. Returns the tenant entry."""
     django_request = getattr(request, "_request", request)
     entry = getattr(django_request, "tenant_entry", None)
+    if entry is None:  # tenants.middleware already refuses tenant-less /api/v1/ calls; defence in depth
+        raise ApiError(401, "invalid_credentials", "Invalid credentials.")
+    presented = django_request.META.get("HTTP_X_TENANT_SECRET")
+    presented = presented.strip() if presented else None
+    if secret_recall(entry=entry, presented=presented) is not None:
+        return entry  # the common case: a secret this process verified recently
+    # From here on a check may cost Argon2: refuse addresses that keep failing.
+    _refuse_if_throttled(django_request)
+    if secret_verify(entry=entry, presented=presented) is None:
+        raise _fail(django_request, kind=Kind.TENANT_SECRET_REJECTED, layer="2",
+                    reason="missing" if not presented else "wrong or expired")
+    return entry
+
+
+def _refuse_if_throttled(django_request) -> None:
     wait = throttle.credential_failures_exceeded(address=client_address(django_request))
     if wait is not None:
         raise ApiError(429, "throttled", "Too many failed attempts; try again later.",
                        headers={"Retry-After": str(wait)})
-    if entry is None:  # tenants.middleware already refuses tenant-less /api/v1/ calls; defence in depth
-        raise ApiError(401, "invalid_credentials", "Invalid credentials.")
-    presented = django_request.META.get("HTTP_X_TENANT_SECRET")
-    if secret_verify(entry=entry, presented=presented.strip() if presented else None) is None:
-        raise _fail(django_request, kind=Kind.TENANT_SECRET_REJECTED, layer="2",
-                    reason="missing" if not presented else "wrong or expired")
-    return entry
+
+
+def _user(entry, user_id: str) -> User | None:
+    """The token's user, from this process's tenant entry when it has seen them since the last
+    registry change (see tenants.directory), else from the database. Each request gets its own
+    copy, so per-request caches (permissions) never leak between requests."""
+    user = entry.users.get(user_id)
+    if user is None:
+        try:
+            user = User.objects.get(pk=user_id)
+        except (User.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+            return None
+        if len(entry.users) > 5000:
+            entry.users.clear()
+        entry.users[user_id] = user
+    return copy.copy(user)
 
 
 class TenantSecretAuthentication(BaseAuthentication):
@@ -69,10 +95,7 @@ class ThreeCredentialAuthentication(BaseAuthentication):
                            headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}) from None
         except TokenInvalid as exc:
             raise _fail(django_request, kind=Kind.TOKEN_REJECTED, layer="3", reason=str(exc)[:100]) from None
-        try:
-            user = User.objects.get(pk=claims["sub"])
-        except (User.DoesNotExist, ValueError, TypeError, DjangoValidationError):
-            user = None
+        user = _user(entry, claims["sub"])
         if user is None or not user.is_active or user.token_version != claims.get("ver"):
             raise _fail(django_request, kind=Kind.TOKEN_REJECTED, layer="3", reason="revoked", user=user)
         return user, claims

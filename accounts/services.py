@@ -12,14 +12,17 @@ from django.http import HttpRequest
 from . import throttle
 from .audit import Kind, Outcome, audit_record, client_address
 from .models import Role, User
+from tenants.directory import bump_generation
+
 from .tokens import refresh_tokens_revoke_for_user
 
 
 def _tokens_end(user: User, reason: str) -> None:
-    """Stop every access token (version bump) and refresh token the user holds."""
+    """Stop every access token (version bump) and refresh token the user holds, in every process."""
     user.token_version += 1
     user.save(update_fields=["token_version"])
     refresh_tokens_revoke_for_user(user=user, reason=reason)
+    bump_generation()
 
 
 def user_create(
@@ -98,6 +101,7 @@ def user_deactivate(*, user: User, actor: str = "", request: HttpRequest | None 
 def user_reactivate(*, user: User, actor: str = "", request: HttpRequest | None = None) -> User:
     user.is_active = True
     user.save(update_fields=["is_active"])
+    bump_generation()
     audit_record(kind=Kind.USER_REACTIVATED, outcome=Outcome.SUCCESS, request=request, actor=actor, user=user)
     return user
 

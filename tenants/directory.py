@@ -17,10 +17,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 
 from .models import PUBLIC_ID_REGEX, Domain, Tenant, TenantSecret
@@ -48,6 +48,9 @@ class TenantEntry:
     # Fingerprint (HMAC of the presented secret) -> (secret id or None, trusted until). Lives
     # and dies with this entry, so a generation change forgets every verified secret at once.
     verified_secrets: dict[bytes, tuple[uuid.UUID | None, float]] = field(default_factory=dict)
+    # Users this process has authenticated, by id. Any change to a user's access (role,
+    # deactivation, token version) bumps the generation, which drops this entry with them.
+    users: dict[str, object] = field(default_factory=dict)
 
     @property
     def public_id(self) -> str:
@@ -71,11 +74,11 @@ class TenantDirectory:
         """Forget everything if the registry changed since this process last looked."""
         now = time.monotonic()
         try:
-            generation = cache.get(GENERATION_KEY)
+            generation = _generation_client().get(_generation_key())
         except Exception:  # Redis down: fall back to a short time-to-live
-            log.warning("tenant directory: Redis unreachable, using cached tenants for up to %ss",
-                        settings.TENANT_CACHE_FALLBACK_SECONDS)
             if now - self._checked_at > settings.TENANT_CACHE_FALLBACK_SECONDS:
+                log.warning("tenant directory: Redis unreachable, cached tenants kept at most %ss",
+                            settings.TENANT_CACHE_FALLBACK_SECONDS)
                 self.clear()
                 self._checked_at = now
             return
@@ -134,13 +137,27 @@ class TenantDirectory:
 directory = TenantDirectory()
 
 
+def _generation_key() -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:{GENERATION_KEY}"
+
+
+@lru_cache(maxsize=1)
+def _generation_client():
+    """A process-wide Redis client (thread-safe, pooled). Django's cache API builds a new client
+    object per call, which costs more than the GET itself on this hot path."""
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
 def bump_generation() -> None:
-    """Tell every process that the registry changed (after the current transaction commits)."""
+    """Tell every process that the registry, a secret or a user's access changed (after the
+    current transaction commits)."""
 
     def _bump() -> None:
         directory.clear()
         try:
-            cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            _generation_client().set(_generation_key(), uuid.uuid4().hex)
         except Exception:
             log.warning("tenant directory: could not publish a registry change; other processes "
                         "see it within %ss", settings.TENANT_CACHE_FALLBACK_SECONDS)

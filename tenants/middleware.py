@@ -40,25 +40,47 @@ def _subdomain_slug(host: str) -> str | None:
     return label
 
 
+def _activate(entry: TenantEntry | None) -> None:
+    """Point the connection at the tenant's schema (or public). A switch costs a `SET search_path`
+    on the next query, so a connection already on the right schema is left as it is. The registry
+    tables the resolution reads live only in public, which every tenant's search_path includes."""
+    wanted = entry.tenant.schema_name if entry is not None else settings.PUBLIC_SCHEMA_NAME
+    if connection.schema_name == wanted and (entry is None or connection.tenant is entry.tenant):
+        return
+    if entry is None:
+        connection.set_schema_to_public()
+    else:
+        connection.set_tenant(entry.tenant)
+
+
+def _refuse_unknown_tenant(request, detail: dict) -> HttpResponse:
+    """Layer 1 failed: no tenant to log to, so the public schema's log keeps the attempt (the
+    connection may still point at the schema of this thread's previous request: switch first)."""
+    _activate(None)
+    audit_record(kind=Kind.TENANT_ID_REJECTED, outcome=Outcome.FAILURE, request=request, layer="1", detail=detail)
+    return error_response(401, "invalid_credentials")
+
+
 class TenantResolutionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        connection.set_schema_to_public()
         request.tenant_entry = None
         request.tenant = None
         directory.refresh()
 
         response = self._resolve(request)
         if response is not None:
+            _activate(None)
             set_urlconf(settings.PUBLIC_SCHEMA_URLCONF)
             return response
-        if request.tenant_entry is None:
+        entry = request.tenant_entry
+        _activate(entry)
+        if entry is None:
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         else:
-            connection.set_tenant(request.tenant_entry.tenant)
-            request.tenant = request.tenant_entry.tenant
+            request.tenant = entry.tenant
             request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
         return self.get_response(request)
@@ -72,11 +94,7 @@ class TenantResolutionMiddleware:
             if _PUBLIC_ID.fullmatch(value):
                 by_header = directory.by_public_id(value)
             if by_header is None:
-                audit_record(
-                    kind=Kind.TENANT_ID_REJECTED, outcome=Outcome.FAILURE, request=request, layer="1",
-                    detail={"tenantId": value[:40]},
-                )
-                return error_response(401, "invalid_credentials")
+                return _refuse_unknown_tenant(request, {"tenantId": value[:40]})
 
         host = _hostname(request)
         by_host: TenantEntry | None = None
@@ -93,12 +111,8 @@ class TenantResolutionMiddleware:
         entry = by_header or by_host
         if entry is None:
             if api and not _PUBLIC_API.match(request.path_info):
-                # Every /api/v1/ call needs a tenant; the public schema's log keeps the attempt.
-                audit_record(
-                    kind=Kind.TENANT_ID_REJECTED, outcome=Outcome.FAILURE, request=request, layer="1",
-                    detail={"reason": "missing", "path": request.path_info[:200]},
-                )
-                return error_response(401, "invalid_credentials")
+                # Every /api/v1/ call needs a tenant.
+                return _refuse_unknown_tenant(request, {"reason": "missing", "path": request.path_info[:200]})
             return None
         status = entry.tenant.status
         if status == Tenant.Status.SUSPENDED:

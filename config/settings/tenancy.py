@@ -20,3 +20,5 @@ TENANT_CACHE_FALLBACK_SECONDS = env.int("TENANT_CACHE_FALLBACK_SECONDS", default
 TENANT_CACHE_SECONDS = env.int("TENANT_CACHE_SECONDS", default=300)
 # migrate / migrate_schemas: keep the template migrated, skip schemas with nothing to apply.
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
+# Issue `SET search_path` once per schema switch, not before every query.
+TENANT_LIMIT_SET_CALLS = True
