@@ -13,6 +13,7 @@ from config.api_errors import ApiError
 from . import services
 from .audit import Kind, Outcome, audit_record, client_address, user_agent
 from .authentication import TenantSecretAuthentication
+from .openapi import TENANT_LAYERS_ONLY
 from .selectors import navigation_for, permissions_for
 from .tokens import RefreshReused, TokenInvalid, refresh_revoke, refresh_rotate, token_pair_issue
 
@@ -52,11 +53,11 @@ class LoginApi(APIView):
     authentication_classes = [TenantSecretAuthentication]
     permission_classes = [AllowAny]
 
-    class Input(serializers.Serializer):
+    class LoginInput(serializers.Serializer):
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(max_length=1024, trim_whitespace=False)
 
-    class Output(serializers.Serializer):
+    class LoginOutput(serializers.Serializer):
         access = serializers.CharField()
         refresh = serializers.CharField()
         accessExpiresIn = serializers.IntegerField()
@@ -65,10 +66,10 @@ class LoginApi(APIView):
 
     @extend_schema(
         summary="Log in with email and password (layers 1 and 2 in headers)",
-        request=Input, responses={200: Output, **AUTH_ERRORS},
+        request=LoginInput, responses={200: LoginOutput, **AUTH_ERRORS}, auth=TENANT_LAYERS_ONLY,
     )
     def post(self, request):
-        data = self.Input(data=request.data)
+        data = self.LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         tenant_id = request.tenant_entry.public_id
         try:
@@ -100,13 +101,13 @@ class RefreshApi(APIView):
     authentication_classes = [TenantSecretAuthentication]
     permission_classes = [AllowAny]
 
-    class Output(serializers.Serializer):
+    class RefreshOutput(serializers.Serializer):
         access = serializers.CharField()
         refresh = serializers.CharField()
         accessExpiresIn = serializers.IntegerField()
 
     @extend_schema(summary="Exchange a refresh token for a new pair (rotation; reuse revokes the family)",
-                   request=RefreshInput, responses={200: Output, **AUTH_ERRORS})
+                   request=RefreshInput, responses={200: RefreshOutput, **AUTH_ERRORS}, auth=TENANT_LAYERS_ONLY)
     def post(self, request):
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -131,7 +132,7 @@ class LogoutApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(summary="Revoke a refresh token (and the tokens rotated from it)",
-                   request=RefreshInput, responses={204: None, **AUTH_ERRORS})
+                   request=RefreshInput, responses={204: None, **AUTH_ERRORS}, auth=TENANT_LAYERS_ONLY)
     def post(self, request):
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -145,14 +146,14 @@ class LogoutApi(APIView):
 
 
 class MeApi(APIView):
-    class Output(serializers.Serializer):
+    class MeOutput(serializers.Serializer):
         user = UserOutput()
         role = serializers.CharField()
         permissions = serializers.ListField(child=serializers.CharField())
         navigation = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
 
     @extend_schema(summary="The authenticated user, their role, permissions and portal navigation",
-                   responses={200: Output, **AUTH_ERRORS})
+                   responses={200: MeOutput, **AUTH_ERRORS})
     def get(self, request):
         user = request.user
         return Response({

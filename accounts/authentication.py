@@ -80,7 +80,7 @@ class TenantSecretAuthentication(BaseAuthentication):
         return 'Bearer realm="api"'
 
 
-class ThreeCredentialAuthentication(BaseAuthentication):
+class ThreeCredentialAuthentication(TenantSecretAuthentication):
     def authenticate(self, request):
         entry = check_tenant_layers(request)
         django_request = request._request

@@ -223,11 +223,14 @@ def parse_seed(output: str) -> dict:
     raise RunError(f"seed_demo printed no JSON:\n{output}")
 
 
-def _shown_path(path: Path) -> str:
+def _credentials_file() -> str:
+    """Where seed_demo keeps the demo credentials (see its _credentials_path), as shown to a human."""
+    override = os.environ.get("PUMPJACK_DEMO_CREDENTIALS")
+    path = Path(override).resolve() if override else embedded.data_dir() / "demo-credentials.json"
     return str(path.relative_to(BASE_DIR)) if path.is_relative_to(BASE_DIR) else str(path)
 
 
-def banner_text(seed: dict, port: int) -> str:
+def banner_text(seed: dict, port: int, base_domain: str) -> str:
     tenant = seed["tenants"][0]
     staff = seed["staff"]
     users = {user["role"]: user for user in tenant["users"]}
@@ -241,7 +244,8 @@ def banner_text(seed: dict, port: int) -> str:
         " Pumpjack is running",
         "=" * width,
         f" Portal (demo tenant) {tenant['portalUrl']}/",
-        "   *.localhost resolves to 127.0.0.1 in browsers; log in with one of:",
+        "   *.localhost resolves to 127.0.0.1 in browsers; log in with one of:"
+        if base_domain == "localhost" else "   log in with one of:",
     ]
     lines += [f"   {role:<9}{users[role]['email']:<30} {users[role]['password']}"
               for role in ("ADMIN", "MANAGER", "OPERATOR") if role in users]
@@ -264,8 +268,7 @@ def banner_text(seed: dict, port: int) -> str:
         "",
         " (The X-Tenant-ID header works on any host; or use the sub-domain with curl's",
         f"  --resolve {tenant['portalUrl'].split('//', 1)[1]}:127.0.0.1.)",
-        f" Credentials are kept in {_shown_path(embedded.data_dir() / 'demo-credentials.json')}."
-        " Ctrl-C stops everything.",
+        f" Credentials are kept in {_credentials_file()}. Ctrl-C stops everything.",
         "=" * width,
         "",
     ]
@@ -282,7 +285,7 @@ def start_embedded(sup: Supervisor) -> list[str]:
         if info.started_here:
             started.append("postgres")
     else:
-        sup.say("PostgreSQL: DATABASE_URL")
+        sup.say("PostgreSQL: external (DATABASE_URL)")
     if not os.environ.get("REDIS_URL"):
         info = embedded.ensure_redis()
         how = "started" if info.started_here else "already running"
@@ -290,7 +293,7 @@ def start_embedded(sup: Supervisor) -> list[str]:
         if info.started_here:
             started.append("redis")
     else:
-        sup.say("Redis: REDIS_URL")
+        sup.say("Redis: external (REDIS_URL)")
     return started
 
 
@@ -327,16 +330,18 @@ def run(port: int, base_domain: str) -> int:
         sup.start("beat", [python, "-m", "celery", "-A", "config", "beat",
                            "--loglevel", "INFO", "--schedule", str(schedule)])
         if sup.wait_until_listening(port):
-            sup.banner(banner_text(seed, port))
+            sup.banner(banner_text(seed, port, base_domain))
         elif not sup.stopping and sup.first_dead_child() is None:
             sup.say(f"the web server is not answering on port {port} yet")
-            sup.banner(banner_text(seed, port))
+            sup.banner(banner_text(seed, port, base_domain))
 
         while not sup.stopping:
             dead = sup.first_dead_child()
             if dead is not None:
                 name, exit_code = dead
-                sup.say(f"{name} exited unexpectedly (exit code {exit_code}); stopping everything")
+                how = (f"was killed by {signal.Signals(-exit_code).name}" if exit_code < 0
+                       else f"exited with code {exit_code}")
+                sup.say(f"{name} {how} unexpectedly; stopping everything")
                 code = 1
                 break
             time.sleep(POLL_SECONDS)
@@ -361,8 +366,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Stop the embedded PostgreSQL and Redis (whoever started them) and exit.")
     args = parser.parse_args(argv)
     if args.stop_embedded:
-        sup = Supervisor({})
-        stop_embedded(sup, ["postgres", "redis"])
+        Supervisor({}).say(f"stopping the embedded servers of {embedded.data_dir()} (those running)")
+        embedded.stop_redis()
+        embedded.stop_postgres()
         return 0
     try:
         port = int(os.environ.get("PORT") or 8000)

@@ -13,7 +13,7 @@ def health(request):
 
 urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
-    path("api/v1/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/docs/", SpectacularRedocView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
     path("", TemplateView.as_view(template_name="tenants/landing.html"), name="landing"),

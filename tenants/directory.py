@@ -44,7 +44,6 @@ class TenantEntry:
 
     tenant: Tenant
     secrets: tuple[SecretEntry, ...]
-    loaded_at: float
     # Fingerprint (HMAC of the presented secret) -> (secret id or None, trusted until). Lives
     # and dies with this entry, so a generation change forgets every verified secret at once.
     verified_secrets: dict[bytes, tuple[uuid.UUID | None, float]] = field(default_factory=dict)
@@ -65,7 +64,6 @@ class TenantDirectory:
         self._lock = threading.Lock()
         self._by_public_id: dict[str, TenantEntry | None] = {}
         self._by_host: dict[str, TenantEntry | None] = {}
-        self._entries_loaded_at: dict[str, float] = {}
         self._generation: object = _MISSING
         self._checked_at = 0.0
 
@@ -123,7 +121,7 @@ class TenantDirectory:
             SecretEntry(id=s.id, secret_hash=s.secret_hash, expires_at=s.expires_at)
             for s in TenantSecret.objects.filter(tenant=tenant).only("id", "secret_hash", "expires_at")
         )
-        entry = TenantEntry(tenant=tenant, secrets=secrets, loaded_at=time.monotonic())
+        entry = TenantEntry(tenant=tenant, secrets=secrets)
         self._remember(self._by_public_id, tenant.public_id, entry)
         return entry
 

@@ -15,9 +15,6 @@ RESERVED_SUBDOMAINS = ("www", "api", "admin", "app")
 # Upper bound on how long a process trusts its cached copy of a tenant when Redis cannot be
 # asked whether the tenant changed (normally a change is seen on the next request).
 TENANT_CACHE_FALLBACK_SECONDS = env.int("TENANT_CACHE_FALLBACK_SECONDS", default=5)
-# How long an unknown tenant identifier is remembered as unknown (tenant creation is seen
-# at once anyway: it bumps the registry generation).
-TENANT_CACHE_SECONDS = env.int("TENANT_CACHE_SECONDS", default=300)
 # migrate / migrate_schemas: keep the template migrated, skip schemas with nothing to apply.
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 # Issue `SET search_path` once per schema switch, not before every query.

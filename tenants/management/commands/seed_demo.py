@@ -20,8 +20,9 @@ from django_tenants.utils import schema_context
 from accounts.models import Role, User
 from accounts.services import user_create
 from config import embedded
+from tenants.directory import bump_generation
 from tenants.management.base import JsonCommand
-from tenants.models import Tenant, TenantSecret
+from tenants.models import Domain, Tenant, TenantSecret
 from tenants.secrets import secret_matches
 from tenants.services import tenant_create, tenant_secret_issue
 
@@ -40,19 +41,34 @@ def _credentials_path() -> Path:
     return Path(override) if override else embedded.data_dir() / "demo-credentials.json"
 
 
-def _load() -> dict:
+def _database_key() -> str:
+    """Credentials belong to one database: switching DATABASE_URL must not clobber another's."""
+    db = settings.DATABASES["default"]
+    return f"{db.get('USER', '')}@{db.get('HOST', '')}:{db.get('PORT', '')}/{db['NAME']}"
+
+
+def _load_all() -> dict:
     try:
-        return json.loads(_credentials_path().read_text())
+        data = json.loads(_credentials_path().read_text())
     except (FileNotFoundError, ValueError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items() if isinstance(value, dict) and "passwords" in value}
+
+
+def _load() -> dict:
+    return _load_all().get(_database_key(), {})
 
 
 def _store(data: dict) -> None:
     path = _credentials_path()
+    everything = _load_all()
+    everything[_database_key()] = data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2)
+        json.dump(everything, handle, indent=2)
     os.chmod(path, 0o600)
 
 
@@ -79,6 +95,12 @@ class Command(JsonCommand):
         elif not self._secret_still_valid(tenant, secret):
             secret = tenant_secret_issue(tenant=tenant, label="demo (seed_demo)", actor="seed_demo")
 
+        # The portal answers at <slug>.<BASE_DOMAIN>, whatever base domain this run uses.
+        _, domain_added = Domain.objects.get_or_create(
+            domain=f"{tenant.slug}.{settings.BASE_DOMAIN}", defaults={"tenant": tenant, "is_primary": False}
+        )
+        if domain_added:
+            bump_generation()
         with schema_context(tenant.schema_name):
             for email, role, name in DEMO_USERS:
                 passwords[email] = self._ensure_user(email, role, name, passwords.get(email))

@@ -1,0 +1,44 @@
+"""The tenant directory: cached lookups, and a bounded fallback when Redis cannot be asked."""
+
+import time
+
+import pytest
+
+from tenants import directory as directory_module
+from tenants.directory import directory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_unreachable(settings, tmp_path):
+    settings.REDIS_URL = f"unix://{tmp_path}/nobody-listens.sock"
+    directory_module._generation_client.cache_clear()
+    yield
+    directory_module._generation_client.cache_clear()
+
+
+def test_without_redis_cached_tenants_are_trusted_for_a_bounded_time(tenant_a, settings, redis_unreachable):
+    settings.TENANT_CACHE_FALLBACK_SECONDS = 1
+    directory.refresh()
+    entry = directory.by_public_id(tenant_a.public_id)
+    directory.refresh()
+    assert directory.by_public_id(tenant_a.public_id) is entry  # still trusted
+    time.sleep(1.1)
+    directory.refresh()
+    reloaded = directory.by_public_id(tenant_a.public_id)
+    assert reloaded is not None and reloaded is not entry  # re-read from the registry
+
+
+def test_requests_still_work_while_redis_is_down(client, tenant_a, redis_unreachable):
+    from tests.factories import api_login
+
+    tokens = api_login(client, tenant_a)
+    assert client.get("/api/v1/me", **tenant_a.headers(token=tokens["access"])).status_code == 200
+
+
+def test_unknown_identifiers_are_remembered_without_growing_forever(monkeypatch):
+    monkeypatch.setattr(directory_module, "_MAX_ENTRIES", 50)
+    for n in range(120):
+        assert directory.by_public_id(f"NOPE-{n:06d}") is None
+    assert len(directory._by_public_id) <= 50
