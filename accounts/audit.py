@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
+from django.db import connection
 from django.http import HttpRequest
+from django_tenants.utils import get_public_schema_name
 
 from .models import SecurityEvent
 
@@ -44,6 +46,19 @@ def user_agent(request: HttpRequest | None) -> str:
     return _clean((request.META.get("HTTP_USER_AGENT") or "")[:300])
 
 
+def _current_tenant_public_id(request) -> str:
+    """The tenant whose log this row goes to: the request's, else the active schema's (staff
+    admin pages and commands act on a tenant through schema_context, without a request tenant)."""
+    entry = getattr(request, "tenant_entry", None) if request is not None else None
+    if entry is not None:
+        return entry.public_id
+    if connection.schema_name in (None, get_public_schema_name()):
+        return ""
+    from tenants.models import Tenant
+
+    return Tenant.objects.filter(schema_name=connection.schema_name).values_list("public_id", flat=True).first() or ""
+
+
 def audit_record(
     *,
     kind: str,
@@ -55,8 +70,8 @@ def audit_record(
     tenant_public_id: str = "",
     detail: dict | None = None,
 ) -> SecurityEvent:
-    if not tenant_public_id and request is not None and getattr(request, "tenant_entry", None):
-        tenant_public_id = request.tenant_entry.public_id
+    if not tenant_public_id:
+        tenant_public_id = _current_tenant_public_id(request)
     return SecurityEvent.objects.create(
         kind=kind,
         outcome=outcome,

@@ -115,6 +115,7 @@ class SecurityEvent(models.Model):
         USER_REACTIVATED = "USER_REACTIVATED"
         TENANT_SUSPENDED = "TENANT_SUSPENDED"
         TENANT_REACTIVATED = "TENANT_REACTIVATED"
+        TENANT_DELETED = "TENANT_DELETED"
 
     class Outcome(models.TextChoices):
         SUCCESS = "SUCCESS"

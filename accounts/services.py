@@ -70,12 +70,22 @@ def user_create(
     return user
 
 
+def _refuse_removing_last_admin(user: User, action: str) -> None:
+    """A tenant always keeps one active ADMIN, or nobody could manage its team and secrets."""
+    if user.role != Role.ADMIN or not user.is_active:
+        return
+    if not User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists():
+        raise ValidationError({"role": [f"{user.email} is the last active ADMIN of this tenant: "
+                                        f"make another user ADMIN before you {action} them."]})
+
+
 def user_set_role(*, user: User, role: str, actor: str = "", request: HttpRequest | None = None) -> User:
     """Change a user's role; their tokens stop working (they log in again with the new role)."""
     if role not in Role.values:
         raise ValidationError({"role": [f"Role must be one of {', '.join(Role.values)}."]})
     if role == user.role:
         return user
+    _refuse_removing_last_admin(user, "demote")
     previous = user.role
     with transaction.atomic():
         user.role = role
@@ -90,6 +100,7 @@ def user_set_role(*, user: User, role: str, actor: str = "", request: HttpReques
 
 
 def user_deactivate(*, user: User, actor: str = "", request: HttpRequest | None = None) -> User:
+    _refuse_removing_last_admin(user, "deactivate")
     with transaction.atomic():
         user.is_active = False
         user.save(update_fields=["is_active"])

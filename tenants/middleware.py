@@ -77,11 +77,10 @@ class TenantResolutionMiddleware:
             return response
         entry = request.tenant_entry
         _activate(entry)
-        if entry is None:
-            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
-        else:
-            request.tenant = entry.tenant
-            request.urlconf = settings.ROOT_URLCONF
+        # request.tenant is what django-tenants (and its admin templates) read: the public
+        # schema's stand-in on the base domain. Pumpjack code reads request.tenant_entry.
+        request.tenant = connection.tenant
+        request.urlconf = settings.PUBLIC_SCHEMA_URLCONF if entry is None else settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
         return self.get_response(request)
 

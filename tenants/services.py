@@ -155,27 +155,28 @@ def _audit_in_tenant(tenant: Tenant, **kwargs) -> None:
         audit_record(tenant_public_id=tenant.public_id, **kwargs)
 
 
-def tenant_suspend(*, tenant: Tenant, actor: str = "", reason: str = "") -> Tenant:
+def tenant_suspend(*, tenant: Tenant, actor: str = "", reason: str = "", request=None) -> Tenant:
     tenant.status = Tenant.Status.SUSPENDED
     tenant.save(update_fields=["status", "updated_at"])
-    _audit_in_tenant(tenant, kind=Kind.TENANT_SUSPENDED, outcome=Outcome.SUCCESS, actor=actor,
+    _audit_in_tenant(tenant, kind=Kind.TENANT_SUSPENDED, outcome=Outcome.SUCCESS, actor=actor, request=request,
                      detail={"reason": reason} if reason else {})
     bump_generation()
     return tenant
 
 
-def tenant_reactivate(*, tenant: Tenant, actor: str = "") -> Tenant:
+def tenant_reactivate(*, tenant: Tenant, actor: str = "", request=None) -> Tenant:
     tenant.status = Tenant.Status.ACTIVE
     tenant.save(update_fields=["status", "updated_at"])
-    _audit_in_tenant(tenant, kind=Kind.TENANT_REACTIVATED, outcome=Outcome.SUCCESS, actor=actor)
+    _audit_in_tenant(tenant, kind=Kind.TENANT_REACTIVATED, outcome=Outcome.SUCCESS, actor=actor, request=request)
     bump_generation()
     return tenant
 
 
-def tenant_soft_delete(*, tenant: Tenant, actor: str = "") -> Tenant:
+def tenant_soft_delete(*, tenant: Tenant, actor: str = "", request=None) -> Tenant:
     """Hide the tenant everywhere; its schema and data are kept until a purge."""
     tenant.deleted_at = timezone.now()
     tenant.save(update_fields=["deleted_at", "updated_at"])
+    _audit_in_tenant(tenant, kind=Kind.TENANT_DELETED, outcome=Outcome.SUCCESS, actor=actor, request=request)
     bump_generation()
     return tenant
 

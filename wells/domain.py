@@ -1,0 +1,136 @@
+"""Value domains of API.md section 7, shared by the models, the API, the sync rules and the field
+client: one definition, imported everywhere. Units are converted to one base unit per quantity so
+that values recorded in different units compare (HIGHEST_VALUE) and add up (dashboards)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+
+class WellStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    SHUT_IN = "SHUT_IN"
+    INACTIVE = "INACTIVE"
+    PLUGGED = "PLUGGED"
+
+
+class EquipmentType(models.TextChoices):
+    PUMP_JACK = "PUMP_JACK"
+    SEPARATOR = "SEPARATOR"
+    TANK = "TANK"
+    COMPRESSOR = "COMPRESSOR"
+    METER = "METER"
+    HEATER_TREATER = "HEATER_TREATER"
+    OTHER = "OTHER"
+
+
+class EquipmentStatus(models.TextChoices):
+    IN_SERVICE = "IN_SERVICE"
+    OUT_OF_SERVICE = "OUT_OF_SERVICE"
+    REMOVED = "REMOVED"
+
+
+class Product(models.TextChoices):
+    OIL = "OIL"
+    GAS = "GAS"
+    WATER = "WATER"
+
+
+class ReadingType(models.TextChoices):
+    PRESSURE = "PRESSURE"
+    TEMPERATURE = "TEMPERATURE"
+    TANK_LEVEL = "TANK_LEVEL"
+    FLOW_RATE = "FLOW_RATE"
+
+
+class InspectionType(models.TextChoices):
+    ROUTINE = "ROUTINE"
+    SAFETY = "SAFETY"
+    REPAIR = "REPAIR"
+
+
+class InspectionStatus(models.TextChoices):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    NEEDS_ATTENTION = "NEEDS_ATTENTION"
+
+
+# product -> allowed units; the first is the base unit volumes are normalised to.
+PRODUCT_UNITS: dict[str, tuple[str, ...]] = {
+    Product.OIL: ("BBL", "M3"),
+    Product.GAS: ("MCF", "M3"),
+    Product.WATER: ("BBL", "M3"),
+}
+# reading type -> allowed units; the first is the base unit.
+READING_UNITS: dict[str, tuple[str, ...]] = {
+    ReadingType.PRESSURE: ("PSI", "KPA", "BAR"),
+    ReadingType.TEMPERATURE: ("F", "C"),
+    ReadingType.TANK_LEVEL: ("IN", "FT", "M"),
+    ReadingType.FLOW_RATE: ("BBL_D", "MCF_D", "M3_D"),
+}
+ALL_PRODUCTION_UNITS = sorted({u for units in PRODUCT_UNITS.values() for u in units})
+ALL_READING_UNITS = sorted({u for units in READING_UNITS.values() for u in units})
+
+_BBL_PER_M3 = Decimal("6.289810770")
+_MCF_PER_M3 = Decimal("0.0353146667")
+_FACTORS: dict[tuple[str, str], Decimal] = {
+    # (quantity, unit) -> factor to the base unit (temperature is affine, handled apart)
+    ("OIL", "BBL"): Decimal(1), ("OIL", "M3"): _BBL_PER_M3,
+    ("WATER", "BBL"): Decimal(1), ("WATER", "M3"): _BBL_PER_M3,
+    ("GAS", "MCF"): Decimal(1), ("GAS", "M3"): _MCF_PER_M3,
+    ("PRESSURE", "PSI"): Decimal(1), ("PRESSURE", "KPA"): Decimal("0.1450377377"),
+    ("PRESSURE", "BAR"): Decimal("14.503773773"),
+    ("TANK_LEVEL", "IN"): Decimal(1), ("TANK_LEVEL", "FT"): Decimal(12), ("TANK_LEVEL", "M"): Decimal("39.37007874"),
+    # Flow rates of different products do not convert into one another; M3_D converts to BBL_D.
+    ("FLOW_RATE", "BBL_D"): Decimal(1), ("FLOW_RATE", "M3_D"): _BBL_PER_M3, ("FLOW_RATE", "MCF_D"): Decimal(1),
+}
+
+
+def production_unit_valid(product: str, unit: str) -> bool:
+    return unit in PRODUCT_UNITS.get(product, ())
+
+
+def reading_unit_valid(reading_type: str, unit: str) -> bool:
+    return unit in READING_UNITS.get(reading_type, ())
+
+
+def normalise_volume(product: str, volume: Decimal, unit: str) -> Decimal:
+    """A production volume in its product's base unit (BBL for oil and water, MCF for gas)."""
+    return (Decimal(volume) * _FACTORS[(product, unit)]).quantize(Decimal("0.001"))
+
+
+def normalise_reading(reading_type: str, value: Decimal, unit: str) -> Decimal:
+    """A reading in its type's base unit (PSI, F, IN, BBL_D; MCF_D stays MCF_D)."""
+    value = Decimal(value)
+    if reading_type == ReadingType.TEMPERATURE:
+        return (value * 9 / 5 + 32).quantize(Decimal("0.001")) if unit == "C" else value
+    return (value * _FACTORS[(reading_type, unit)]).quantize(Decimal("0.001"))
+
+
+# US state postal codes, and API (American Petroleum Institute) state codes in well numbers:
+# 01-50 for the states in the API's alphabetical list, 55-61 for federal offshore areas.
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
+    "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
+).split()
+API_STATE_CODES = {f"{n:02d}" for n in list(range(1, 51)) + list(range(55, 62))}
+
+
+def api_number_normalise(raw: str) -> str:
+    """Digits only: '42-501-20130-03-00' -> '42501201300300'."""
+    return "".join(ch for ch in str(raw) if ch.isdigit()) if raw is not None else ""
+
+
+def api_number_problem(value: str) -> str | None:
+    """Why ``value`` (already normalised) is not a valid 14-digit API/UWI number, or None."""
+    if len(value) != 14 or not value.isdigit():
+        return "An API number has 14 digits (state, county, well, sidetrack, event), e.g. 42-501-20130-03-00."
+    if value[:2] not in API_STATE_CODES:
+        return f"{value[:2]} is not an API state code (01-50, 55-61)."
+    if value[2:5] == "000":
+        return "The county code (digits 3-5) cannot be 000."
+    if value[5:10] == "00000":
+        return "The unique well identifier (digits 6-10) cannot be 00000."
+    return None
