@@ -12,9 +12,11 @@ portal = (
 
 urlpatterns = [
     path("api/v1/", include("accounts.urls")),
+    path("api/v1/", include("wells.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path("api/v1/docs/", SpectacularRedocView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]), name="api-docs"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("", include(portal)),
+    path("", include("wells.urls_portal")),
 ]

@@ -1,0 +1,133 @@
+"""The sync event log, in each tenant's schema (API.md sections 6-8). Nothing a device sends is
+ever dropped: accepted and rejected events are both stored, with their outcome."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Device(models.Model):
+    class Platform(models.TextChoices):
+        ELECTRON = "electron"
+        IOS = "ios"
+        ANDROID = "android"
+        WEB = "web"
+        CLI = "cli"
+        INTEGRATION = "integration"
+
+    id = models.BigAutoField(primary_key=True)
+    device_id = models.CharField(max_length=100, unique=True)
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    app_version = models.CharField(max_length=40, blank=True, default="")
+    last_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.device_id} ({self.platform})"
+
+
+class SyncBatch(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED"
+        PROCESSING = "PROCESSING"
+        COMPLETED = "COMPLETED"
+        FAILED = "FAILED"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    device = models.ForeignKey(Device, null=True, on_delete=models.SET_NULL, related_name="batches")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    received_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "received_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["QUEUED", "PROCESSING", "COMPLETED", "FAILED"]), name="batch_status_valid"
+            )
+        ]
+
+
+class SyncEvent(models.Model):
+    class Outcome(models.TextChoices):
+        PENDING = "PENDING"  # stored, not processed yet
+        APPLIED = "APPLIED"
+        AUTO_RESOLVED = "AUTO_RESOLVED"
+        PENDING_REVIEW = "PENDING_REVIEW"
+        REJECTED = "REJECTED"
+        DUPLICATE = "DUPLICATE"
+
+    id = models.BigAutoField(primary_key=True)
+    # The device's event id: unique in the tenant, which makes intake idempotent.
+    event_id = models.UUIDField(unique=True)
+    batch = models.ForeignKey(SyncBatch, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the event as sent, to spot reused ids.")
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    device = models.ForeignKey(Device, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    errors = models.JSONField(default=list, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["batch", "occurred_at"]), models.Index(fields=["outcome"])]
+
+
+class RejectedEvent(models.Model):
+    """An event refused at intake whose id could not be stored as a SyncEvent (a malformed id, or
+    an id already used for other content): kept verbatim for review, never silently dropped."""
+
+    id = models.BigAutoField(primary_key=True)
+    batch = models.ForeignKey(SyncBatch, on_delete=models.CASCADE, related_name="rejected_events")
+    raw = models.JSONField()
+    code = models.CharField(max_length=40)
+    message = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+
+class Conflict(models.Model):
+    class Status(models.TextChoices):
+        PENDING_REVIEW = "PENDING_REVIEW"
+        AUTO_RESOLVED = "AUTO_RESOLVED"
+        RESOLVED = "RESOLVED"
+        IGNORED = "IGNORED"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(SyncEvent, on_delete=models.CASCADE, related_name="conflicts")
+    well = models.ForeignKey("wells.Well", null=True, on_delete=models.SET_NULL, related_name="+")
+    event_type = models.CharField(max_length=40)
+    reason = models.TextField()
+    strategy = models.CharField(max_length=20)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    local_data = models.JSONField(default=dict)
+    server_data = models.JSONField(default=dict)
+    resolution_action = models.CharField(max_length=16, blank=True, default="")
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["well", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["PENDING_REVIEW", "AUTO_RESOLVED", "RESOLVED", "IGNORED"]),
+                name="conflict_status_valid",
+            )
+        ]

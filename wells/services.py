@@ -1,0 +1,196 @@
+"""Writes of the well domain. Each function validates what it is given (field errors in a
+ValidationError keyed by model field name), keeps ``version`` increasing on every change of a
+well or piece of equipment, and leaves the database constraints as the last line of defence."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Role, User
+
+from .domain import US_STATES, EquipmentStatus, EquipmentType, WellStatus, api_number_normalise, api_number_problem
+from .models import Equipment, Well, WellAssignment
+
+WELL_FIELDS = ("api_number", "name", "lease", "field", "county", "state", "latitude", "longitude", "status",
+               "spud_date")
+EQUIPMENT_FIELDS = ("type", "name", "serial_number", "status")
+
+
+def _decimal_in_range(value, low: int, high: int, label: str, errors: dict, key: str):
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors[key] = [f"{label} must be a number."]
+        return None
+    if not number.is_finite() or not low <= number <= high:
+        errors[key] = [f"{label} must be between {low} and {high}."]
+        return None
+    return number.quantize(Decimal("0.000001"))
+
+
+def _clean_well(data: dict, *, instance: Well | None) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    if "api_number" in data:
+        api = api_number_normalise(data["api_number"])
+        problem = api_number_problem(api)
+        if problem:
+            errors["api_number"] = [problem]
+        elif Well.objects.filter(api_number=api).exclude(pk=getattr(instance, "pk", None)).exists():
+            errors["api_number"] = [f"A well with API number {api} already exists in this tenant."]
+        cleaned["api_number"] = api
+    if "name" in data:
+        name = (data["name"] or "").strip()
+        if not name:
+            errors["name"] = ["A well needs a name."]
+        elif len(name) > 200:
+            errors["name"] = ["At most 200 characters."]
+        cleaned["name"] = name
+    for key, limit in (("lease", 200), ("field", 200), ("county", 100)):
+        if key in data:
+            value = (data[key] or "").strip()
+            if len(value) > limit:
+                errors[key] = [f"At most {limit} characters."]
+            cleaned[key] = value
+    if "state" in data:
+        state = (data["state"] or "").strip().upper()
+        if state and state not in US_STATES:
+            errors["state"] = [f"{state!r} is not a US state code (e.g. TX, ND)."]
+        cleaned["state"] = state
+    if "latitude" in data:
+        cleaned["latitude"] = _decimal_in_range(data["latitude"], -90, 90, "Latitude", errors, "latitude")
+    if "longitude" in data:
+        cleaned["longitude"] = _decimal_in_range(data["longitude"], -180, 180, "Longitude", errors, "longitude")
+    if "status" in data:
+        if data["status"] not in WellStatus.values:
+            errors["status"] = [f"Status must be one of {', '.join(WellStatus.values)}."]
+        cleaned["status"] = data["status"]
+    if "spud_date" in data:
+        spud = data["spud_date"]
+        if spud is not None and not isinstance(spud, date):
+            errors["spud_date"] = ["Use a date: YYYY-MM-DD."]
+        elif spud is not None and spud > timezone.now().date():
+            errors["spud_date"] = ["The spud date cannot be in the future."]
+        cleaned["spud_date"] = spud
+    if instance is None:
+        for required in ("api_number", "name"):
+            if required not in data:
+                errors.setdefault(required, ["This field is required."])
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def well_create(*, data: dict, actor: User | None = None) -> Well:
+    cleaned = _clean_well(data, instance=None)
+    try:
+        with transaction.atomic():
+            return Well.objects.create(**cleaned)
+    except IntegrityError as exc:  # a concurrent create of the same API number
+        raise ValidationError({"api_number": ["A well with this API number already exists in this tenant."]}) from exc
+
+
+def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
+    """Apply a partial change; ``version`` goes up by one if anything changed."""
+    cleaned = _clean_well(data, instance=well)
+    changed = {key: value for key, value in cleaned.items() if getattr(well, key) != value}
+    if not changed:
+        return well
+    with transaction.atomic():
+        Well.objects.filter(pk=well.pk).update(**changed, version=F("version") + 1, updated_at=timezone.now())
+    well.refresh_from_db()
+    return well
+
+
+def well_delete(*, well: Well, actor: User | None = None) -> None:
+    """Soft delete: the well disappears from every list and feed; its records are kept."""
+    Well.objects.filter(pk=well.pk).update(
+        deleted_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
+    )
+
+
+def _clean_equipment(data: dict, *, instance: Equipment | None) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    if "type" in data:
+        if data["type"] not in EquipmentType.values:
+            errors["type"] = [f"Type must be one of {', '.join(EquipmentType.values)}."]
+        cleaned["type"] = data["type"]
+    if "name" in data:
+        name = (data["name"] or "").strip()
+        if not name:
+            errors["name"] = ["Equipment needs a name."]
+        cleaned["name"] = name[:200]
+    if "serial_number" in data:
+        cleaned["serial_number"] = (data["serial_number"] or "").strip()[:100]
+    if "status" in data:
+        if data["status"] not in EquipmentStatus.values:
+            errors["status"] = [f"Status must be one of {', '.join(EquipmentStatus.values)}."]
+        cleaned["status"] = data["status"]
+    if instance is None:
+        for required in ("type", "name"):
+            if required not in data:
+                errors.setdefault(required, ["This field is required."])
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def equipment_create(*, well: Well, data: dict, actor: User | None = None) -> Equipment:
+    return Equipment.objects.create(well=well, **_clean_equipment(data, instance=None))
+
+
+def equipment_update(*, equipment: Equipment, data: dict, actor: User | None = None) -> Equipment:
+    cleaned = _clean_equipment(data, instance=equipment)
+    changed = {key: value for key, value in cleaned.items() if getattr(equipment, key) != value}
+    if changed:
+        Equipment.objects.filter(pk=equipment.pk).update(
+            **changed, version=F("version") + 1, updated_at=timezone.now()
+        )
+        equipment.refresh_from_db()
+    return equipment
+
+
+def equipment_delete(*, equipment: Equipment, actor: User | None = None) -> None:
+    Equipment.objects.filter(pk=equipment.pk).update(
+        deleted_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
+    )
+
+
+def wells_assign(*, user: User, well_ids: list, replace: bool = False) -> int:
+    """Put wells on an OPERATOR's route (or make the route exactly these wells with ``replace``).
+    Returns how many wells the route holds afterwards."""
+    if user.role != Role.OPERATOR:
+        raise ValidationError({"user": [f"{user.email} is {user.role or 'not a tenant user'}; "
+                                        "only OPERATORs have routes (MANAGERs and ADMINs see every well)."]})
+    ids, unknown = [], []
+    for raw in well_ids:
+        try:
+            ids.append(uuid.UUID(str(raw).strip()))
+        except ValueError:
+            unknown.append(str(raw))
+    wanted = set(Well.objects.filter(pk__in=ids, deleted_at__isnull=True).values_list("pk", flat=True))
+    unknown += [str(i) for i in ids if i not in wanted]
+    if unknown:
+        raise ValidationError({"wells": [f"No such well: {', '.join(unknown[:10])}"
+                                         + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")]})
+    with transaction.atomic():
+        if replace:
+            WellAssignment.objects.filter(user=user).exclude(well_id__in=wanted).delete()
+        existing = set(WellAssignment.objects.filter(user=user, well_id__in=wanted).values_list("well_id", flat=True))
+        WellAssignment.objects.bulk_create([WellAssignment(user=user, well_id=w) for w in wanted - existing])
+    return WellAssignment.objects.filter(user=user).count()
+
+
+def wells_unassign(*, user: User, well_ids: list) -> int:
+    WellAssignment.objects.filter(user=user, well_id__in=list(well_ids)).delete()
+    return WellAssignment.objects.filter(user=user).count()
