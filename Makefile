@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed bench-auth clean-data
+.PHONY: run test test-browser install migrate seed bench-auth clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -23,6 +23,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the portal's browser tests: headless Chromium from Debian (/usr/bin/chromium; install it with
+# `sudo apt-get install -y --no-install-recommends chromium`), driven by Playwright. Without the
+# browser they skip locally and fail under CI=true; .ci/run installs it.
+test-browser: $(STAMP)
+	$(PY) -m pytest tests/portal/test_browser.py $(PYTEST_ARGS)
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate_schemas --noinput

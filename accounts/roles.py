@@ -41,6 +41,8 @@ ADMIN_PERMISSIONS = MANAGER_PERMISSIONS + [
     "accounts.add_user",
     "accounts.change_user",
     "accounts.view_securityevent",
+    "sync.view_conflictpolicy",
+    "sync.change_conflictpolicy",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

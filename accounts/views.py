@@ -1,15 +1,44 @@
-"""Portal pages of the accounts app: session login on the tenant's sub-domain, logout, home."""
+"""Portal pages of the accounts app: session login on the tenant's sub-domain, logout, and the
+tenant ADMIN's pages: the team (users, roles, routes) and the tenant's device secrets.
+
+Every change goes through a service (accounts.services, wells.services, tenants.services) with
+the ADMIN's email as actor and the request for the audit row. A service's ValidationError is
+shown next to the field it names. A new secret is kept in the session only until the result page
+takes it out, as on the staff admin's pages: shown once, gone on reload.
+"""
 
 from __future__ import annotations
 
+import re
+import zoneinfo
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tenants.models import TenantSecret
+from tenants.services import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
+from wells.domain import api_number_normalise
+from wells.models import Well
+from wells.services import wells_assign, wells_unassign
+
 from . import services
+from .models import Role, User
+
+REVEAL_SESSION_KEY = "pumpjack_portal_secret_reveal"
+# Both secret forms have a "label": distinct element ids keep the page's labels unambiguous.
+ISSUE_IDS, ROTATE_IDS = "issue-%s", "rotate-%s"
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,6 +75,327 @@ def logout_view(request):
     return HttpResponseRedirect("/login/")
 
 
-@login_required
-def dashboard_view(request):
-    return render(request, "accounts/dashboard.html")
+def _admin_page(permission: str):
+    """Anonymous: to the login page. Logged in without ``permission``: 403."""
+
+    def decorate(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return decorate
+
+
+def _errors_to_form(form: forms.Form, exc: ValidationError, field_map: dict | None = None) -> None:
+    """Put a service's ValidationError next to the fields it names (the rest above the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for key, field_messages in exc.message_dict.items():
+        name = (field_map or {}).get(key, key)
+        form.add_error(name if name in form.fields else None, field_messages)
+
+
+# --------------------------------------------------------------------------- team
+
+
+class UserCreateForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    name = forms.CharField(max_length=200, required=False)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.OPERATOR)
+    password = forms.CharField(strip=False, widget=forms.PasswordInput, help_text="At least 10 characters.")
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class RouteAddForm(forms.Form):
+    api_numbers = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4, "placeholder": "42-317-40101-00-00\n42317401020000"}),
+        label="API numbers", help_text="One or more, separated by lines, spaces or commas; dashes are fine.",
+    )
+    lease = forms.ChoiceField(required=False, label="Every well of a lease")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        leases = Well.objects.filter(deleted_at__isnull=True).exclude(lease="").order_by("lease")
+        self.fields["lease"].choices = [("", "—")] + [
+            (lease, lease) for lease in leases.values_list("lease", flat=True).distinct()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = cleaned.get("api_numbers") or ""
+        numbers = [api_number_normalise(part) for part in re.split(r"[\s,;]+", raw) if part.strip()]
+        found = dict(
+            Well.objects.filter(api_number__in=numbers, deleted_at__isnull=True).values_list("api_number", "pk")
+        )
+        unknown = [n or "(no digits)" for n in numbers if n not in found]
+        if unknown:
+            self.add_error("api_numbers", "No well with API number " + ", ".join(unknown[:10])
+                           + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "") + ".")
+        well_ids = set(found.values())
+        if cleaned.get("lease"):
+            well_ids |= set(Well.objects.filter(lease=cleaned["lease"], deleted_at__isnull=True)
+                            .values_list("pk", flat=True))
+        if not numbers and not cleaned.get("lease"):
+            raise ValidationError("Give API numbers or choose a lease.")
+        cleaned["well_ids"] = sorted(well_ids, key=str)
+        return cleaned
+
+
+def _team_page(request, *, create_form=None, row_errors=None, status=200):
+    users = User.objects.annotate(route_size=Count("well_assignments")).order_by("email")
+    row_errors = row_errors or {}
+    return render(request, "accounts/team.html", {
+        "rows": [{"member": user, "errors": row_errors.get(user.pk, [])} for user in users],
+        "roles": Role.choices,
+        "create_form": create_form or UserCreateForm(),
+    }, status=status)
+
+
+def _team_user(user_id) -> User:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise Http404("No such user in this tenant.")
+    return user
+
+
+def _team_redirect() -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("accounts:team"))
+
+
+@_admin_page("accounts.manage_team")
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def team_view(request):
+    if request.method != "POST":
+        return _team_page(request)
+    form = UserCreateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(email=data["email"], password=data["password"], role=data["role"],
+                                        name=data["name"], actor=request.user.email, request=request)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, f"{user.email} can now log in as {user.role}.")
+            return _team_redirect()
+    return _team_page(request, create_form=form, status=400)
+
+
+@_admin_page("accounts.manage_team")
+@require_POST
+def team_role_view(request, user_id):
+    user = _team_user(user_id)
+    form = RoleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"role": [f"Role must be one of {', '.join(Role.values)}."]})
+        previous = user.role
+        services.user_set_role(user=user, role=form.cleaned_data["role"], actor=request.user.email, request=request)
+    except ValidationError as exc:
+        return _team_page(request, row_errors={user.pk: exc.messages}, status=400)
+    if previous != user.role:
+        messages.success(request, f"{user.email} is now {user.role} (was {previous}); they log in again.")
+    if user.pk == request.user.pk and not user.has_perm("accounts.manage_team"):
+        return HttpResponseRedirect(reverse("portal:dashboard"))  # this page is no longer theirs
+    return _team_redirect()
+
+
+@_admin_page("accounts.manage_team")
+@require_POST
+def team_deactivate_view(request, user_id):
+    user = _team_user(user_id)
+    try:
+        services.user_deactivate(user=user, actor=request.user.email, request=request)
+    except ValidationError as exc:
+        return _team_page(request, row_errors={user.pk: exc.messages}, status=400)
+    messages.success(request, f"{user.email} is deactivated: their sessions and tokens stop working.")
+    return _team_redirect()
+
+
+@_admin_page("accounts.manage_team")
+@require_POST
+def team_reactivate_view(request, user_id):
+    user = _team_user(user_id)
+    services.user_reactivate(user=user, actor=request.user.email, request=request)
+    messages.success(request, f"{user.email} is active again.")
+    return _team_redirect()
+
+
+def _route_page(request, member: User, *, add_form=None, remove_error="", status=200):
+    # What is assigned, even while the member is deactivated (wells_for_user would show nothing).
+    route = Well.objects.filter(assignments__user=member, deleted_at__isnull=True)
+    return render(request, "accounts/route.html", {
+        "member": member,
+        "is_operator": member.role == Role.OPERATOR,
+        "route": route.order_by("lease", "name"),
+        "add_form": add_form or RouteAddForm(),
+        "remove_error": remove_error,
+    }, status=status)
+
+
+@_admin_page("accounts.manage_team")
+@require_http_methods(["GET", "POST"])
+def team_route_view(request, user_id):
+    member = _team_user(user_id)
+    if request.method != "POST":
+        return _route_page(request, member)
+    form = RouteAddForm(request.POST)
+    if form.is_valid():
+        try:
+            size = wells_assign(user=member, well_ids=form.cleaned_data["well_ids"])
+        except ValidationError as exc:
+            _errors_to_form(form, exc, {"wells": "api_numbers", "user": None})
+        else:
+            messages.success(request, f"{member.email}'s route now holds {size} well{'s' if size != 1 else ''}.")
+            return HttpResponseRedirect(reverse("accounts:route", args=[member.pk]))
+    return _route_page(request, member, add_form=form, status=400)
+
+
+@_admin_page("accounts.manage_team")
+@require_POST
+def team_route_remove_view(request, user_id):
+    member = _team_user(user_id)
+    well_ids = []
+    for raw in request.POST.getlist("well"):
+        try:
+            well_ids.append(forms.UUIDField().clean(raw))
+        except ValidationError:
+            continue
+    if not well_ids:
+        return _route_page(request, member, remove_error="Tick the wells to take off the route.", status=400)
+    size = wells_unassign(user=member, well_ids=well_ids)
+    messages.success(request, f"{member.email}'s route now holds {size} well{'s' if size != 1 else ''}.")
+    return HttpResponseRedirect(reverse("accounts:route", args=[member.pk]))
+
+
+# --------------------------------------------------------------------------- tenant secrets
+
+
+class SecretIssueForm(forms.Form):
+    label = forms.CharField(max_length=100, help_text="What the secret is for, e.g. the device fleet.")
+    expires_at = forms.DateTimeField(
+        required=False, label="Expires at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Optional; empty: never expires.",
+    )
+
+
+class SecretRotateForm(forms.Form):
+    secret = forms.ChoiceField(required=False, label="Replace")
+    grace_hours = forms.FloatField(
+        min_value=0, max_value=720, required=False, label="Grace period (hours)",
+        help_text="How long the replaced secret keeps working: 0 to 720 hours; empty or 0: it stops at once.",
+    )
+    label = forms.CharField(max_length=100, required=False, help_text="Empty: keep the replaced secret's label.")
+
+    def __init__(self, *args, active_secrets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["secret"].choices = [("", "every active secret")] + [
+            (str(s.pk), f"{s.label} (created {timezone.localtime(s.created_at):%Y-%m-%d %H:%M})")
+            for s in active_secrets
+        ]
+
+
+def _tenant_zone(request) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(request.tenant_entry.tenant.time_zone)
+
+
+def _tenant_secrets(request) -> list[TenantSecret]:
+    return list(TenantSecret.objects.filter(tenant=request.tenant_entry.tenant).defer("secret_hash")
+                .order_by("-created_at"))
+
+
+def _secrets_page(request, *, issue_form=None, rotate_form=None, status=200):
+    now = timezone.now()
+    secrets = _tenant_secrets(request)
+    active = [s for s in secrets if s.is_active_at(now)]
+    with timezone.override(_tenant_zone(request)):
+        return render(request, "accounts/secrets.html", {
+            "rows": [{"secret": s, "active": s.is_active_at(now)} for s in secrets],
+            "issue_form": issue_form or SecretIssueForm(auto_id=ISSUE_IDS),
+            "rotate_form": rotate_form or SecretRotateForm(active_secrets=active, auto_id=ROTATE_IDS),
+            "time_zone": request.tenant_entry.tenant.time_zone,
+        }, status=status)
+
+
+def _reveal_next(request, **reveal) -> HttpResponseRedirect:
+    request.session[REVEAL_SESSION_KEY] = {"tenant": request.tenant_entry.public_id, **reveal}
+    return HttpResponseRedirect(reverse("accounts:secret_shown"))
+
+
+@_admin_page("accounts.manage_secrets")
+@require_http_methods(["GET"])
+def secrets_view(request):
+    return _secrets_page(request)
+
+
+@_admin_page("accounts.manage_secrets")
+@require_POST
+@sensitive_variables("secret")
+def secret_issue_view(request):
+    form = SecretIssueForm(request.POST, auto_id=ISSUE_IDS)
+    with timezone.override(_tenant_zone(request)):  # the expiry is typed in the tenant's time zone
+        valid = form.is_valid()
+    if valid:
+        data = form.cleaned_data
+        try:
+            secret = tenant_secret_issue(tenant=request.tenant_entry.tenant, label=data["label"],
+                                         actor=request.user.email, expires_at=data["expires_at"], request=request)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            return _reveal_next(request, secret=secret, what="issued", label=data["label"].strip(),
+                                note="The tenant's other secrets keep working.")
+    return _secrets_page(request, issue_form=form, status=400)
+
+
+@_admin_page("accounts.manage_secrets")
+@require_POST
+@sensitive_variables("secret")
+def secret_rotate_view(request):
+    now = timezone.now()
+    active = [s for s in _tenant_secrets(request) if s.is_active_at(now)]
+    form = SecretRotateForm(request.POST, active_secrets=active, auto_id=ROTATE_IDS)
+    if form.is_valid():
+        data = form.cleaned_data
+        grace_hours = data["grace_hours"] or 0
+        try:
+            secret = tenant_secret_rotate(
+                tenant=request.tenant_entry.tenant, actor=request.user.email, grace_hours=grace_hours,
+                label=data["label"], secret_id=data["secret"] or None, request=request,
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            replaced = "The replaced secret" if data["secret"] else "Every secret that was active"
+            when = f"in {grace_hours:g} hour{'' if grace_hours == 1 else 's'}" if grace_hours else "now"
+            return _reveal_next(request, secret=secret, what="rotated", label=data["label"].strip(),
+                                note=f"{replaced} stops working {when}.")
+    return _secrets_page(request, rotate_form=form, status=400)
+
+
+@_admin_page("accounts.manage_secrets")
+@require_POST
+def secret_expire_view(request, secret_id):
+    try:
+        secret = tenant_secret_expire(tenant=request.tenant_entry.tenant, secret_id=secret_id,
+                                      actor=request.user.email, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Secret {secret.label!r} has expired: devices using it are refused.")
+    return HttpResponseRedirect(reverse("accounts:secrets"))
+
+
+@_admin_page("accounts.manage_secrets")
+@require_http_methods(["GET"])
+@never_cache
+@sensitive_variables("reveal")
+def secret_shown_view(request):
+    # Taken out whatever happens: shown on this response only, never again.
+    reveal = request.session.pop(REVEAL_SESSION_KEY, None)
+    if not reveal or reveal.get("tenant") != request.tenant_entry.public_id:
+        reveal = None
+    return render(request, "accounts/secret_shown.html", {"reveal": reveal})

@@ -4,19 +4,23 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts import views as account_views
+from wells import views as wells_views
 
 portal = (
-    [path("", account_views.dashboard_view, name="dashboard")],
+    [path("", wells_views.dashboard_view, name="dashboard")],
     "portal",
 )
 
 urlpatterns = [
     path("api/v1/", include("accounts.urls")),
     path("api/v1/", include("wells.urls")),
+    path("api/v1/", include("sync.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path("api/v1/docs/", SpectacularRedocView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]), name="api-docs"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("", include(portal)),
     path("", include("wells.urls_portal")),
+    path("", include("accounts.urls_portal")),
+    path("", include("sync.urls_portal")),
 ]

@@ -48,6 +48,8 @@ class SyncBatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    # Events of this request already stored by an earlier one (same id, same content).
+    duplicate_event_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "received_at"])]
@@ -131,3 +133,61 @@ class Conflict(models.Model):
                 name="conflict_status_valid",
             )
         ]
+
+
+class ConflictPolicy(models.Model):
+    """A tenant ADMIN's choice of strategy for a configurable event type (see sync.rules)."""
+
+    event_type = models.CharField(max_length=40, unique=True)
+    strategy = models.CharField(max_length=20)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(auto_now=True)
+
+
+def photo_blob_path(instance: "PhotoBlob", filename: str) -> str:
+    from django.db import connection
+
+    return f"tenants/{connection.schema_name}/photo-uploads/{instance.photo_id}"
+
+
+class PhotoBlob(models.Model):
+    """An uploaded image, kept by its photoId until (and after) a PHOTO_ATTACHED event names it."""
+
+    photo_id = models.UUIDField(primary_key=True)
+    file = models.FileField(upload_to=photo_blob_path, max_length=300)
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+
+class Change(models.Model):
+    """The change log behind the pull feed (GET /api/v1/sync/changes): one row per change of a
+    well, piece of equipment, conflict or route assignment, in commit order of its sequence."""
+
+    class Entity(models.TextChoices):
+        WELL = "well"
+        EQUIPMENT = "equipment"
+        CONFLICT = "conflict"
+        ASSIGNMENT = "assignment"
+
+    class Op(models.TextChoices):
+        UPSERT = "upsert"
+        DELETE = "delete"
+
+    seq = models.BigAutoField(primary_key=True)
+    entity = models.CharField(max_length=12, choices=Entity.choices)
+    entity_id = models.UUIDField()
+    op = models.CharField(max_length=8, choices=Op.choices)
+    well_id = models.UUIDField(db_index=True)
+    user_id = models.UUIDField(null=True, blank=True, help_text="For assignments: the operator whose route changed.")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class ChangeRetention(models.Model):
+    """One row: changes up to this sequence number were pruned; older cursors answer 410."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    pruned_through = models.BigIntegerField(default=0)

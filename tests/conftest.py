@@ -33,6 +33,25 @@ def _redis_test_keys_clear() -> None:
         client.delete(*keys)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker):
+    """Always create the test database, even when no collected test is marked django_db (the
+    end-to-end tests commit through other processes and are not marked): pytest-django would
+    otherwise leave the connection on the development database."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=request.config.option.verbose, interactive=False,
+                                 aliases={"default"}, serialized_aliases=set())
+    assert connection.settings_dict["NAME"].startswith("test_"), "tests must never touch a real database"
+    yield
+    with django_db_blocker.unblock():
+        try:
+            teardown_databases(config, verbosity=request.config.option.verbose)
+        except Exception as exc:  # a server process still connected: the database is left behind
+            request.node.warn(pytest.PytestWarning(f"could not drop the test database: {exc!r}"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
     """Each test starts with empty Redis counters and a cold tenant directory."""

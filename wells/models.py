@@ -218,6 +218,8 @@ class EquipmentRepair(FieldRecord):
 class FieldNote(FieldRecord):
     notes = models.TextField(max_length=10_000)
     recorded_at = models.DateTimeField()
+    # A note composed by the MERGE rule from the day's original notes (which it supersedes).
+    is_merged = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-recorded_at"]

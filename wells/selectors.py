@@ -7,6 +7,7 @@ join on the assignment table, no per-row permission query); MANAGERs and ADMINs 
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +29,9 @@ from .models import (
     Well,
     WellReading,
 )
+
+
+_API_NUMBER_FRAGMENT = re.compile(r"[0-9][0-9 -]*")
 
 
 def wells_for_user(*, user) -> QuerySet[Well]:
@@ -58,10 +62,11 @@ def well_list(*, user, status: str = "", lease: str = "", field: str = "", searc
     if field:
         wells = wells.filter(field__iexact=field)
     if search:
-        digits = "".join(ch for ch in search if ch.isdigit())
         condition = Q(name__icontains=search)
-        if digits:
-            condition |= Q(api_number__contains=digits)
+        # Only a search written like (part of) an API number looks in API numbers: the digits of
+        # "Smith 1-H" would otherwise match every well whose number holds a 1.
+        if _API_NUMBER_FRAGMENT.fullmatch(search.strip()):
+            condition |= Q(api_number__contains=search.replace("-", "").replace(" ", ""))
         wells = wells.filter(condition)
     return wells.order_by("name", "api_number")
 

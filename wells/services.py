@@ -4,6 +4,7 @@ well or piece of equipment, and leaves the database constraints as the last line
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,9 +19,19 @@ from accounts.models import Role, User
 from .domain import US_STATES, EquipmentStatus, EquipmentType, WellStatus, api_number_normalise, api_number_problem
 from .models import Equipment, Well, WellAssignment
 
+
+def change_record(**kwargs) -> None:
+    """Log the change for the sync pull feed (imported late: the sync app builds on this one)."""
+    from sync.services.changes import change_record as record
+
+    record(**kwargs)
+
 WELL_FIELDS = ("api_number", "name", "lease", "field", "county", "state", "latitude", "longitude", "status",
                "spud_date")
 EQUIPMENT_FIELDS = ("type", "name", "serial_number", "status")
+
+
+_API_NUMBER_CHARACTERS = re.compile(r"[0-9][0-9 -]*")
 
 
 def _decimal_in_range(value, low: int, high: int, label: str, errors: dict, key: str):
@@ -41,8 +52,13 @@ def _clean_well(data: dict, *, instance: Well | None) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     if "api_number" in data:
-        api = api_number_normalise(data["api_number"])
-        problem = api_number_problem(api)
+        raw = data["api_number"]
+        api = api_number_normalise(raw)
+        # Hyphens and spaces are separators people write; anything else (a letter, a dot) means
+        # the number was mistyped, and dropping it could turn a wrong number into a valid one.
+        problem = (None if isinstance(raw, str) and _API_NUMBER_CHARACTERS.fullmatch(raw.strip())
+                   else "An API number holds digits, optionally grouped with hyphens or spaces.")
+        problem = problem or api_number_problem(api)
         if problem:
             errors["api_number"] = [problem]
         elif Well.objects.filter(api_number=api).exclude(pk=getattr(instance, "pk", None)).exists():
@@ -94,7 +110,9 @@ def well_create(*, data: dict, actor: User | None = None) -> Well:
     cleaned = _clean_well(data, instance=None)
     try:
         with transaction.atomic():
-            return Well.objects.create(**cleaned)
+            well = Well.objects.create(**cleaned)
+            change_record(entity="well", entity_id=well.pk, well_id=well.pk, version=well.version)
+            return well
     except IntegrityError as exc:  # a concurrent create of the same API number
         raise ValidationError({"api_number": ["A well with this API number already exists in this tenant."]}) from exc
 
@@ -105,17 +123,23 @@ def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
     changed = {key: value for key, value in cleaned.items() if getattr(well, key) != value}
     if not changed:
         return well
-    with transaction.atomic():
-        Well.objects.filter(pk=well.pk).update(**changed, version=F("version") + 1, updated_at=timezone.now())
-    well.refresh_from_db()
+    try:
+        with transaction.atomic():
+            Well.objects.filter(pk=well.pk).update(**changed, version=F("version") + 1, updated_at=timezone.now())
+            well.refresh_from_db()
+            change_record(entity="well", entity_id=well.pk, well_id=well.pk, version=well.version)
+    except IntegrityError as exc:  # a concurrent write took the API number between check and update
+        raise ValidationError({"api_number": ["A well with this API number already exists in this tenant."]}) from exc
     return well
 
 
 def well_delete(*, well: Well, actor: User | None = None) -> None:
-    """Soft delete: the well disappears from every list and feed; its records are kept."""
-    Well.objects.filter(pk=well.pk).update(
-        deleted_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
-    )
+    """Soft delete: the well disappears from every list and feed (as a tombstone); its records are kept."""
+    with transaction.atomic():
+        Well.objects.filter(pk=well.pk).update(
+            deleted_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
+        )
+        change_record(entity="well", entity_id=well.pk, well_id=well.pk, op="delete", version=well.version + 1)
 
 
 def _clean_equipment(data: dict, *, instance: Equipment | None) -> dict:
@@ -146,24 +170,34 @@ def _clean_equipment(data: dict, *, instance: Equipment | None) -> dict:
 
 
 def equipment_create(*, well: Well, data: dict, actor: User | None = None) -> Equipment:
-    return Equipment.objects.create(well=well, **_clean_equipment(data, instance=None))
+    cleaned = _clean_equipment(data, instance=None)
+    with transaction.atomic():
+        equipment = Equipment.objects.create(well=well, **cleaned)
+        change_record(entity="equipment", entity_id=equipment.pk, well_id=well.pk, version=equipment.version)
+    return equipment
 
 
 def equipment_update(*, equipment: Equipment, data: dict, actor: User | None = None) -> Equipment:
     cleaned = _clean_equipment(data, instance=equipment)
     changed = {key: value for key, value in cleaned.items() if getattr(equipment, key) != value}
     if changed:
-        Equipment.objects.filter(pk=equipment.pk).update(
-            **changed, version=F("version") + 1, updated_at=timezone.now()
-        )
-        equipment.refresh_from_db()
+        with transaction.atomic():
+            Equipment.objects.filter(pk=equipment.pk).update(
+                **changed, version=F("version") + 1, updated_at=timezone.now()
+            )
+            equipment.refresh_from_db()
+            change_record(entity="equipment", entity_id=equipment.pk, well_id=equipment.well_id,
+                          version=equipment.version)
     return equipment
 
 
 def equipment_delete(*, equipment: Equipment, actor: User | None = None) -> None:
-    Equipment.objects.filter(pk=equipment.pk).update(
-        deleted_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        Equipment.objects.filter(pk=equipment.pk).update(
+            deleted_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
+        )
+        change_record(entity="equipment", entity_id=equipment.pk, well_id=equipment.well_id, op="delete",
+                      version=equipment.version + 1)
 
 
 def wells_assign(*, user: User, well_ids: list, replace: bool = False) -> int:
@@ -185,12 +219,23 @@ def wells_assign(*, user: User, well_ids: list, replace: bool = False) -> int:
                                          + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")]})
     with transaction.atomic():
         if replace:
-            WellAssignment.objects.filter(user=user).exclude(well_id__in=wanted).delete()
+            _route_remove(user, WellAssignment.objects.filter(user=user).exclude(well_id__in=wanted))
         existing = set(WellAssignment.objects.filter(user=user, well_id__in=wanted).values_list("well_id", flat=True))
-        WellAssignment.objects.bulk_create([WellAssignment(user=user, well_id=w) for w in wanted - existing])
+        added = wanted - existing
+        WellAssignment.objects.bulk_create([WellAssignment(user=user, well_id=w) for w in added])
+        for well_id in sorted(added):
+            change_record(entity="assignment", entity_id=well_id, well_id=well_id, user_id=user.pk)
     return WellAssignment.objects.filter(user=user).count()
 
 
 def wells_unassign(*, user: User, well_ids: list) -> int:
-    WellAssignment.objects.filter(user=user, well_id__in=list(well_ids)).delete()
+    with transaction.atomic():
+        _route_remove(user, WellAssignment.objects.filter(user=user, well_id__in=list(well_ids)))
     return WellAssignment.objects.filter(user=user).count()
+
+
+def _route_remove(user: User, assignments) -> None:
+    """Take wells off a route; the operator's device gets a tombstone for each (pull feed)."""
+    for well_id in sorted(assignments.values_list("well_id", flat=True)):
+        change_record(entity="assignment", entity_id=well_id, well_id=well_id, user_id=user.pk, op="delete")
+    assignments.delete()

@@ -1,4 +1,23 @@
-"""API routes of the wells app (API.md section 5); included under /api/v1/."""
+"""API routes of the wells app (API.md section 5); included under /api/v1/.
+
+Ids in paths are plain strings here: a malformed id reaches the view (after authentication) and
+is answered 404 like an unknown one, never a 500 and never before the credentials are checked."""
+
+from django.urls import path
+
+from . import apis
 
 app_name = "wells-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("wells/", apis.WellsApi.as_view(), name="well-list"),
+    path("wells/<str:well_id>/", apis.WellDetailApi.as_view(), name="well-detail"),
+    path("wells/<str:well_id>/equipment/", apis.WellEquipmentApi.as_view(), name="well-equipment"),
+    path("wells/<str:well_id>/production/", apis.WellProductionApi.as_view(), name="well-production"),
+    path("wells/<str:well_id>/readings/", apis.WellReadingsApi.as_view(), name="well-readings"),
+    path("wells/<str:well_id>/inspections/", apis.WellInspectionsApi.as_view(), name="well-inspections"),
+    path("wells/<str:well_id>/repairs/", apis.WellRepairsApi.as_view(), name="well-repairs"),
+    path("wells/<str:well_id>/notes/", apis.WellNotesApi.as_view(), name="well-notes"),
+    path("wells/<str:well_id>/photos/", apis.WellPhotosApi.as_view(), name="well-photos"),
+    path("equipment/", apis.EquipmentCreateApi.as_view(), name="equipment-list"),
+    path("equipment/<str:equipment_id>/", apis.EquipmentDetailApi.as_view(), name="equipment-detail"),
+]

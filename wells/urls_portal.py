@@ -1,4 +1,11 @@
-"""Portal pages of the wells app: dashboard, wells list, well detail."""
+"""Portal pages of the wells app: wells list, well detail (the dashboard is "portal:dashboard")."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "wells"
-urlpatterns: list = []
+urlpatterns = [
+    path("wells/", views.well_list_view, name="list"),
+    path("wells/<uuid:well_id>/", views.well_detail_view, name="detail"),
+]

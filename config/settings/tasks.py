@@ -1,6 +1,6 @@
 """Celery."""
 
-from celery.schedules import crontab  # noqa: F401  (handy for schedules below)
+from .env import env
 
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -13,8 +13,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "prune-sync-change-log": {
+        "task": "sync.tasks.prune_change_log",
+        "schedule": 3600.0,
+    },
+    "sweep-stuck-sync-batches": {
+        "task": "sync.tasks.sweep_stuck_batches",
+        "schedule": 30.0,
+    },
     "prune-refresh-tokens": {
         "task": "accounts.tasks.prune_refresh_tokens",
         "schedule": 3600.0,
     },
 }
+
+# The sweeper re-enqueues sync batches QUEUED longer than this (enqueue lost) or PROCESSING longer
+# than that (worker died; a batch of 5,000 events takes well under a minute).
+SYNC_SWEEP_QUEUED_AFTER_SECONDS = env.int("SYNC_SWEEP_QUEUED_AFTER_SECONDS", default=60)
+SYNC_SWEEP_PROCESSING_AFTER_SECONDS = env.int("SYNC_SWEEP_PROCESSING_AFTER_SECONDS", default=600)
+# The pull feed serves a change once it is this old (commit order), and keeps changes this long.
+SYNC_FEED_SETTLE_SECONDS = env.int("SYNC_FEED_SETTLE_SECONDS", default=5)
+SYNC_CHANGE_RETENTION_DAYS = env.int("SYNC_CHANGE_RETENTION_DAYS", default=30)

@@ -1,6 +1,7 @@
 """Tests: the same real PostgreSQL and Redis (embedded unless URLs are set), Argon2 as in production."""
 
 import os
+from pathlib import Path
 
 from .development import *  # noqa: F403
 from .env import env
@@ -12,7 +13,13 @@ ALLOWED_HOSTS = ["*"]
 TEST_RUN_ID = env.str("PUMPJACK_TEST_RUN", default=str(os.getpid()))
 DATABASES["default"]["TEST"] = {"NAME": f"test_pumpjack_{TEST_RUN_ID}"}  # noqa: F405
 CACHES = cache_settings(REDIS_URL, key_prefix=f"pjtest{TEST_RUN_ID}")  # noqa: F405
+# Uploaded files of a test run go to a folder of its own, not the development media folder.
+MEDIA_ROOT = Path(env.str("PUMPJACK_TEST_MEDIA", default=f"/tmp/pumpjack-test-media-{TEST_RUN_ID}"))
+# A queue of its own, so that a `make run` worker on the same Redis never takes a test's tasks.
+CELERY_TASK_DEFAULT_QUEUE = f"pumpjack-test-{TEST_RUN_ID}"
 # Tests create and discard many users; Argon2 stays (it is what is under test) with lighter costs.
 PASSWORD_HASHERS = ["accounts.hashers.TestArgon2PasswordHasher"]
 TENANT_SECRET_ARGON2 = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The pull feed's settle time (commit-order safety) would only slow the tests down.
+SYNC_FEED_SETTLE_SECONDS = 0

@@ -1,7 +1,6 @@
 """Three-credential authentication (API.md section 3): each layer failing alone, cross-tenant
 tokens and logins, token lifetimes, refresh rotation and revocation."""
 
-import time
 import uuid
 
 import pytest

@@ -5,7 +5,6 @@ import json
 import time
 
 import pytest
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.models import SecurityEvent

@@ -129,6 +129,9 @@ class Command(JsonCommand):
 
     def _extend(self, tenant: Tenant) -> None:
         """Hook for other apps' demo data (wells, production) once they exist."""
+        from wells.demo import demo_data_seed
+
+        demo_data_seed(tenant=tenant)  # does nothing when the demo wells exist
 
     @staticmethod
     def _secret_still_valid(tenant: Tenant, secret: str | None) -> bool:

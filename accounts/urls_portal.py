@@ -1,0 +1,20 @@
+"""Portal pages of the accounts app for the tenant ADMIN: the team and the tenant's secrets."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("team/", views.team_view, name="team"),
+    path("team/<uuid:user_id>/role/", views.team_role_view, name="role"),
+    path("team/<uuid:user_id>/deactivate/", views.team_deactivate_view, name="deactivate"),
+    path("team/<uuid:user_id>/reactivate/", views.team_reactivate_view, name="reactivate"),
+    path("team/<uuid:user_id>/route/", views.team_route_view, name="route"),
+    path("team/<uuid:user_id>/route/remove/", views.team_route_remove_view, name="route_remove"),
+    path("settings/secrets/", views.secrets_view, name="secrets"),
+    path("settings/secrets/issue/", views.secret_issue_view, name="secret_issue"),
+    path("settings/secrets/rotate/", views.secret_rotate_view, name="secret_rotate"),
+    path("settings/secrets/new/", views.secret_shown_view, name="secret_shown"),
+    path("settings/secrets/<uuid:secret_id>/expire/", views.secret_expire_view, name="secret_expire"),
+]

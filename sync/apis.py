@@ -1,0 +1,334 @@
+"""Sync endpoints (API.md sections 6, 8): batch push and status, photo upload, conflicts."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.apis import ERROR
+from config.api_errors import ApiError
+from config.pagination import PAGE_PARAMETERS, paginate, paginated
+
+from .models import Conflict, SyncBatch
+from .services import conflicts as conflict_services
+from .services.changes import CursorExpired, CursorInvalid, changes_feed
+from .services.intake import MAX_BYTES, MAX_EVENTS, batch_intake
+from .services.photos import PhotoRejected, photo_upload
+from .services.processing import batch_counts
+
+PLATFORMS = ["electron", "ios", "android", "web", "cli", "integration"]
+ERRORS = {
+    400: OpenApiResponse(ERROR, description="invalid_request (details name the fields)"),
+    401: OpenApiResponse(ERROR, description="invalid_credentials or token_expired"),
+    403: OpenApiResponse(ERROR, description="permission_denied or tenant_suspended"),
+    404: OpenApiResponse(ERROR, description="not_found"),
+}
+
+
+def _require(request, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise ApiError(403, "permission_denied", "Your role does not allow this.")
+
+
+def _too_large(events: int | None = None, size: int | None = None) -> ApiError:
+    details = {"maxEvents": [str(MAX_EVENTS)], "maxBytes": [str(MAX_BYTES)]}
+    if events is not None:
+        details["events"] = [f"{events} events sent"]
+    if size is not None:
+        details["bytes"] = [f"{size} bytes sent"]
+    return ApiError(413, "batch_too_large", f"A batch holds at most {MAX_EVENTS:,} events and 8 MiB.", details)
+
+
+class DeviceInput(serializers.Serializer):
+    deviceId = serializers.RegexField(r"^[\w.:@-]{1,100}$", error_messages={"invalid": "1-100 letters, digits, . : @ _ -"})
+    platform = serializers.ChoiceField(choices=PLATFORMS)
+    appVersion = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class BatchInput(serializers.Serializer):
+    device = DeviceInput()
+    events = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+
+
+class RejectionOutput(serializers.Serializer):
+    eventId = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class BatchAccepted(serializers.Serializer):
+    batchId = serializers.UUIDField()
+    status = serializers.CharField()
+    statusUrl = serializers.CharField()
+    accepted = serializers.ListField(child=serializers.CharField())
+    duplicates = serializers.ListField(child=serializers.CharField())
+    rejected = RejectionOutput(many=True)
+
+
+class BatchCreateApi(APIView):
+    @extend_schema(
+        summary="Push a batch of events recorded offline",
+        description="Every accepted event is durably stored before the answer; processing is asynchronous "
+                    "(poll statusUrl). One bad event never fails the others.",
+        request=BatchInput,
+        responses={202: BatchAccepted, 413: OpenApiResponse(ERROR, description="batch_too_large"), **ERRORS},
+    )
+    def post(self, request):
+        _require(request, "sync.add_syncbatch")
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+        if size > MAX_BYTES:
+            raise _too_large(size=size)
+        if len(request.body) > MAX_BYTES:
+            raise _too_large(size=len(request.body))
+        raw_events = request.data.get("events") if isinstance(request.data, dict) else None
+        if isinstance(raw_events, list) and len(raw_events) > MAX_EVENTS:
+            raise _too_large(events=len(raw_events))
+        envelope = BatchInput(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        result = batch_intake(user=request.user, device=envelope.validated_data["device"],
+                              events=envelope.validated_data["events"])
+        batch = result.batch
+        return Response({
+            "batchId": str(batch.pk),
+            "status": batch.status,
+            "statusUrl": f"/api/v1/sync/batches/{batch.pk}",
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "rejected": [r.as_wire() for r in result.rejected],
+        }, status=202)
+
+
+class BatchResult(serializers.Serializer):
+    eventId = serializers.CharField(allow_null=True)
+    outcome = serializers.ChoiceField(choices=["PENDING", "APPLIED", "AUTO_RESOLVED", "PENDING_REVIEW", "REJECTED",
+                                               "DUPLICATE"])
+    conflict = serializers.UUIDField(allow_null=True)
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+class BatchStatus(serializers.Serializer):
+    batchId = serializers.UUIDField()
+    status = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    results = BatchResult(many=True)
+
+
+class BatchDetailApi(APIView):
+    @extend_schema(summary="A batch's status, counts and per-event results (sender, MANAGER, ADMIN)",
+                   responses={200: BatchStatus, **ERRORS})
+    def get(self, request, batch_id):
+        batch = SyncBatch.objects.filter(pk=batch_id).first()
+        if batch is None or (batch.user_id != request.user.pk and not request.user.has_perm("sync.view_conflict")):
+            raise ApiError(404, "not_found", "No such batch.")
+        conflicts = dict(Conflict.objects.filter(event__batch=batch).values_list("event_id", "id"))
+        results = [
+            {"eventId": str(event_id), "outcome": outcome, "conflict": conflicts.get(pk), "errors": errors}
+            for pk, event_id, outcome, errors in batch.events.order_by("occurred_at", "id").values_list(
+                "pk", "event_id", "outcome", "errors")
+        ]
+        results += [
+            {"eventId": None if not isinstance(raw, dict) else str(raw.get("id"))[:80], "outcome": "REJECTED",
+             "conflict": None, "errors": [{"code": code, "message": message, "details": details}]}
+            for raw, code, message, details in batch.rejected_events.values_list("raw", "code", "message", "details")
+        ]
+        results += [{"eventId": eid, "outcome": "DUPLICATE", "conflict": None, "errors": []}
+                    for eid in batch.duplicate_event_ids]
+        return Response({"batchId": str(batch.pk), "status": batch.status, "counts": batch_counts(batch=batch),
+                         "results": results})
+
+
+class RawImageParser(BaseParser):
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read(MAX_BYTES + 1) if stream is not None else b""
+
+
+class PhotoUploadApi(APIView):
+    parser_classes = [RawImageParser]
+
+    @extend_schema(
+        summary="Upload the image of a PHOTO_ATTACHED event (raw body, idempotent)",
+        parameters=[OpenApiParameter("X-Content-SHA256", str, OpenApiParameter.HEADER, required=True,
+                                     description="Lowercase hex SHA-256 of the body")],
+        request={"image/jpeg": OpenApiTypes.BINARY, "image/png": OpenApiTypes.BINARY,
+                 "image/heic": OpenApiTypes.BINARY},
+        responses={
+            201: inline_serializer("PhotoStored", {"photoId": serializers.UUIDField(), "sizeBytes": serializers.IntegerField(),
+                                                   "contentType": serializers.CharField(), "sha256": serializers.CharField()}),
+            200: OpenApiResponse(description="Already stored (same bytes)"),
+            409: OpenApiResponse(ERROR, description="another image under this photoId"),
+            413: OpenApiResponse(ERROR, description="photo_too_large (10 MiB)"),
+            415: OpenApiResponse(ERROR, description="unsupported_media_type (checked by content)"),
+            **ERRORS,
+        },
+    )
+    def put(self, request, photo_id):
+        _require(request, "sync.add_syncbatch")
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+        if size > 10 * 1024 * 1024:
+            raise ApiError(413, "photo_too_large", "A photo may be at most 10 MiB.", {"maxBytes": [str(10 * 1024 * 1024)]})
+        data = request.data if isinstance(request.data, bytes) else b""
+        try:
+            blob, created = photo_upload(photo_id=photo_id, data=data, declared_type=request.content_type or "",
+                                         checksum=request.META.get("HTTP_X_CONTENT_SHA256", ""), user=request.user)
+        except PhotoRejected as exc:
+            raise ApiError(exc.status, exc.code, exc.message,
+                           {k: v if isinstance(v, list) else [str(v)] for k, v in exc.details.items()}) from None
+        return Response({"photoId": str(blob.photo_id), "sizeBytes": blob.size_bytes, "contentType": blob.content_type,
+                         "sha256": blob.sha256}, status=201 if created else 200)
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+class ConflictOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    eventId = serializers.UUIDField(source="event.event_id")
+    eventType = serializers.CharField(source="event_type")
+    wellId = serializers.UUIDField(source="well_id", allow_null=True)
+    reason = serializers.CharField()
+    strategy = serializers.CharField()
+    status = serializers.CharField()
+    localData = serializers.JSONField(source="local_data")
+    serverData = serializers.JSONField(source="server_data")
+    resolution = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    @staticmethod
+    def get_resolution(conflict) -> dict | None:
+        if not conflict.resolution_action:
+            return None
+        return {"action": conflict.resolution_action,
+                "resolvedBy": str(conflict.resolved_by_id) if conflict.resolved_by_id else None,
+                "resolvedAt": conflict.resolved_at.isoformat() if conflict.resolved_at else None,
+                "note": conflict.resolution_note}
+
+
+class ConflictListApi(APIView):
+    @extend_schema(
+        summary="Conflicts (MANAGER, ADMIN)",
+        parameters=[OpenApiParameter("status", str, enum=list(Conflict.Status.values)), *PAGE_PARAMETERS],
+        responses={200: paginated(ConflictOutput), **ERRORS},
+    )
+    def get(self, request):
+        _require(request, "sync.view_conflict")
+        status = request.query_params.get("status", "")
+        if status and status not in Conflict.Status.values:
+            raise ApiError(400, "invalid_request", "Unknown status.",
+                           {"status": [f"one of {', '.join(Conflict.Status.values)}"]})
+        conflicts = conflict_services.conflict_list(user=request.user, status=status)
+        return paginate(request, conflicts.select_related("event"), ConflictOutput)
+
+
+class ResolveInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=conflict_services.ACTIONS)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ConflictResolveApi(APIView):
+    @extend_schema(summary="Resolve a conflict (MANAGER, ADMIN); resolving twice is 409",
+                   request=ResolveInput,
+                   responses={200: ConflictOutput, 409: OpenApiResponse(ERROR, description="already resolved"),
+                              **ERRORS})
+    def post(self, request, conflict_id):
+        _require(request, "sync.change_conflict")
+        conflict = conflict_services.conflict_list(user=request.user).filter(pk=conflict_id).first()
+        if conflict is None:
+            raise ApiError(404, "not_found", "No such conflict.")
+        data = ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            conflict = conflict_services.conflict_resolve(
+                conflict=conflict, action=data.validated_data["action"], note=data.validated_data["note"],
+                user=request.user, request=request._request,
+            )
+        except conflict_services.AlreadyResolved:
+            raise ApiError(409, "conflict", "This conflict was already resolved.") from None
+        except conflict_services.ActionNotPossible as exc:
+            raise ApiError(400, "invalid_request", str(exc), {"action": [str(exc)]}) from None
+        return Response(ConflictOutput(conflict).data)
+
+
+# --------------------------------------------------------------------------- conflict strategies
+
+
+class PolicyOutput(serializers.Serializer):
+    eventType = serializers.CharField()
+    strategy = serializers.CharField()
+    defaultStrategy = serializers.CharField()
+    strategies = serializers.ListField(child=serializers.CharField())
+    configurable = serializers.BooleanField()
+
+
+class PolicyInput(serializers.Serializer):
+    strategy = serializers.CharField(max_length=20)
+
+
+class PolicyListApi(APIView):
+    @extend_schema(summary="Conflict strategy per event type (ADMIN)", responses={200: PolicyOutput(many=True), **ERRORS})
+    def get(self, request):
+        _require(request, "sync.view_conflictpolicy")
+        return Response(conflict_services.policies_list())
+
+
+class PolicyUpdateApi(APIView):
+    @extend_schema(summary="Choose the strategy of a configurable event type (ADMIN); safety-critical types stay "
+                           "MANUAL_REVIEW", request=PolicyInput, responses={200: PolicyOutput, **ERRORS})
+    def put(self, request, event_type):
+        _require(request, "sync.change_conflictpolicy")
+        data = PolicyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            policy = conflict_services.policy_set(event_type=event_type, strategy=data.validated_data["strategy"],
+                                                  user=request.user)
+        except conflict_services.UnknownEventType:
+            raise ApiError(404, "not_found", "No such event type.") from None
+        except conflict_services.ActionNotPossible as exc:
+            raise ApiError(400, "invalid_request", str(exc), {"strategy": [str(exc)]}) from None
+        return Response(policy)
+
+
+# --------------------------------------------------------------------------- pull feed
+
+
+class ChangeOutput(serializers.Serializer):
+    entity = serializers.ChoiceField(choices=["well", "equipment", "conflict", "assignment"])
+    op = serializers.ChoiceField(choices=["upsert", "delete"])
+    id = serializers.CharField()
+    version = serializers.IntegerField()
+    data = serializers.DictField()
+
+
+class ChangesPage(serializers.Serializer):
+    changes = ChangeOutput(many=True)
+    cursor = serializers.CharField()
+    hasMore = serializers.BooleanField()
+
+
+class ChangesApi(APIView):
+    @extend_schema(
+        summary="What changed since a cursor (no cursor: a full snapshot, paged), scoped to what you may see",
+        parameters=[OpenApiParameter("cursor", str, description="Opaque; from the previous page"),
+                    OpenApiParameter("limit", int, description="1-1000, default 500")],
+        responses={200: ChangesPage, 410: OpenApiResponse(ERROR, description="cursor_expired: re-snapshot"),
+                   **ERRORS},
+    )
+    def get(self, request):
+        raw_limit = request.query_params.get("limit", "500")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+            raise ApiError(400, "invalid_request", "limit must be 1-1000.", {"limit": ["must be an integer 1-1000"]})
+        try:
+            page = changes_feed(user=request.user, cursor=request.query_params.get("cursor") or None,
+                                limit=int(raw_limit))
+        except CursorExpired:
+            raise ApiError(410, "cursor_expired", "This cursor is older than the change log; pull again without "
+                                                  "a cursor for a fresh snapshot.") from None
+        except CursorInvalid as exc:
+            raise ApiError(400, "invalid_request", str(exc), {"cursor": [str(exc)]}) from None
+        return Response({"changes": page.changes, "cursor": page.cursor, "hasMore": page.has_more})

@@ -1,0 +1,72 @@
+"""NOTES_ADDED: when the well already has a note that day, MERGE by default: a merged note made
+of the day's original notes, each with its author and time, in time order (so the result does
+not depend on which device synced first). The originals stay, superseded by the merged note."""
+
+import zoneinfo
+
+from wells.models import FieldNote
+
+from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json, record_data
+from .inspection import day_bounds
+from .production import _order_key_of
+
+FIELDS = ("notes", "recorded_at", "is_merged")
+NOTES_MAX = 10_000
+
+
+def _entry(note: FieldNote, zone: zoneinfo.ZoneInfo) -> str:
+    author = note.recorded_by.get_full_name() if note.recorded_by_id else "unknown"
+    return f"[{note.recorded_at.astimezone(zone):%Y-%m-%d %H:%M %Z}] {author}: {note.notes}"
+
+
+def apply(ctx: ApplyContext) -> RuleResult:
+    p = ctx.payload
+    start, end = day_bounds(ctx, p["recorded_at"])
+    day_notes = FieldNote.objects.select_for_update(of=("self",)).filter(well=ctx.well, recorded_at__gte=start, recorded_at__lt=end)
+    current = list(day_notes.filter(superseded_by__isnull=True).order_by("recorded_at"))
+    incoming = FieldNote(well=ctx.well, notes=p["notes"], recorded_at=p["recorded_at"], recorded_by=ctx.user,
+                         source_event_id=ctx.event.event_id)
+    if not current:
+        incoming.save()
+        return RuleResult(Outcome.APPLIED)
+    server = record_data(current[0], FIELDS)
+    local = as_json({name: getattr(incoming, name) for name in FIELDS})
+    if ctx.strategy == Strategy.MANUAL_REVIEW:
+        return RuleResult(Outcome.PENDING_REVIEW, ConflictDraft(
+            "The well already has a note for that day.", "PENDING_REVIEW", local, server))
+    if ctx.strategy == Strategy.KEEP_BOTH:
+        incoming.save()
+        return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
+            "The well already had a note that day; both are kept.", "AUTO_RESOLVED", local, server))
+    if ctx.strategy == Strategy.NEWEST_WINS:
+        newest = max(current, key=_order_key_of)
+        incoming_wins = ctx.order_key > _order_key_of(newest)
+        incoming.superseded_by = None if incoming_wins else newest
+        incoming.save()
+        if incoming_wins:
+            day_notes.filter(pk__in=[n.pk for n in current]).update(superseded_by=incoming)
+        return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
+            "Newest note wins.", "AUTO_RESOLVED", local | {"id": str(incoming.pk)}, server))
+    # MERGE
+    incoming.save()
+    zone = zoneinfo.ZoneInfo(ctx.time_zone)
+    originals = list(day_notes.filter(is_merged=False).select_related("recorded_by"))
+    originals.sort(key=lambda n: (n.recorded_at, str(n.source_event_id)))
+    text = "\n\n".join(_entry(note, zone) for note in originals)
+    if len(text) > NOTES_MAX:
+        return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
+            "The merged note would pass 10,000 characters; both notes are kept.", "AUTO_RESOLVED",
+            local | {"id": str(incoming.pk)}, server))
+    merged = FieldNote.objects.create(well=ctx.well, notes=text, recorded_at=originals[0].recorded_at, is_merged=True)
+    day_notes.filter(superseded_by__isnull=True).exclude(pk=merged.pk).update(superseded_by=merged)
+    return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
+        "The well already had a note that day: the notes were merged (author and time kept).", "AUTO_RESOLVED",
+        local | {"id": str(incoming.pk)}, server | {"mergedInto": str(merged.pk)}))
+
+
+RULE = Rule(
+    event_type="NOTES_ADDED",
+    default_strategy=Strategy.MERGE,
+    strategies=(Strategy.MERGE, Strategy.KEEP_BOTH, Strategy.NEWEST_WINS, Strategy.MANUAL_REVIEW),
+    apply=apply,
+)

@@ -1,0 +1,207 @@
+"""Conflicts: listing for the people who may review them, and resolving (API.md section 8).
+
+A conflict keeps both sides: ``local_data`` (what the field sent) and ``server_data`` (what the
+server had). Resolving moves which record is current; nothing is deleted, so any decision can
+be reversed by hand from the records it names.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from accounts.audit import Kind, Outcome, audit_record
+from accounts.models import Role
+from wells.models import (
+    EquipmentInspection,
+    EquipmentRepair,
+    FieldNote,
+    Photo,
+    ProductionRecord,
+    Well,
+    WellReading,
+)
+from wells.selectors import wells_for_user
+
+from ..models import Conflict
+from .changes import change_record
+
+ACTIONS = ("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "MERGE", "IGNORE")
+RECORD_MODELS = {
+    "PRODUCTION_LOGGED": ProductionRecord,
+    "WELL_READING_RECORDED": WellReading,
+    "EQUIPMENT_INSPECTED": EquipmentInspection,
+    "EQUIPMENT_REPAIRED": EquipmentRepair,
+    "NOTES_ADDED": FieldNote,
+    "PHOTO_ATTACHED": Photo,
+}
+# One current record per key is a database rule for production: both cannot stay current.
+SINGLE_CURRENT = {"PRODUCTION_LOGGED"}
+
+
+class AlreadyResolved(Exception):
+    pass
+
+
+class ActionNotPossible(Exception):
+    pass
+
+
+def conflict_list(*, user, status: str = "") -> QuerySet[Conflict]:
+    """MANAGERs and ADMINs review every conflict (including those whose well was deleted since);
+    anyone else sees the conflicts on the wells they may see."""
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        conflicts = Conflict.objects.all()
+    else:
+        conflicts = Conflict.objects.filter(well__in=wells_for_user(user=user))
+    if status:
+        conflicts = conflicts.filter(status=status)
+    return conflicts.order_by("-created_at")
+
+
+def actions_for(conflict: Conflict) -> list[str]:
+    """The resolutions that make sense for this conflict (the API refuses the others with 400)."""
+    if conflict.event_type == "WELL_STATUS_CHANGED":
+        return ["USE_LOCAL", "USE_SERVER", "IGNORE"]
+    actions = ["USE_LOCAL", "USE_SERVER"]
+    if conflict.event_type not in SINGLE_CURRENT:
+        actions.append("KEEP_BOTH")
+    if conflict.event_type == "NOTES_ADDED":
+        actions.append("MERGE")
+    return actions + ["IGNORE"]
+
+
+def conflicts_pending_count(*, user) -> int:
+    return conflict_list(user=user, status=Conflict.Status.PENDING_REVIEW).count()
+
+
+def _record_fields(model, data: dict) -> dict:
+    names = {f.attname for f in model._meta.concrete_fields} - {"id", "created_at", "superseded_by_id"}
+    return {key: value for key, value in data.items() if key in names}
+
+
+def conflict_resolve(*, conflict: Conflict, action: str, note: str, user, request=None) -> Conflict:
+    if action not in ACTIONS:
+        raise ActionNotPossible(f"Unknown action; one of {', '.join(ACTIONS)}.")
+    with transaction.atomic():
+        conflict = Conflict.objects.select_for_update(of=("self",)).select_related("event", "event__user").get(pk=conflict.pk)
+        if conflict.status in (Conflict.Status.RESOLVED, Conflict.Status.IGNORED):
+            raise AlreadyResolved()
+        if conflict.well_id:
+            Well.objects.select_for_update().filter(pk=conflict.well_id).first()  # same lock order as processing
+        if action != "IGNORE":
+            _carry_out(conflict, action)
+        conflict.status = Conflict.Status.IGNORED if action == "IGNORE" else Conflict.Status.RESOLVED
+        conflict.resolution_action = action
+        conflict.resolved_by = user
+        conflict.resolved_at = timezone.now()
+        conflict.resolution_note = note
+        conflict.save(update_fields=["status", "resolution_action", "resolved_by", "resolved_at", "resolution_note"])
+        if conflict.well_id:
+            change_record(entity="conflict", entity_id=conflict.pk, well_id=conflict.well_id)
+        audit_record(kind=Kind.CONFLICT_RESOLVED, outcome=Outcome.SUCCESS, request=request, user=user,
+                     detail={"conflict": str(conflict.pk), "eventType": conflict.event_type, "action": action})
+    return conflict
+
+
+def _carry_out(conflict: Conflict, action: str) -> None:
+    event_type = conflict.event_type
+    if event_type == "WELL_STATUS_CHANGED":
+        if action == "USE_LOCAL":
+            Well.objects.filter(pk=conflict.well_id).update(
+                status=conflict.local_data["status"], version=F("version") + 1, updated_at=timezone.now())
+            version = Well.objects.filter(pk=conflict.well_id).values_list("version", flat=True).first()
+            change_record(entity="well", entity_id=conflict.well_id, well_id=conflict.well_id, version=version)
+        elif action != "USE_SERVER":
+            raise ActionNotPossible("A well has one status: use the field's (USE_LOCAL) or the server's (USE_SERVER).")
+        return
+    model = RECORD_MODELS[event_type]
+    local_id = conflict.local_data.get("id")
+    server = model.objects.filter(pk=conflict.server_data.get("id")).first()
+    local = model.objects.filter(pk=local_id).first() if local_id else None
+    if action == "MERGE" and event_type != "NOTES_ADDED":
+        raise ActionNotPossible("Only notes can be merged.")
+    if action == "KEEP_BOTH" and event_type in SINGLE_CURRENT:
+        raise ActionNotPossible("Production keeps one current record per well, day and product.")
+
+    if local is None and action in ("USE_LOCAL", "KEEP_BOTH", "MERGE"):
+        event = conflict.event
+        local = model(**_record_fields(model, conflict.local_data), well_id=conflict.well_id,
+                      recorded_by=event.user, source_event_id=event.event_id)
+        if event_type in SINGLE_CURRENT and server is not None and server.superseded_by_id is None:
+            local.superseded_by = server  # saved as superseded first: the unique rule holds at every step
+        local.save()
+        local.refresh_from_db()  # typed values (dates, decimals) instead of the JSON strings
+        conflict.local_data = conflict.local_data | {"id": str(local.pk)}
+        conflict.save(update_fields=["local_data"])
+
+    if action == "USE_LOCAL":
+        _make_current(model, winner=local, loser=server)
+    elif action == "USE_SERVER" and local is not None and server is not None:
+        _make_current(model, winner=server, loser=local)
+    elif action == "KEEP_BOTH":
+        model.objects.filter(pk=local.pk).update(superseded_by=None)
+    elif action == "MERGE":
+        _merge_notes(conflict, local, server)
+
+
+def _make_current(model, *, winner, loser) -> None:
+    if loser is not None:
+        model.objects.filter(pk=loser.pk).update(superseded_by=winner.pk)
+    model.objects.filter(pk=winner.pk).update(superseded_by=None)
+
+
+def _merge_notes(conflict: Conflict, local: FieldNote, server: FieldNote | None) -> None:
+    from django.db import connection
+
+    from tenants.models import Tenant
+
+    from ..rules.note import _entry
+
+    zone = zoneinfo.ZoneInfo(
+        Tenant.objects.filter(schema_name=connection.schema_name).values_list("time_zone", flat=True).first()
+        or "America/Chicago")
+    notes = sorted([n for n in (server, local) if n is not None], key=lambda n: (n.recorded_at, str(n.source_event_id)))
+    merged = FieldNote.objects.create(well_id=conflict.well_id, notes="\n\n".join(_entry(n, zone) for n in notes)[:10_000],
+                                      recorded_at=notes[0].recorded_at, is_merged=True)
+    FieldNote.objects.filter(pk__in=[n.pk for n in notes]).update(superseded_by=merged)
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+class UnknownEventType(Exception):
+    pass
+
+
+def policies_list() -> list[dict]:
+    from ..models import ConflictPolicy
+    from ..rules import RULES
+
+    chosen = dict(ConflictPolicy.objects.values_list("event_type", "strategy"))
+    return [
+        {"eventType": rule.event_type,
+         "strategy": chosen.get(rule.event_type, rule.default_strategy) if rule.configurable else rule.default_strategy,
+         "defaultStrategy": rule.default_strategy, "strategies": list(rule.strategies),
+         "configurable": rule.configurable}
+        for rule in RULES.values()
+    ]
+
+
+def policy_set(*, event_type: str, strategy: str, user) -> dict:
+    """A tenant ADMIN's choice for one of the four configurable types."""
+    from ..models import ConflictPolicy
+    from ..rules import RULES
+
+    rule = RULES.get(event_type)
+    if rule is None:
+        raise UnknownEventType(event_type)
+    if not rule.configurable:
+        raise ActionNotPossible(f"{event_type} is safety-critical and always goes to MANUAL_REVIEW.")
+    if strategy not in rule.strategies:
+        raise ActionNotPossible(f"{event_type} takes one of {', '.join(rule.strategies)}.")
+    ConflictPolicy.objects.update_or_create(event_type=event_type, defaults={"strategy": strategy, "changed_by": user})
+    return next(p for p in policies_list() if p["eventType"] == event_type)

@@ -1,0 +1,239 @@
+"""Batch intake (POST /api/v1/sync/batches): validate every event, store the batch and all its
+events (accepted and rejected) in one transaction, enqueue processing after commit.
+
+"Accepted" means durably stored before the answer is sent: processing happens later, in a
+worker, and a sweeper re-enqueues batches whose enqueue was lost (broker down at intake).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from wells.models import Equipment
+from wells.selectors import wells_for_user
+
+from ..models import Device, RejectedEvent, SyncBatch, SyncEvent
+from ..schemas import FUTURE_TOLERANCE, Invalid, parse_datetime, parse_uuid, validate_event_payload
+
+log = logging.getLogger(__name__)
+MAX_EVENTS = 5_000
+MAX_BYTES = 8 * 1024 * 1024
+EVENT_KEYS = {"id", "type", "occurredAt", "payload", "userId"}
+
+
+@dataclass
+class Rejection:
+    event_id: str | None
+    code: str
+    message: str
+    details: dict = field(default_factory=dict)
+
+    def as_wire(self) -> dict:
+        return {"eventId": self.event_id, "code": self.code, "message": self.message, "details": self.details}
+
+
+@dataclass
+class IntakeResult:
+    batch: SyncBatch
+    accepted: list[str]
+    duplicates: list[str]
+    rejected: list[Rejection]
+
+
+def content_hash(raw: dict) -> str:
+    """The event as sent, canonically: the same id with other content is a reused id."""
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class _Checked:
+    raw: object
+    event_id: uuid.UUID | None = None
+    hash: str = ""
+    type: str = ""
+    occurred_at: datetime | None = None
+    payload: dict | None = None
+    cleaned: dict | None = None
+    rejection: Rejection | None = None
+    duplicate: bool = False
+    duplicate_of_rejected: bool = False
+    id_taken: bool = False  # the id is already stored: this event cannot be stored under it again
+
+
+def _check_shape(raw, *, user, now: datetime) -> _Checked:
+    item = _Checked(raw=raw)
+    if not isinstance(raw, dict):
+        item.rejection = Rejection(None, "invalid_event", "An event must be a JSON object.")
+        return item
+    raw_id = raw.get("id")
+    try:
+        item.event_id = parse_uuid(raw_id)
+    except Invalid:
+        item.rejection = Rejection(str(raw_id)[:80] if raw_id is not None else None, "invalid_event",
+                                   "The event id must be a UUID.", {"id": ["must be a UUID"]})
+        return item
+    item.hash = content_hash(raw)
+    wire_id = str(item.event_id)
+    details: dict[str, list[str]] = {}
+    unknown = sorted(str(k)[:60] for k in raw if k not in EVENT_KEYS)
+    if unknown:
+        details["event"] = [f"unknown key(s): {', '.join(unknown[:10])}"]
+    item.type = raw.get("type") if isinstance(raw.get("type"), str) else ""
+    try:
+        item.occurred_at = parse_datetime(raw.get("occurredAt"))
+        if item.occurred_at > now + FUTURE_TOLERANCE:
+            details["occurredAt"] = ["is more than 10 minutes in the future"]
+    except Invalid as exc:
+        details["occurredAt"] = [str(exc)]
+    if "userId" in raw and raw["userId"] is not None and str(raw["userId"]) != str(user.pk):
+        item.rejection = Rejection(wire_id, "user_mismatch", "userId is not the authenticated user.")
+        return item
+    if not item.type:
+        details["type"] = ["is required"]
+    elif isinstance(raw.get("payload"), dict) or "payload" in raw:
+        item.payload = raw.get("payload")
+        item.cleaned, payload_errors = validate_event_payload(item.type, item.payload, now=now)
+        if "type" in payload_errors:
+            item.rejection = Rejection(wire_id, "unknown_event_type", f"Unknown event type {item.type[:60]!r}.",
+                                       {"type": payload_errors["type"]})
+            return item
+        details.update({(k if k in ("payload",) else f"payload.{k}"): v for k, v in payload_errors.items()})
+    else:
+        details["payload"] = ["is required"]
+    if details:
+        item.rejection = Rejection(wire_id, "invalid_payload", "The event does not match its schema.", details)
+    return item
+
+
+def _check_against_state(items: list[_Checked], *, user) -> None:
+    """Wells and equipment must exist and be on the user's route: two queries for the batch."""
+    candidates = [i for i in items if i.rejection is None and not i.duplicate and i.cleaned]
+    well_ids = {i.cleaned["well_id"] for i in candidates if "well_id" in i.cleaned}
+    visible = set(wells_for_user(user=user).filter(pk__in=well_ids).values_list("pk", flat=True))
+    equipment_ids = {i.cleaned["equipment_id"] for i in candidates if i.cleaned.get("equipment_id")}
+    equipment_well = dict(
+        Equipment.objects.filter(pk__in=equipment_ids, deleted_at__isnull=True).values_list("pk", "well_id")
+    )
+    for item in candidates:
+        wire_id = str(item.event_id)
+        if item.cleaned["well_id"] not in visible:
+            item.rejection = Rejection(wire_id, "unknown_well",
+                                       "No such well on your route (unknown, deleted or not assigned to you).",
+                                       {"payload.wellId": ["unknown or not on your route"]})
+        elif item.cleaned.get("equipment_id") and equipment_well.get(item.cleaned["equipment_id"]) != item.cleaned["well_id"]:
+            item.rejection = Rejection(wire_id, "unknown_equipment", "No such equipment on this well.",
+                                       {"payload.equipmentId": ["unknown or on another well"]})
+
+
+def batch_intake(*, user, device: dict, events: list) -> IntakeResult:
+    """Store a batch. Retries once if a concurrent batch stored one of the same event ids first."""
+    for attempt in range(3):
+        try:
+            return _batch_intake_once(user=user, device=device, events=events)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("sync intake: concurrent batch stored the same event ids; checking again")
+    raise AssertionError("unreachable")
+
+
+def _batch_intake_once(*, user, device: dict, events: list) -> IntakeResult:
+    now = timezone.now()
+    items = [_check_shape(raw, user=user, now=now) for raw in events]
+
+    # Idempotency: ids seen before (in earlier batches, or earlier in this one).
+    ids = [i.event_id for i in items if i.event_id is not None]
+    stored = {
+        event_id: (digest, outcome, errors)
+        for event_id, digest, outcome, errors in SyncEvent.objects.filter(event_id__in=ids).values_list(
+            "event_id", "content_hash", "outcome", "errors")
+    }
+    seen_here: dict[uuid.UUID, str] = {}
+    for item in items:
+        if item.event_id is None:
+            continue
+        if item.event_id in stored or item.event_id in seen_here:
+            item.id_taken = True
+            digest, outcome, errors = stored.get(item.event_id) or (seen_here[item.event_id], None, [])
+            if digest != item.hash:
+                item.rejection = Rejection(str(item.event_id), "event_id_reused",
+                                           "This event id was already used for an event with other content.")
+            elif outcome == SyncEvent.Outcome.REJECTED and errors:
+                # Sent again as it was: still rejected, for the same reason (not a duplicate to mark synced).
+                first = errors[0]
+                item.rejection = Rejection(str(item.event_id), first.get("code", "invalid_event"),
+                                           first.get("message", ""), first.get("details", {}))
+                item.duplicate_of_rejected = True
+            else:
+                item.duplicate = True
+                item.rejection = None
+        else:
+            seen_here[item.event_id] = item.hash
+    _check_against_state(items, user=user)
+
+    with transaction.atomic():
+        device_row, _ = Device.objects.update_or_create(
+            device_id=device["deviceId"],
+            defaults={"platform": device["platform"], "app_version": device.get("appVersion", ""), "last_user": user},
+        )
+        batch = SyncBatch.objects.create(
+            device=device_row, user=user, duplicate_event_ids=[str(i.event_id) for i in items if i.duplicate]
+        )
+        rows, kept_aside = [], []
+        for item in items:
+            if item.duplicate or item.duplicate_of_rejected:
+                continue  # stored before, with its outcome
+            if item.event_id is None or item.id_taken:
+                kept_aside.append(RejectedEvent(batch=batch, raw=_json_safe(item.raw), code=item.rejection.code,
+                                                message=item.rejection.message, details=item.rejection.details))
+                continue
+            rejection = item.rejection
+            rows.append(SyncEvent(
+                event_id=item.event_id, batch=batch, type=item.type[:40], payload=_json_safe(item.raw.get("payload") or {}),
+                content_hash=item.hash, occurred_at=item.occurred_at, device=device_row, user=user,
+                outcome=SyncEvent.Outcome.REJECTED if rejection else SyncEvent.Outcome.PENDING,
+                errors=[rejection.as_wire()] if rejection else [],
+                processed_at=now if rejection else None,
+            ))
+        SyncEvent.objects.bulk_create(rows)
+        RejectedEvent.objects.bulk_create(kept_aside)
+        accepted = [str(r.event_id) for r in rows if r.outcome == SyncEvent.Outcome.PENDING]
+        if not accepted:
+            batch.status = SyncBatch.Status.COMPLETED
+            batch.finished_at = now
+            batch.save(update_fields=["status", "finished_at"])
+        else:
+            transaction.on_commit(lambda: enqueue_batch(batch_id=batch.pk))
+    return IntakeResult(
+        batch=batch,
+        accepted=accepted,
+        duplicates=[str(i.event_id) for i in items if i.duplicate],
+        rejected=[i.rejection for i in items if i.rejection is not None and not i.duplicate],
+    )
+
+
+def _json_safe(value):
+    """What the device sent, storable as JSON (NUL characters are not storable in PostgreSQL)."""
+    text = json.dumps(value, default=str, ensure_ascii=True).replace("\\u0000", "\\ufffd")
+    return json.loads(text)
+
+
+def enqueue_batch(*, batch_id) -> bool:
+    """Send the processing task; if the broker is down the batch stays QUEUED for the sweeper."""
+    from ..tasks import process_batch
+
+    try:
+        process_batch.apply_async(args=[str(batch_id)], retry=False)
+        return True
+    except Exception:  # broker unreachable: the sweeper re-enqueues QUEUED batches
+        log.warning("sync intake: could not enqueue batch %s; the sweeper will pick it up", batch_id)
+        return False

@@ -1,0 +1,80 @@
+"""Celery tasks of the sync app. Tasks take ids and run in the tenant's schema (the tenant travels
+with the task: tenant-schemas-celery); the services they call refuse the wrong state, so a retry
+or a second delivery does no harm."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.core.cache import cache
+from django.db import OperationalError
+from django.db.models import Q
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+log = logging.getLogger(__name__)
+
+def _grace(name: str, default_seconds: int) -> timedelta:
+    from django.conf import settings
+
+    return timedelta(seconds=getattr(settings, name, default_seconds))
+SWEEP_BATCHES_PER_TENANT = 200
+SWEEP_LOCK = "sync-sweeper-lock"
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
+def process_batch(self, batch_id: str) -> str:
+    from .services.processing import batch_process
+
+    batch = batch_process(batch_id=batch_id)
+    return batch.status if batch else "MISSING"
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
+def sweep_stuck_batches() -> int:
+    """Re-enqueue batches left QUEUED (enqueue lost: broker down at intake) or PROCESSING too long
+    (worker died), in every tenant. Bounded per tenant; one sweeper at a time."""
+    from tenants.models import Tenant
+
+    from .models import SyncBatch
+
+    if not cache.add(SWEEP_LOCK, "1", timeout=240):
+        return 0
+    try:
+        now = timezone.now()
+        queued_grace = _grace("SYNC_SWEEP_QUEUED_AFTER_SECONDS", 60)
+        processing_grace = _grace("SYNC_SWEEP_PROCESSING_AFTER_SECONDS", 600)
+        sent = 0
+        for schema_name in Tenant.objects.filter(deleted_at__isnull=True).values_list("schema_name", flat=True):
+            with schema_context(schema_name):
+                stuck = list(
+                    SyncBatch.objects.filter(
+                        Q(status=SyncBatch.Status.QUEUED, received_at__lt=now - queued_grace)
+                        | Q(status=SyncBatch.Status.PROCESSING, started_at__lt=now - processing_grace)
+                    ).order_by("received_at").values_list("pk", flat=True)[:SWEEP_BATCHES_PER_TENANT]
+                )
+                for batch_id in stuck:
+                    process_batch.apply_async(args=[str(batch_id)])
+                    sent += 1
+        if sent:
+            log.info("sync sweeper: re-enqueued %s batches", sent)
+        return sent
+    finally:
+        cache.delete(SWEEP_LOCK)
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def prune_change_log() -> int:
+    """Drop pull-feed changes past the retention window, in every tenant (bounded per run)."""
+    from tenants.models import Tenant
+
+    from .services.changes import changes_prune
+
+    removed = 0
+    for schema_name in Tenant.objects.filter(deleted_at__isnull=True).values_list("schema_name", flat=True):
+        with schema_context(schema_name):
+            removed += changes_prune()
+    return removed

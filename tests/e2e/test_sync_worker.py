@@ -1,0 +1,147 @@
+"""Sync with a real web server and real Celery workers: exactly once through a crash, parallel
+workers on overlapping batches, and the sweeper recovering a batch whose enqueue was lost."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+import requests
+
+from accounts.models import User
+from sync.models import SyncBatch, SyncEvent
+from tests.e2e.conftest import committed, wait_until
+from wells.models import ProductionRecord, Well, WellAssignment
+
+pytestmark = pytest.mark.live
+_api_numbers = itertools.count(40001)
+
+
+def make_well(django_db_blocker, handle, name: str) -> Well:
+    with committed(django_db_blocker, handle):
+        well = Well.objects.create(api_number=f"42317{next(_api_numbers):05d}0000", name=name)
+        operator = User.objects.get(email=handle.users["OPERATOR"])
+        WellAssignment.objects.create(user=operator, well=well)
+        return well
+
+
+def production_events(well: Well, count: int, *, start: date = date(2020, 1, 1), volume=None) -> list[dict]:
+    occurred = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    return [
+        {"id": str(uuid.uuid4()), "type": "PRODUCTION_LOGGED",
+         "occurredAt": (occurred + timedelta(seconds=n)).isoformat(),
+         "payload": {"wellId": str(well.pk), "productionDate": (start + timedelta(days=n)).isoformat(),
+                     "product": "OIL", "volume": volume if volume is not None else 100 + n % 50, "unit": "BBL"}}
+        for n in range(count)
+    ]
+
+
+def push(live_web, handle, token, events, device="e2e-tablet"):
+    response = requests.post(f"{live_web.url}/api/v1/sync/batches", headers=live_web.api(handle, token), timeout=120,
+                             json={"device": {"deviceId": device, "platform": "cli"}, "events": events})
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def outcomes(django_db_blocker, handle, batch_id) -> dict[str, int]:
+    with committed(django_db_blocker, handle):
+        rows = SyncEvent.objects.filter(batch_id=batch_id).values_list("outcome", flat=True)
+        counts: dict[str, int] = {}
+        for outcome in rows:
+            counts[outcome] = counts.get(outcome, 0) + 1
+        return counts
+
+
+def test_a_worker_killed_mid_batch_then_replaced_applies_every_event_exactly_once(
+    live_web, workers, e2e_tenant, django_db_blocker, settings
+):
+    well = make_well(django_db_blocker, e2e_tenant, "Crash Test 1")
+    token = live_web.login(e2e_tenant, e2e_tenant.users["OPERATOR"])
+    events = production_events(well, 2500)
+    body = push(live_web, e2e_tenant, token, events)
+    assert len(body["accepted"]) == 2500
+
+    first = workers.start(concurrency=1)
+    wait_until(lambda: 200 <= 2500 - outcomes(django_db_blocker, e2e_tenant, body["batchId"]).get("PENDING", 2500),
+               seconds=120, message="the worker to apply some events")
+    workers.kill(first)
+    partial = outcomes(django_db_blocker, e2e_tenant, body["batchId"])
+    assert 0 < partial.get("PENDING", 0) < 2500, partial  # killed in the middle
+
+    # The batch was left PROCESSING: the sweeper hands it to a new worker.
+    workers.start(concurrency=1)
+    from sync.tasks import sweep_stuck_batches
+
+    settings.SYNC_SWEEP_PROCESSING_AFTER_SECONDS = 0
+    with django_db_blocker.unblock():
+        assert sweep_stuck_batches() >= 1
+    wait_until(lambda: outcomes(django_db_blocker, e2e_tenant, body["batchId"]).get("PENDING", 0) == 0,
+               seconds=180, message="the new worker to finish the batch")
+    with committed(django_db_blocker, e2e_tenant):
+        assert SyncBatch.objects.get(pk=body["batchId"]).status == "COMPLETED"
+        records = ProductionRecord.objects.filter(well=well)
+        assert records.count() == 2500
+        assert records.values("source_event_id").distinct().count() == 2500
+        assert set(SyncEvent.objects.filter(batch_id=body["batchId"]).values_list("outcome", flat=True)) == {"APPLIED"}
+
+
+def test_the_sweeper_recovers_a_batch_whose_enqueue_was_lost(live_web, workers, e2e_tenant, django_db_blocker, settings):
+    """No worker is listening when the batch arrives and its message is thrown away, as if the
+    broker had been down at intake; the sweeper re-enqueues it and a worker applies it."""
+    from config.celery import app
+
+    well = make_well(django_db_blocker, e2e_tenant, "Sweeper Test")
+    token = live_web.login(e2e_tenant, e2e_tenant.users["OPERATOR"])
+    body = push(live_web, e2e_tenant, token, production_events(well, 20))
+    with app.connection_for_write() as conn:
+        purged = app.control.purge(connection=conn)  # the enqueue is lost
+    assert purged >= 1
+    workers.start(concurrency=1)
+    with committed(django_db_blocker, e2e_tenant):
+        assert SyncBatch.objects.get(pk=body["batchId"]).status == "QUEUED"
+    settings.SYNC_SWEEP_QUEUED_AFTER_SECONDS = 0
+    from sync.tasks import sweep_stuck_batches
+
+    with django_db_blocker.unblock():
+        assert sweep_stuck_batches() >= 1
+    wait_until(lambda: outcomes(django_db_blocker, e2e_tenant, body["batchId"]) == {"APPLIED": 20},
+               seconds=60, message="the swept batch to be applied")
+
+
+def test_parallel_workers_on_overlapping_batches_reach_the_sequential_state(
+    live_web, workers, e2e_tenant, django_db_blocker
+):
+    """8 batches from 8 devices log production for the same 10 well-days with different volumes
+    (HIGHEST_VALUE). Processed by 4 worker processes at once, the result must be what one worker
+    gets: one current record per key, holding the highest volume, every other value retained."""
+    wells = [make_well(django_db_blocker, e2e_tenant, f"Parallel {n}") for n in range(2)]
+    token = live_web.login(e2e_tenant, e2e_tenant.users["OPERATOR"])
+    days = [date(2026, 10, 1) + timedelta(days=n) for n in range(5)]
+    batches, expected = [], {}
+    for device in range(8):
+        events = []
+        for well in wells:
+            for n, day in enumerate(days):
+                volume = Decimal(10 + (device * 7 + n * 3) % 23)
+                events.append({"id": str(uuid.uuid4()), "type": "PRODUCTION_LOGGED",
+                               "occurredAt": datetime(2026, 11, 20, 12, device, tzinfo=timezone.utc).isoformat(),
+                               "payload": {"wellId": str(well.pk), "productionDate": day.isoformat(),
+                                           "product": "OIL", "volume": str(volume), "unit": "BBL"}})
+                key = (str(well.pk), day)
+                expected[key] = max(expected.get(key, Decimal(0)), volume)
+        batches.append(push(live_web, e2e_tenant, token, events, device=f"tablet-{device}"))
+    workers.start(concurrency=4)
+    for batch in batches:
+        wait_until(lambda b=batch: outcomes(django_db_blocker, e2e_tenant, b["batchId"]).get("PENDING", 0) == 0
+                   and outcomes(django_db_blocker, e2e_tenant, b["batchId"]) != {},
+                   seconds=120, message="all batches to be processed")
+    with committed(django_db_blocker, e2e_tenant):
+        current = ProductionRecord.objects.filter(well__in=wells, superseded_by__isnull=True)
+        assert current.count() == len(expected)  # never two current records for one key
+        assert {(str(r.well_id), r.production_date): r.volume for r in current} == expected
+        assert ProductionRecord.objects.filter(well__in=wells).count() == 8 * len(expected)  # nothing lost
+        rejected = SyncEvent.objects.filter(batch_id__in=[b["batchId"] for b in batches], outcome="REJECTED")
+        assert not rejected.exists(), list(rejected.values_list("errors", flat=True)[:3])

@@ -1,0 +1,324 @@
+"""Wire shapes of the wells API (API.md section 5): camelCase fields over the snake_case models.
+
+Input serializers check types and shapes (a string where a string belongs, a real date written
+YYYY-MM-DD, a finite number in range, a known choice, no unknown field); the domain rules (API
+number, state code, spud date not in the future, uniqueness) live in wells.services, which the
+portal uses too. Both answer 400 ``invalid_request`` with camelCase field names in ``details``;
+a request failing the first check is not put to the second, so its domain errors come after.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config.api_errors import ApiError, camel
+
+from .domain import (
+    ALL_PRODUCTION_UNITS,
+    ALL_READING_UNITS,
+    EquipmentStatus,
+    EquipmentType,
+    InspectionStatus,
+    InspectionType,
+    Product,
+    ReadingType,
+    WellStatus,
+)
+
+INVALID = "The request is not valid; see details."
+
+
+# ------------------------------------------------------------------ turning errors into 400s
+
+
+def _messages(value) -> list[str]:
+    if isinstance(value, dict):
+        return [f"{key}: {message}" for key, inner in value.items() for message in _messages(inner)]
+    if isinstance(value, list):
+        return [message for item in value for message in _messages(item)]
+    return [str(value)]
+
+
+def parse(serializer_class: type[serializers.Serializer], data, *, partial: bool = False) -> dict:
+    """Validated data (snake_case keys) or ApiError 400 with {"fieldName": [messages]}."""
+    serializer = serializer_class(data=data, partial=partial)
+    if serializer.is_valid():
+        return serializer.validated_data
+    details = {}
+    for key, value in serializer.errors.items():
+        # Declared fields are already named as on the wire; unknown keys are echoed as sent.
+        name = "nonFieldErrors" if key in ("non_field_errors", NON_FIELD_ERRORS) else str(key)
+        details[name] = _messages(value)
+    raise ApiError(400, "invalid_request", INVALID, details=details)
+
+
+def service_error_details(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """A service's ValidationError (model field names) as API details (camelCase names)."""
+    if not hasattr(exc, "error_dict"):
+        return {"nonFieldErrors": list(exc.messages)}
+    return {
+        ("nonFieldErrors" if field == NON_FIELD_ERRORS else camel(field)): list(messages)
+        for field, messages in exc.message_dict.items()
+    }
+
+
+class StrictInput(serializers.Serializer):
+    """Refuses fields it does not know (listed in ``details``), with the other errors."""
+
+    MAX_REPORTED_UNKNOWN = 20
+    # Fields of the representation that a client may send back but never set.
+    READ_ONLY = ("id", "version", "updatedAt")
+
+    def to_internal_value(self, data):
+        unknown: list[str] = []
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = [str(key)[:100] for key in data if key not in writable][: self.MAX_REPORTED_UNKNOWN]
+        errors = {}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            value = None
+        for key in unknown:
+            errors[key] = ["Read-only: the server sets it."] if key in self.READ_ONLY else ["Unknown field."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+# ------------------------------------------------------------------ fields
+
+
+class StrictDateField(serializers.DateField):
+    """A date written exactly YYYY-MM-DD (Python alone would also take 20260226 or 2026-W09-4)."""
+
+    _FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
+    default_error_messages = {"invalid": "Use a real date written YYYY-MM-DD."}
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not self._FORMAT.fullmatch(value):
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class CoordinateField(serializers.DecimalField):
+    """A number (JSON number or numeric string) kept exact as a Decimal; NaN and infinities refused."""
+
+    def __init__(self, *, limit: int, **kwargs):
+        super().__init__(max_digits=None, decimal_places=None, coerce_to_string=False, min_value=Decimal(-limit),
+                         max_value=Decimal(limit), allow_null=True, required=False, **kwargs)
+
+    def validate_empty_values(self, data):
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")  # "" is not a number; null clears the value
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (str, int, float, Decimal)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _enum_field(choices, component: str):
+    """A choice field shown in the schema as the named enum ``component`` (one name per domain,
+    so "status" of a well, of equipment and of an inspection do not collide)."""
+
+    class EnumField(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices.choices, **kwargs)
+
+    EnumField.__name__ = f"{component}Field"
+    return extend_schema_field({"type": "string", "enum": list(choices.values)}, component_name=component)(EnumField)
+
+
+WellStatusField = _enum_field(WellStatus, "WellStatus")
+EquipmentTypeField = _enum_field(EquipmentType, "EquipmentType")
+EquipmentStatusField = _enum_field(EquipmentStatus, "EquipmentStatus")
+InspectionStatusField = _enum_field(InspectionStatus, "InspectionStatus")
+InspectionTypeField = _enum_field(InspectionType, "InspectionType")
+ProductField = _enum_field(Product, "Product")
+ReadingTypeField = _enum_field(ReadingType, "ReadingType")
+
+
+def _text(max_length: int, **kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, **kwargs)
+
+
+def _optional_text(max_length: int, **kwargs) -> serializers.CharField:
+    # null is taken as "empty" for optional text: clients need not know which one we store.
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, allow_null=True, **kwargs)
+
+
+# ------------------------------------------------------------------ wells
+
+
+class WellInput(StrictInput):
+    """A well as written by a client (PATCH: any subset). Unknown fields are refused."""
+
+    apiNumber = _text(32, source="api_number", help_text="14-digit API/UWI number; hyphens and spaces are "
+                      "accepted and dropped, e.g. 42-501-20130-03-00. Unique in the tenant.")
+    name = _text(200)
+    lease = _optional_text(200)
+    field = _optional_text(200)
+    county = _optional_text(100)
+    state = _optional_text(2, help_text="US state postal code, e.g. TX.")
+    latitude = CoordinateField(limit=90)
+    longitude = CoordinateField(limit=180)
+    status = WellStatusField(required=False)
+    spudDate = StrictDateField(source="spud_date", required=False, allow_null=True,
+                               help_text="YYYY-MM-DD, not in the future.")
+
+
+class WellOutput(serializers.Serializer):
+    """A well. ``version`` increases on every change."""
+
+    id = serializers.UUIDField()
+    apiNumber = serializers.CharField(source="api_number", help_text="14 digits.")
+    name = serializers.CharField()
+    lease = serializers.CharField()
+    field = serializers.CharField()
+    county = serializers.CharField()
+    state = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    status = WellStatusField()
+    spudDate = serializers.DateField(source="spud_date", allow_null=True)
+    version = serializers.IntegerField(help_text="Increases by one on every change.")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+
+class WellListQuery(serializers.Serializer):
+    status = WellStatusField(required=False, allow_blank=True)
+    lease = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    field = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+# ------------------------------------------------------------------ equipment
+
+
+class EquipmentInput(StrictInput):
+    """Equipment as written by a client (PATCH: any subset). Unknown fields are refused."""
+
+    wellId = serializers.UUIDField(source="well_id", help_text="A well visible to you; equipment never moves "
+                                   "to another well (PATCH accepts only its current well).")
+    type = EquipmentTypeField()
+    name = _text(200)
+    serialNumber = _optional_text(100, source="serial_number")
+    status = EquipmentStatusField(required=False)
+
+
+class EquipmentOutput(serializers.Serializer):
+    """A piece of equipment on a well."""
+
+    id = serializers.UUIDField()
+    wellId = serializers.UUIDField(source="well_id")
+    type = EquipmentTypeField()
+    name = serializers.CharField()
+    serialNumber = serializers.CharField(source="serial_number")
+    status = EquipmentStatusField()
+    version = serializers.IntegerField(help_text="Increases by one on every change.")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+
+# ------------------------------------------------------------------ field records (read only)
+
+
+class FieldRecordOutput(serializers.Serializer):
+    """What every record made in the field has."""
+
+    id = serializers.UUIDField()
+    wellId = serializers.UUIDField(source="well_id")
+    recordedBy = serializers.UUIDField(source="recorded_by_id", allow_null=True, help_text="The user's id.")
+    sourceEventId = serializers.UUIDField(source="source_event_id", allow_null=True,
+                                          help_text="The sync event the record came from.")
+    supersededBy = serializers.UUIDField(source="superseded_by_id", allow_null=True,
+                                         help_text="null for the current record of its conflict key.")
+
+
+class ProductionRecordOutput(FieldRecordOutput):
+    """A PRODUCTION_LOGGED record (current or superseded)."""
+
+    productionDate = serializers.DateField(source="production_date")
+    product = ProductField()
+    volume = serializers.FloatField()
+    unit = serializers.ChoiceField(choices=ALL_PRODUCTION_UNITS, help_text="OIL and WATER: BBL or M3; GAS: MCF or M3.")
+    downtimeHours = serializers.FloatField(source="downtime_hours", allow_null=True)
+    downtimeReason = serializers.CharField(source="downtime_reason")
+
+
+class ReadingOutput(FieldRecordOutput):
+    """A WELL_READING_RECORDED record."""
+
+    readingType = ReadingTypeField(source="reading_type")
+    value = serializers.FloatField()
+    unit = serializers.ChoiceField(choices=ALL_READING_UNITS)
+    recordedAt = serializers.DateTimeField(source="recorded_at")
+    equipmentId = serializers.UUIDField(source="equipment_id", allow_null=True)
+
+
+class InspectionOutput(FieldRecordOutput):
+    """An EQUIPMENT_INSPECTED record."""
+
+    equipmentId = serializers.UUIDField(source="equipment_id")
+    inspectionType = InspectionTypeField(source="inspection_type")
+    status = InspectionStatusField()
+    inspectedAt = serializers.DateTimeField(source="inspected_at")
+    notes = serializers.CharField()
+
+
+class RepairOutput(FieldRecordOutput):
+    """An EQUIPMENT_REPAIRED record."""
+
+    equipmentId = serializers.UUIDField(source="equipment_id")
+    description = serializers.CharField()
+    repairedAt = serializers.DateTimeField(source="repaired_at")
+    partsReplaced = serializers.CharField(source="parts_replaced")
+
+
+class NoteOutput(FieldRecordOutput):
+    """A NOTES_ADDED record."""
+
+    notes = serializers.CharField()
+    recordedAt = serializers.DateTimeField(source="recorded_at")
+
+
+class PhotoOutput(FieldRecordOutput):
+    """A PHOTO_ATTACHED record and, once it has arrived, its file."""
+
+    photoId = serializers.UUIDField(source="photo_id")
+    takenAt = serializers.DateTimeField(source="taken_at")
+    equipmentId = serializers.UUIDField(source="equipment_id", allow_null=True)
+    caption = serializers.CharField()
+    contentType = serializers.CharField(source="content_type", help_text="Empty until the file has arrived.")
+    sizeBytes = serializers.IntegerField(source="size_bytes", allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True,
+                          "description": "The file's storage URL; null until the file has arrived."})
+    def get_url(self, photo) -> str | None:
+        return photo.file.url if photo.file else None
+
+
+class _DateRangeQuery(serializers.Serializer):
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"from": [f"from ({start}) is after to ({end})."]})
+        return attrs
+
+
+# "from" is a Python keyword: declare the fields through the class namespace.
+ProductionQuery = type("ProductionQuery", (_DateRangeQuery,), {
+    "from": StrictDateField(source="date_from", required=False),
+    "to": StrictDateField(source="date_to", required=False),
+})
+

@@ -1,0 +1,36 @@
+"""Formatting for the portal's templates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def api_number(value: str) -> str:
+    """'42317401010000' -> '42-317-40101-00-00' (how API numbers are written on paper)."""
+    value = str(value or "")
+    if len(value) != 14 or not value.isdigit():
+        return value
+    return f"{value[:2]}-{value[2:5]}-{value[5:10]}-{value[10:12]}-{value[12:]}"
+
+
+@register.filter
+def volume(value) -> str:
+    """A volume for reading: thousands separated, decimals only where they matter."""
+    if value in (None, ""):
+        return "—"
+    number = Decimal(str(value))
+    if number == 0:
+        return "0"
+    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.1f}"
+
+
+@register.filter
+def humanize_choice(value: str) -> str:
+    """'NEEDS_ATTENTION' -> 'Needs attention'."""
+    text = str(value or "").replace("_", " ").lower()
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,118 @@
+"""Portal pages of the wells app: the dashboard, the wells list and a well's page.
+
+Every figure starts from the selectors (``wells_for_user`` and those built on it), so an
+OPERATOR sees only their route here exactly as in the API and the sync feed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from accounts.models import Role
+from sync.services.conflicts import conflicts_pending_count
+
+from .charts import production_chart
+from .domain import PRODUCT_UNITS, Product, WellStatus
+from .selectors import (
+    production_series,
+    production_totals,
+    recent_field_records,
+    tenant_today,
+    well_equipment,
+    well_get_for_user,
+    well_list,
+    wells_by_status,
+    wells_for_user,
+)
+
+WELLS_PAGE_SIZE = 50
+CHART_DAYS = 90
+
+
+def _tenant_time_zone(request) -> str:
+    return request.tenant_entry.tenant.time_zone
+
+
+def _product_rows(totals: dict) -> list[dict]:
+    return [{"product": p, "label": p.title(), "unit": PRODUCT_UNITS[p][0], "volume": totals[p]}
+            for p in Product.values]
+
+
+@login_required
+def dashboard_view(request):
+    user = request.user
+    today = tenant_today(_tenant_time_zone(request))
+    week_start = today - timedelta(days=6)
+    by_status = wells_by_status(user=user)
+    context = {
+        "today": today,
+        "week_start": week_start,
+        "status_counts": [{"status": s, "count": by_status[s]} for s in WellStatus.values],
+        "well_count": sum(by_status.values()),
+        "production_today": _product_rows(production_totals(user=user, start=today, end=today)),
+        "production_week": _product_rows(production_totals(user=user, start=week_start, end=today)),
+        "pending_conflicts": conflicts_pending_count(user=user),
+        "route_only": user.role == Role.OPERATOR,
+    }
+    return render(request, "wells/dashboard.html", context)
+
+
+class WellFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + WellStatus.choices)
+    lease = forms.ChoiceField(required=False)
+    field = forms.ChoiceField(required=False)
+    search = forms.CharField(required=False, max_length=100, label="Name or API number")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = wells_for_user(user=user)
+        for name, empty in (("lease", "Any lease"), ("field", "Any field")):
+            values = visible.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()
+            self.fields[name].choices = [("", empty)] + [(v, v) for v in values]
+
+
+@login_required
+@permission_required("wells.view_well", raise_exception=True)
+def well_list_view(request):
+    form = WellFilterForm(request.GET or None, user=request.user)
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
+    wells = well_list(
+        user=request.user, status=filters.get("status", ""), lease=filters.get("lease", ""),
+        field=filters.get("field", ""), search=(filters.get("search") or "").strip(),
+    )
+    if form.errors:  # e.g. a lease none of this user's wells is on: nothing matches
+        wells = wells.none()
+    page = Paginator(wells, WELLS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "wells/list.html", {
+        "form": form,
+        "page": page,
+        "filtered": bool(form.errors) or any(filters.values()),
+        "query": query.urlencode(),
+        "route_only": request.user.role == Role.OPERATOR,
+    })
+
+
+@login_required
+@permission_required("wells.view_well", raise_exception=True)
+def well_detail_view(request, well_id):
+    well = well_get_for_user(user=request.user, well_id=well_id)
+    if well is None:  # unknown, deleted or off this OPERATOR's route: the same answer
+        raise Http404("No such well.")
+    today = tenant_today(_tenant_time_zone(request))
+    series = production_series(well=well, end=today, days=CHART_DAYS)
+    return render(request, "wells/detail.html", {
+        "well": well,
+        "chart": production_chart(series=series, well_name=well.name),
+        "equipment": list(well_equipment(well=well)),
+        "records": recent_field_records(well=well, limit=15),
+        "today": today,
+    })
