@@ -18,7 +18,7 @@ from tenants.secrets import secret_recall, secret_verify
 from . import throttle
 from .audit import Kind, Outcome, audit_record, client_address
 from .models import User
-from .tokens import TokenExpired, TokenInvalid, decode
+from .tokens import TokenExpired, TokenInvalid, decode_access
 
 
 def _fail(request, *, kind: str, layer: str, reason: str, user=None) -> ApiError:
@@ -63,6 +63,10 @@ def _user(entry, user_id: str) -> User | None:
             user = User.objects.get(pk=user_id)
         except (User.DoesNotExist, ValueError, TypeError, DjangoValidationError):
             return None
+        # Fill the permission caches once: every request's copy shares them (read-only), so a
+        # permission check costs no query until the role or the role table changes (both bump the
+        # registry generation, which drops this entry).
+        user.get_all_permissions()
         if len(entry.users) > 5000:
             entry.users.clear()
         entry.users[user_id] = user
@@ -89,7 +93,7 @@ class ThreeCredentialAuthentication(TenantSecretAuthentication):
         if scheme.lower() != "bearer" or not token.strip():
             raise _fail(django_request, kind=Kind.TOKEN_REJECTED, layer="3", reason="missing bearer token")
         try:
-            claims = decode(token.strip(), expected_type="access", tenant_public_id=entry.public_id)
+            claims = decode_access(token.strip(), tenant_public_id=entry.public_id)
         except TokenExpired:
             raise ApiError(401, "token_expired", "The access token has expired; refresh it.",
                            headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}) from None

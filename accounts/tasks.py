@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 from celery import shared_task
+
+import config.celery  # noqa: F401  (the configured app: shared_task binds to it)
 from django.utils import timezone
 from django_tenants.utils import schema_context
 

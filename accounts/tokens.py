@@ -9,6 +9,7 @@ again revokes its whole family.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +54,28 @@ class TokenPair:
 
 def _encode(claims: dict) -> str:
     return jwt.encode(claims, _signing_key(), algorithm=ALGORITHM)
+
+
+_VERIFIED: dict[str, dict] = {}  # access token -> claims, signature already checked
+_VERIFIED_MAX = 10_000
+
+
+def decode_access(token: str, *, tenant_public_id: str) -> dict:
+    """Decode an access token, checking its signature once per process: a device presents the same
+    token for up to 15 minutes, so later requests only check the expiry and the tenant. Revocation
+    is not affected: it is checked on the user (token_version) on every request."""
+    claims = _VERIFIED.get(token)
+    if claims is None:
+        claims = decode(token, expected_type="access", tenant_public_id=tenant_public_id)
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[token] = claims
+    elif claims["exp"] <= time.time():
+        _VERIFIED.pop(token, None)
+        raise TokenExpired("token expired")
+    if claims["tid"] != tenant_public_id:
+        raise TokenInvalid("token issued for another tenant")
+    return claims
 
 
 def decode(token: str, *, expected_type: str, tenant_public_id: str) -> dict:

@@ -16,6 +16,11 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
+
+# The development database may be behind the code (a pull since the last `make run`).
+call_command("migrate_schemas", "--noinput", verbosity=0)
+
 BENCH_PASSWORD = "Bench-Password-For-Local-Use-1"
 
 

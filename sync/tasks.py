@@ -8,6 +8,8 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+
+import config.celery  # noqa: F401  (the configured app: shared_task binds to it)
 from django.core.cache import cache
 from django.db import OperationalError
 from django.db.models import Q

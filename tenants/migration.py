@@ -72,6 +72,10 @@ class SkipUnchangedExecutor(StandardExecutor):
             run_migrations(self.args, self.options, self.codename, schema_name, idx=index, count=len(todo))
             with schema_context(schema_name):
                 roles_sync()
+        if todo:
+            from .directory import bump_generation
+
+            bump_generation()  # role permissions may have changed: running processes reload users
 
 
 def get_executor(codename=None):
