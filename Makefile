@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser install migrate seed bench-auth clean-data
+.PHONY: run test test-browser install migrate seed bench-auth bench-wells clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -38,6 +38,9 @@ seed: $(STAMP)
 
 bench-auth: $(STAMP)
 	$(PY) bench/auth.py
+
+bench-wells: $(STAMP)
+	$(PY) bench/wells_api.py
 
 # Stops the embedded servers and deletes their data (asks first).
 clean-data: $(STAMP)
