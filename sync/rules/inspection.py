@@ -20,33 +20,42 @@ def day_bounds(ctx: ApplyContext, moment: datetime) -> tuple[datetime, datetime]
     return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
 
 
-def build(ctx: ApplyContext, equipment) -> EquipmentInspection:
-    p = ctx.payload
-    return EquipmentInspection(
-        well=ctx.well, equipment=equipment, inspection_type=p["inspection_type"], status=p["status"],
-        inspected_at=p["inspected_at"], notes=p.get("notes", ""), recorded_by=ctx.user,
-        source_event_id=ctx.event.event_id,
+def same_day_or_review(ctx: ApplyContext, incoming, *, moment: str, differs_on: str, fields: tuple[str, ...],
+                       reason: str) -> RuleResult:
+    """The safety-critical rule shared by inspections and repairs: a current record of the same
+    equipment on the same tenant day with another ``differs_on`` value sends the incoming one to
+    review (it waits in the conflict record); otherwise it is stored."""
+    start, end = day_bounds(ctx, getattr(incoming, moment))
+    clash = (
+        type(incoming).objects.select_for_update()
+        .filter(equipment=incoming.equipment, superseded_by__isnull=True,
+                **{f"{moment}__gte": start, f"{moment}__lt": end})
+        .exclude(**{differs_on: getattr(incoming, differs_on)})
+        .order_by(moment)
+        .first()
     )
-
-
-def apply(ctx: ApplyContext) -> RuleResult:
-    equipment = equipment_of(ctx, ctx.payload["equipment_id"])
-    start, end = day_bounds(ctx, ctx.payload["inspected_at"])
-    same_day = EquipmentInspection.objects.select_for_update().filter(
-        equipment=equipment, superseded_by__isnull=True, inspected_at__gte=start, inspected_at__lt=end
-    )
-    incoming = build(ctx, equipment)
-    clash = same_day.exclude(status=incoming.status).order_by("inspected_at").first()
     if clash is None:
         incoming.save()
         return RuleResult(Outcome.APPLIED)
     return RuleResult(Outcome.PENDING_REVIEW, ConflictDraft(
-        f"Equipment {equipment.name} was already inspected that day with status {clash.status}; "
-        f"the field reports {incoming.status}. Safety-critical: a manager decides.",
+        reason.format(equipment=incoming.equipment.name, server=getattr(clash, differs_on),
+                      field=getattr(incoming, differs_on)) + " Safety-critical: a manager decides.",
         "PENDING_REVIEW",
-        as_json({name: getattr(incoming, name) for name in FIELDS}),
-        record_data(clash, FIELDS),
+        as_json({name: getattr(incoming, name) for name in fields}),
+        record_data(clash, fields),
     ))
+
+
+def apply(ctx: ApplyContext) -> RuleResult:
+    p = ctx.payload
+    incoming = EquipmentInspection(
+        well=ctx.well, equipment=equipment_of(ctx, p["equipment_id"]), inspection_type=p["inspection_type"],
+        status=p["status"], inspected_at=p["inspected_at"], notes=p.get("notes", ""), recorded_by=ctx.user,
+        source_event_id=ctx.event.event_id,
+    )
+    return same_day_or_review(ctx, incoming, moment="inspected_at", differs_on="status", fields=FIELDS,
+                              reason="Equipment {equipment} was already inspected that day with status {server}; "
+                                     "the field reports {field}.")
 
 
 RULE = Rule(
