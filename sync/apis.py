@@ -168,6 +168,24 @@ class PhotoUploadApi(APIView):
             **ERRORS,
         },
     )
+    @extend_schema(
+        summary="Download a photo's image (anyone who may see its well)",
+        responses={(200, "image/*"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request, photo_id):
+        from django.http import FileResponse
+
+        from wells.models import Photo
+        from wells.selectors import wells_for_user
+
+        photo = Photo.objects.filter(photo_id=photo_id, well__in=wells_for_user(user=request.user)).first()
+        if photo is None or not photo.file:
+            raise ApiError(404, "not_found", "No such photo, or its image has not arrived yet.")
+        response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+        response["X-Content-SHA256"] = photo.sha256
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
     def put(self, request, photo_id):
         _require(request, "sync.add_syncbatch")
         size = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -305,7 +305,8 @@ class PhotoOutput(FieldRecordOutput):
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True,
                           "description": "The file's storage URL; null until the file has arrived."})
     def get_url(self, photo) -> str | None:
-        return photo.file.url if photo.file else None
+        """Where the image is downloaded (with the same three credentials); null until it arrives."""
+        return f"/api/v1/sync/photos/{photo.photo_id}" if photo.file else None
 
 
 class _DateRangeQuery(serializers.Serializer):

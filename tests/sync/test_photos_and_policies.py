@@ -92,3 +92,21 @@ def test_an_admin_chooses_strategies_except_for_safety_critical_types(client, te
     manager = tenant_a.headers(token=api_login(client, tenant_a, email=tenant_a.users["MANAGER"])["access"])
     assert client.put("/api/v1/sync/policies/PRODUCTION_LOGGED", {"strategy": "HIGHEST_VALUE"},
                       content_type="application/json", **manager).status_code == 403
+
+
+def test_a_photo_is_downloaded_with_credentials_by_those_who_see_its_well(client, tenant_a, operator_tokens,
+                                                                          push_and_process, route):
+    photo_id = uuid.uuid4()
+    upload(client, tenant_a, operator_tokens["access"], photo_id, PNG)
+    push_and_process([photo_attached(route, photo_id)])
+    listing = client.get(f"/api/v1/wells/{route.well.pk}/photos/", **tenant_a.headers(token=operator_tokens["access"]))
+    [photo] = listing.json()["results"]
+    assert photo["url"] == f"/api/v1/sync/photos/{photo_id}"
+    response = client.get(photo["url"], **tenant_a.headers(token=operator_tokens["access"]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == PNG
+    from tests.factories import make_user
+
+    stranger = make_user(tenant_a, role="OPERATOR")  # no route: cannot see the well
+    token = api_login(client, tenant_a, email=stranger.email)["access"]
+    assert client.get(photo["url"], **tenant_a.headers(token=token)).status_code == 404

@@ -199,14 +199,14 @@ def test_inspections_and_repairs_name_their_equipment(api, tenant_a, field):
     assert (repair["description"], repair["partsReplaced"]) == ("New belt", "belt")
 
 
-def test_a_photo_whose_file_has_arrived_has_its_storage_url(api, tenant_a, field):
+def test_a_photo_whose_file_has_arrived_has_its_download_url(api, tenant_a, field):
     with schema_context(tenant_a.tenant.schema_name):
         photo = Photo.objects.create(well=field["alpha"], photo_id=uuid.uuid4(), taken_at=datetime.now(tz.utc),
                                      content_type="image/jpeg", size_bytes=1234,
                                      file=f"tenants/x/photos/{field['alpha'].pk}/a.jpg")
     [row] = api(tenant_a, "OPERATOR").get(f"/api/v1/wells/{field['alpha'].pk}/photos/").json()["results"]
     assert row["photoId"] == str(photo.photo_id)
-    assert row["url"].endswith(f"/photos/{field['alpha'].pk}/a.jpg")
+    assert row["url"] == f"/api/v1/sync/photos/{photo.photo_id}"  # served with credentials, never public
     assert (row["contentType"], row["sizeBytes"]) == ("image/jpeg", 1234)
 
 
