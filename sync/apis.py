@@ -153,22 +153,6 @@ class PhotoUploadApi(APIView):
     parser_classes = [RawImageParser]
 
     @extend_schema(
-        summary="Upload the image of a PHOTO_ATTACHED event (raw body, idempotent)",
-        parameters=[OpenApiParameter("X-Content-SHA256", str, OpenApiParameter.HEADER, required=True,
-                                     description="Lowercase hex SHA-256 of the body")],
-        request={"image/jpeg": OpenApiTypes.BINARY, "image/png": OpenApiTypes.BINARY,
-                 "image/heic": OpenApiTypes.BINARY},
-        responses={
-            201: inline_serializer("PhotoStored", {"photoId": serializers.UUIDField(), "sizeBytes": serializers.IntegerField(),
-                                                   "contentType": serializers.CharField(), "sha256": serializers.CharField()}),
-            200: OpenApiResponse(description="Already stored (same bytes)"),
-            409: OpenApiResponse(ERROR, description="another image under this photoId"),
-            413: OpenApiResponse(ERROR, description="photo_too_large (10 MiB)"),
-            415: OpenApiResponse(ERROR, description="unsupported_media_type (checked by content)"),
-            **ERRORS,
-        },
-    )
-    @extend_schema(
         summary="Download a photo's image (anyone who may see its well)",
         responses={(200, "image/*"): OpenApiTypes.BINARY, **ERRORS},
     )
@@ -186,6 +170,22 @@ class PhotoUploadApi(APIView):
         response["Cache-Control"] = "private, max-age=3600"
         return response
 
+    @extend_schema(
+        summary="Upload the image of a PHOTO_ATTACHED event (raw body, idempotent)",
+        parameters=[OpenApiParameter("X-Content-SHA256", str, OpenApiParameter.HEADER, required=True,
+                                     description="Lowercase hex SHA-256 of the body")],
+        request={"image/jpeg": OpenApiTypes.BINARY, "image/png": OpenApiTypes.BINARY,
+                 "image/heic": OpenApiTypes.BINARY},
+        responses={
+            201: inline_serializer("PhotoStored", {"photoId": serializers.UUIDField(), "sizeBytes": serializers.IntegerField(),
+                                                   "contentType": serializers.CharField(), "sha256": serializers.CharField()}),
+            200: OpenApiResponse(description="Already stored (same bytes)"),
+            409: OpenApiResponse(ERROR, description="another image under this photoId"),
+            413: OpenApiResponse(ERROR, description="photo_too_large (10 MiB)"),
+            415: OpenApiResponse(ERROR, description="unsupported_media_type (checked by content)"),
+            **ERRORS,
+        },
+    )
     def put(self, request, photo_id):
         _require(request, "sync.add_syncbatch")
         size = int(request.META.get("CONTENT_LENGTH") or 0)
