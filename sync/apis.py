@@ -17,7 +17,7 @@ from .models import Conflict, SyncBatch
 from .services import conflicts as conflict_services
 from .services.changes import CursorExpired, CursorInvalid, changes_feed
 from .services.intake import MAX_BYTES, MAX_EVENTS, batch_intake
-from .services.photos import PhotoRejected, photo_upload
+from .services.photos import MAX_PHOTO_BYTES, PhotoRejected, photo_upload
 from .services.processing import batch_counts
 
 PLATFORMS = ["electron", "ios", "android", "web", "cli", "integration"]
@@ -146,7 +146,7 @@ class RawImageParser(BaseParser):
     media_type = "*/*"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read(MAX_BYTES + 1) if stream is not None else b""
+        return stream.read(MAX_PHOTO_BYTES + 1) if stream is not None else b""
 
 
 class PhotoUploadApi(APIView):
@@ -189,8 +189,8 @@ class PhotoUploadApi(APIView):
     def put(self, request, photo_id):
         _require(request, "sync.add_syncbatch")
         size = int(request.META.get("CONTENT_LENGTH") or 0)
-        if size > 10 * 1024 * 1024:
-            raise ApiError(413, "photo_too_large", "A photo may be at most 10 MiB.", {"maxBytes": [str(10 * 1024 * 1024)]})
+        if size > MAX_PHOTO_BYTES:
+            raise ApiError(413, "photo_too_large", "A photo may be at most 10 MiB.", {"maxBytes": [str(MAX_PHOTO_BYTES)]})
         data = request.data if isinstance(request.data, bytes) else b""
         try:
             blob, created = photo_upload(photo_id=photo_id, data=data, declared_type=request.content_type or "",
@@ -207,7 +207,7 @@ class PhotoUploadApi(APIView):
 
 class ConflictOutput(serializers.Serializer):
     id = serializers.UUIDField()
-    eventId = serializers.UUIDField(source="event.event_id")
+    eventId = serializers.UUIDField(source="event.event_id", allow_null=True)  # null: raised by an ETL source
     eventType = serializers.CharField(source="event_type")
     wellId = serializers.UUIDField(source="well_id", allow_null=True)
     reason = serializers.CharField()

@@ -109,7 +109,10 @@ class Conflict(models.Model):
         IGNORED = "IGNORED"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event = models.ForeignKey(SyncEvent, on_delete=models.CASCADE, related_name="conflicts")
+    # A conflict comes from a sync event, or (no event) from another source named in ``source``:
+    # "etl:<EtlSource id>" for an ETL pull, whose side is local_data (the field's is server_data).
+    event = models.ForeignKey(SyncEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="conflicts")
+    source = models.CharField(max_length=64, blank=True, default="")
     well = models.ForeignKey("wells.Well", null=True, on_delete=models.SET_NULL, related_name="+")
     event_type = models.CharField(max_length=40)
     reason = models.TextField()
@@ -131,7 +134,8 @@ class Conflict(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["PENDING_REVIEW", "AUTO_RESOLVED", "RESOLVED", "IGNORED"]),
                 name="conflict_status_valid",
-            )
+            ),
+            models.CheckConstraint(condition=Q(event__isnull=False) | ~Q(source=""), name="conflict_event_or_source"),
         ]
 
 
@@ -191,3 +195,91 @@ class ChangeRetention(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     pruned_through = models.BigIntegerField(default=0)
+
+
+# =========================================================================== ETL (sync.etl)
+# A tenant's own "source of truth" database, pulled read-only into its tables on a schedule.
+
+
+class EtlSource(models.Model):
+    """One external database of the tenant, with its mapping and cursor. The URL (with its
+    password) is stored only encrypted (sync.etl.crypto); ``url_masked`` is what anyone sees."""
+
+    class Engine(models.TextChoices):
+        POSTGRESQL = "postgresql", "PostgreSQL"
+        MYSQL = "mysql", "MySQL/MariaDB"
+        SQLITE = "sqlite", "SQLite"
+        MSSQL = "mssql", "SQL Server"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    engine = models.CharField(max_length=16, choices=Engine.choices)
+    url_encrypted = models.TextField(help_text="Fernet token of the connection URL; never shown.")
+    url_masked = models.CharField(max_length=500, help_text="The URL with its password replaced by •••.")
+    interval_minutes = models.PositiveIntegerField(default=15)
+    enabled = models.BooleanField(default=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    # entity -> {"type": ..., "value": ...}: the incremental column's last value read (sync.etl.loader).
+    cursor = models.JSONField(default=dict, blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, help_text="Empty: due at the next beat.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(interval_minutes__gte=1, interval_minutes__lte=1440),
+                                   name="etl_source_interval_1_1440"),
+            models.CheckConstraint(condition=Q(engine__in=["postgresql", "mysql", "sqlite", "mssql"]),
+                                   name="etl_source_engine_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.url_masked})"
+
+    def __repr__(self) -> str:
+        return f"<EtlSource {self.name!r} {self.url_masked}>"
+
+
+class EtlRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "RUNNING"
+        SUCCEEDED = "SUCCEEDED"
+        FAILED = "FAILED"
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "SCHEDULE"
+        MANUAL = "MANUAL"
+
+    REJECTED_ROWS_KEPT = 200
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.ForeignKey(EtlSource, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_inserted = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    conflicts_created = models.PositiveIntegerField(default=0)
+    # The first REJECTED_ROWS_KEPT rejected rows: {"entity", "key", "reason"}.
+    rejected_rows = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["source", "-started_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["RUNNING", "SUCCEEDED", "FAILED"]),
+                                   name="etl_run_status_valid"),
+        ]
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None
+
+    def __str__(self) -> str:
+        return f"{self.source.name} run {self.pk} ({self.status})"

@@ -21,6 +21,8 @@ ACTION_HELP = {
     "MERGE": "Merge (notes)",
     "IGNORE": "Ignore: change nothing",
 }
+# A conflict raised by an ETL pull (no event): its local side is the source's value.
+ETL_ACTION_HELP = {"USE_LOCAL": "Use the ETL source's value", "USE_SERVER": "Keep what the field recorded"}
 
 
 def _reviewer(view):
@@ -46,7 +48,8 @@ def conflicts_view(request):
     page = Paginator(conflicts.select_related("event", "event__user", "well", "resolved_by"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     rows = [{"conflict": c, "sides": _sides(c),
-             "actions": [(a, ACTION_HELP[a]) for a in conflict_services.actions_for(c)]} for c in page]
+             "actions": [(a, (ETL_ACTION_HELP if c.source else {}).get(a, ACTION_HELP[a]))
+                         for a in conflict_services.actions_for(c)]} for c in page]
     return render(request, "sync/conflicts.html", {
         "tab": tab, "page": page, "rows": rows,
         "pending_count": conflict_services.conflicts_pending_count(user=request.user),

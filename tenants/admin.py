@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from .admin_etl import TenantEtlPages  # ETL sources of a tenant (sync.etl): pages of their own
 from .admin_views import TIME_ZONE_CHOICES, TenantStaffPages
 from .directory import bump_generation
 from .models import Domain, Tenant
@@ -93,7 +94,7 @@ class TenantChangeForm(forms.ModelForm):
 
 
 @admin.register(Tenant)
-class TenantAdmin(TenantStaffPages, admin.ModelAdmin):
+class TenantAdmin(TenantEtlPages, TenantStaffPages, admin.ModelAdmin):
     form = TenantChangeForm
     change_form_template = "admin/tenants/tenant/change_form.html"
     list_display = (
@@ -120,7 +121,7 @@ class TenantAdmin(TenantStaffPages, admin.ModelAdmin):
         return obj.slug
 
     def get_urls(self):
-        return self.staff_page_urls() + super().get_urls()
+        return self.staff_page_urls() + self.etl_page_urls() + super().get_urls()
 
     def has_delete_permission(self, request, obj=None):
         return False  # soft delete only, on its own confirmation page

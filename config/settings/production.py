@@ -1,4 +1,5 @@
-"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (and REDIS_URL)."""
+"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and PUMPJACK_ENCRYPTION_KEY
+(and REDIS_URL)."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -12,7 +13,8 @@ from .security import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .tenancy import *  # noqa: F403
 
-_missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL") if not env.str(name, default="")]
+_missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PUMPJACK_ENCRYPTION_KEY")
+            if not env.str(name, default="")]
 if _missing:
     raise ImproperlyConfigured(
         "Production settings need these environment variables: " + ", ".join(_missing)
@@ -30,3 +32,11 @@ CELERY_BROKER_URL = broker_url(REDIS_URL)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+try:  # a malformed key would only show when the first ETL source is saved: refuse to start instead
+    from cryptography.fernet import Fernet
+
+    [Fernet(key.strip()) for key in PUMPJACK_ENCRYPTION_KEY.split(",") if key.strip()]  # noqa: F405
+except ValueError:
+    raise ImproperlyConfigured("PUMPJACK_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes each), "
+                               "comma-separated to rotate.") from None

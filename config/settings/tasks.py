@@ -25,7 +25,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.prune_refresh_tokens",
         "schedule": 3600.0,
     },
+    "schedule-etl-pulls": {
+        "task": "sync.etl.tasks.etl_schedule",
+        "schedule": 60.0,
+    },
 }
+# Task modules outside autodiscovery (which only finds <app>.tasks).
+CELERY_IMPORTS = ["sync.etl.tasks"]
 
 # The sweeper re-enqueues sync batches QUEUED longer than this (enqueue lost) or PROCESSING longer
 # than that (worker died; a batch of 5,000 events takes well under a minute).

@@ -131,7 +131,9 @@ class FeedPage:
 
 def changes_feed(*, user, cursor: str | None, limit: int) -> FeedPage:
     if not cursor:
-        high = Change.objects.filter(created_at__lt=_settled_before()).aggregate(m=Max("seq"))["m"] or 0
+        # An emptied log (everything pruned) must not start the snapshot below the watermark.
+        pruned = ChangeRetention.objects.filter(pk=1).values_list("pruned_through", flat=True).first() or 0
+        high = Change.objects.filter(created_at__lt=_settled_before()).aggregate(m=Max("seq"))["m"] or pruned
         # Changes logged while the snapshot is read are replayed afterwards: the snapshot starts at `high`.
         return _snapshot(user=user, state={"m": "s", "seq": high, "after": "", "u": str(user.pk)}, limit=limit)
     state = _decode(cursor, user)

@@ -128,9 +128,9 @@ def _carry_out(conflict: Conflict, action: str) -> None:
         raise ActionNotPossible("Production keeps one current record per well, day and product.")
 
     if local is None and action in ("USE_LOCAL", "KEEP_BOTH", "MERGE"):
-        event = conflict.event
+        event = conflict.event  # None for an ETL conflict: its local side is the source's value, not the field's
         local = model(**_record_fields(model, conflict.local_data), well_id=conflict.well_id,
-                      recorded_by=event.user, source_event_id=event.event_id)
+                      recorded_by=event.user if event else None, source_event_id=event.event_id if event else None)
         if event_type in SINGLE_CURRENT and server is not None and server.superseded_by_id is None:
             local.superseded_by = server  # saved as superseded first: the unique rule holds at every step
         local.save()
