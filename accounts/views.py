@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.forms import service_errors_to_form
 from tenants.models import TenantSecret
 from tenants.services import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
 from wells.domain import api_number_normalise
@@ -82,16 +83,6 @@ def _admin_page(permission: str):
         return login_required(permission_required(permission, raise_exception=True)(view))
 
     return decorate
-
-
-def _errors_to_form(form: forms.Form, exc: ValidationError, field_map: dict | None = None) -> None:
-    """Put a service's ValidationError next to the fields it names (the rest above the form)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, field_messages in exc.message_dict.items():
-        name = (field_map or {}).get(key, key)
-        form.add_error(name if name in form.fields else None, field_messages)
 
 
 # --------------------------------------------------------------------------- team
@@ -177,7 +168,7 @@ def team_view(request):
             user = services.user_create(email=data["email"], password=data["password"], role=data["role"],
                                         name=data["name"], actor=request.user.email, request=request)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, f"{user.email} can now log in as {user.role}.")
             return _team_redirect()
@@ -247,7 +238,7 @@ def team_route_view(request, user_id):
         try:
             size = wells_assign(user=member, well_ids=form.cleaned_data["well_ids"])
         except ValidationError as exc:
-            _errors_to_form(form, exc, {"wells": "api_numbers", "user": None})
+            service_errors_to_form(form, exc, {"wells": "api_numbers", "user": None})
         else:
             messages.success(request, f"{member.email}'s route now holds {size} well{'s' if size != 1 else ''}.")
             return HttpResponseRedirect(reverse("accounts:route", args=[member.pk]))
@@ -344,7 +335,7 @@ def secret_issue_view(request):
             secret = tenant_secret_issue(tenant=request.tenant_entry.tenant, label=data["label"],
                                          actor=request.user.email, expires_at=data["expires_at"], request=request)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            service_errors_to_form(form, exc)
         else:
             return _reveal_next(request, secret=secret, what="issued", label=data["label"].strip(),
                                 note="The tenant's other secrets keep working.")
@@ -367,7 +358,7 @@ def secret_rotate_view(request):
                 label=data["label"], secret_id=data["secret"] or None, request=request,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            service_errors_to_form(form, exc)
         else:
             replaced = "The replaced secret" if data["secret"] else "Every secret that was active"
             when = f"in {grace_hours:g} hour{'' if grace_hours == 1 else 's'}" if grace_hours else "now"

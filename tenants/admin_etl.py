@@ -22,6 +22,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_tenants.utils import schema_context
 
+from config.forms import service_errors_to_form
 from sync.etl.crypto import DecryptionFailed, decrypt, encrypt
 from sync.etl.services import (
     etl_mapping_validate,
@@ -32,7 +33,7 @@ from sync.etl.services import (
 from sync.etl.source_url import InvalidSourceUrl, mask_url
 from sync.models import EtlRun, EtlSource
 
-from .admin_views import StaffForm, _post_only, form_errors_from_service
+from .admin_views import StaffForm, _post_only
 from .models import Tenant
 
 TEMPLATES = "admin/tenants/"
@@ -236,7 +237,7 @@ class TenantEtlPages:
                                    interval_minutes=data["interval_minutes"], enabled=data["enabled"],
                                    mapping=data["mapping"], reset_cursor=data["reset_cursor"])
         except ValidationError as exc:
-            form_errors_from_service(form, exc)
+            service_errors_to_form(form, exc)
         except InvalidSourceUrl as exc:
             form.add_error("url", str(exc))
         return None

@@ -25,6 +25,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_tenants.utils import schema_context
 
+from config.forms import service_errors_to_form
 from accounts.models import Role, SecurityEvent, User
 from accounts.services import user_create, user_deactivate, user_reactivate, user_set_role
 
@@ -152,16 +153,6 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(choices=[("", "every outcome")] + SecurityEvent.Outcome.choices, required=False)
 
 
-def form_errors_from_service(form: forms.Form, exc: ValidationError, field_map: dict | None = None) -> None:
-    """Put a service's ValidationError next to the fields it names (the rest at the top)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, messages in exc.message_dict.items():
-        field = (field_map or {}).get(key, key)
-        form.add_error(field if field in form.fields else None, messages)
-
-
 # --------------------------------------------------------------------------- pages
 
 
@@ -258,7 +249,7 @@ class TenantStaffPages:
                     admin_password=data["admin_password"], actor=self._actor(request),
                 )
             except ValidationError as exc:
-                form_errors_from_service(form, exc, TenantCreateForm.service_fields)
+                service_errors_to_form(form, exc, TenantCreateForm.service_fields)
             except IntegrityError:  # e.g. another request took the slug, or its sub-domain, just now
                 form.add_error("slug", "This slug's sub-domain is already taken; choose another slug.")
             else:
@@ -356,7 +347,7 @@ class TenantStaffPages:
                     secret_id=data["secret"] or None, request=request,
                 )
             except ValidationError as exc:
-                form_errors_from_service(form, exc)
+                service_errors_to_form(form, exc)
             else:
                 replaced = "the replaced secret" if data["secret"] else "every secret that was active"
                 when = f"in {grace_hours:g} hour{'' if grace_hours == 1 else 's'}" if grace_hours else "now"
@@ -375,7 +366,7 @@ class TenantStaffPages:
                 secret = tenant_secret_issue(tenant=tenant, label=data["label"], actor=self._actor(request),
                                              expires_at=data["expires_at"], request=request)
             except ValidationError as exc:
-                form_errors_from_service(form, exc)
+                service_errors_to_form(form, exc)
             else:
                 return self._reveal_next(request, tenant, secret=secret, what="issued", label=data["label"].strip(),
                                          note="The tenant's other secrets keep working.")
@@ -427,7 +418,7 @@ class TenantStaffPages:
                     user = user_create(email=data["email"], password=data["password"], role=data["role"],
                                        name=data["name"], actor=actor, request=request)
             except ValidationError as exc:
-                form_errors_from_service(form, exc)
+                service_errors_to_form(form, exc)
             else:
                 self.message_user(request, f"User {user.email} ({user.role}) created in {tenant}.")
                 return self._redirect("users", tenant)
