@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import logout
 
 
@@ -10,6 +11,8 @@ class SessionTenantBindingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)  # no session (API clients): nothing to check
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             entry = getattr(request, "tenant_entry", None)

@@ -94,6 +94,9 @@ def main() -> None:
         user = User.objects.get(email="admin@bench-auth.bench")
         token = token_pair_issue(user=user, tenant_public_id=tenant.public_id).access
         _BARE_USER = User.objects.get(pk=user.pk)
+        # The view gets what authentication hands it in the full stack: the user with its
+        # permissions already loaded (accounts.authentication caches them with the user).
+        _BARE_USER.get_all_permissions()
 
     full_headers = {"HTTP_X_TENANT_ID": tenant.public_id, "HTTP_X_TENANT_SECRET": secret,
                     "HTTP_AUTHORIZATION": f"Bearer {token}"}

@@ -1,17 +1,18 @@
 """The in-process tenant directory: tenant resolution without a registry query per request.
 
-Each process keeps the tenants it has seen (with their secrets' hashes) in memory. Every change
-to the registry (a tenant, a domain, a secret, a user's role or access) bumps one *generation*
-value in Redis after its transaction commits. A request reads that value once (one Redis GET,
-a fraction of a millisecond); when it differs from what this process saw, the process forgets
-everything and reloads lazily. A change therefore takes effect in every process on its next
-request. If Redis cannot be reached, cached entries are trusted for at most
-TENANT_CACHE_FALLBACK_SECONDS.
+Each process keeps the tenants it has seen (with their secrets' hashes and users) in memory.
+Every change to the registry (a tenant, a domain, a secret, a user's role or access) bumps one
+*generation* value in Redis after its transaction commits and publishes it on a channel. Each
+process listens on that channel from a background thread and forgets everything the moment a
+change is announced, so a request asks nobody anything. While the listener is not subscribed
+(starting up, Redis restarting) a request reads the generation itself (one GET) instead; if Redis
+cannot be reached at all, cached entries are trusted for at most TENANT_CACHE_FALLBACK_SECONDS.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -70,6 +71,9 @@ class TenantDirectory:
     # ------------------------------------------------------------------ freshness
     def refresh(self) -> None:
         """Forget everything if the registry changed since this process last looked."""
+        _listener.ensure_running()
+        if _listener.subscribed.is_set():
+            return  # changes are pushed to this process as they happen
         now = time.monotonic()
         try:
             generation = _generation_client().get(_generation_key())
@@ -148,6 +152,62 @@ def _generation_client():
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
+def _channel() -> str:
+    return _generation_key()
+
+
+class _ChangeListener:
+    """A daemon thread per process, subscribed to registry changes (Redis pub/sub)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._thread: threading.Thread | None = None
+        self.subscribed = threading.Event()
+
+    def ensure_running(self) -> None:
+        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+                return
+            self._pid = os.getpid()  # a forked child starts its own (threads do not survive a fork)
+            self.subscribed = threading.Event()
+            self._thread = threading.Thread(target=self._run, name="tenant-directory-listener", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        import redis
+
+        while True:
+            pubsub = None
+            try:
+                client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, health_check_interval=15)
+                pubsub = client.pubsub()
+                pubsub.subscribe(_channel())
+                for message in pubsub.listen():
+                    if message["type"] == "subscribe":
+                        directory.clear()  # whatever changed while nobody listened
+                        self.subscribed.set()
+                    elif message["type"] == "message":
+                        directory.clear()
+            except Exception:
+                self.subscribed.clear()
+                log.warning("tenant directory: change listener lost Redis; requests ask for the generation "
+                            "until it is back", exc_info=True)
+                time.sleep(1)
+            finally:
+                self.subscribed.clear()
+                if pubsub is not None:
+                    try:
+                        pubsub.close()
+                    except Exception:
+                        pass
+
+
+_listener = _ChangeListener()
+
+
 def bump_generation() -> None:
     """Tell every process that the registry, a secret or a user's access changed (after the
     current transaction commits)."""
@@ -155,7 +215,10 @@ def bump_generation() -> None:
     def _bump() -> None:
         directory.clear()
         try:
-            _generation_client().set(_generation_key(), uuid.uuid4().hex)
+            value = uuid.uuid4().hex
+            client = _generation_client()
+            client.set(_generation_key(), value)
+            client.publish(_channel(), value)
         except Exception:
             log.warning("tenant directory: could not publish a registry change; other processes "
                         "see it within %ss", settings.TENANT_CACHE_FALLBACK_SECONDS)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -26,7 +25,10 @@ def derived_key(secret_key: str) -> bytes:
     return base64.urlsafe_b64encode(digest)
 
 
-def _fernet() -> MultiFernet:
+def _fernet():
+    # Imported here: the web workers that never touch an ETL source do not carry the library.
+    from cryptography.fernet import Fernet, MultiFernet
+
     configured = (getattr(settings, "PUMPJACK_ENCRYPTION_KEY", "") or "").strip()
     keys = [k.strip().encode() for k in configured.split(",") if k.strip()] or [derived_key(settings.SECRET_KEY)]
     try:
@@ -44,6 +46,8 @@ def encrypt(text: str) -> str:
 
 def decrypt(token: str, *, ttl: int | None = None) -> str:
     """The plain text; with ``ttl`` (seconds), tokens older than that are refused too."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(token.encode(), ttl=ttl).decode()
     except InvalidToken:

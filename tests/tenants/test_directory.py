@@ -14,8 +14,12 @@ pytestmark = pytest.mark.django_db
 def redis_unreachable(settings, tmp_path):
     settings.REDIS_URL = f"unix://{tmp_path}/nobody-listens.sock"
     directory_module._generation_client.cache_clear()
+    listener = directory_module._listener
+    listener.subscribed.clear()  # as when the listener's connection drops with Redis
     yield
     directory_module._generation_client.cache_clear()
+    if listener._thread is not None and listener._thread.is_alive():
+        listener.subscribed.set()
 
 
 def test_without_redis_cached_tenants_are_trusted_for_a_bounded_time(tenant_a, settings, redis_unreachable):
@@ -42,3 +46,16 @@ def test_unknown_identifiers_are_remembered_without_growing_forever(monkeypatch)
     for n in range(120):
         assert directory.by_public_id(f"NOPE-{n:06d}") is None
     assert len(directory._by_public_id) <= 50
+
+
+def test_a_change_published_by_another_process_reaches_this_one_without_asking(tenant_a, live_env):
+    """The listener thread hears the change: the next lookup reloads, with no Redis call per request."""
+    directory.refresh()
+    assert directory_module._listener.subscribed.wait(5)
+    first = directory.by_public_id(tenant_a.public_id)
+    assert directory.by_public_id(tenant_a.public_id) is first
+    live_env.manage("shell", "-c", "from tenants.directory import bump_generation; bump_generation()")
+    deadline = time.monotonic() + 5
+    while directory._by_public_id and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert directory.by_public_id(tenant_a.public_id) is not first
