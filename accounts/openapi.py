@@ -1,4 +1,5 @@
-"""How the three credentials appear in the OpenAPI schema (imported by AccountsConfig.ready)."""
+"""How the three credentials appear in the OpenAPI schema. Imported when a schema is generated
+(SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] names ``register``), not at start-up."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
@@ -24,3 +25,8 @@ class ThreeCredentialScheme(OpenApiAuthenticationExtension):
 # Login, refresh and logout carry the user's proof in the body: layers 1 and 2 only. They state
 # this with extend_schema(auth=TENANT_LAYERS_ONLY) (the schemes are defined once, above).
 TENANT_LAYERS_ONLY = [{"tenantId": [], "tenantSecret": []}]
+
+
+def register(endpoints, **kwargs):
+    """Preprocessing hook: importing this module registered the extension; endpoints unchanged."""
+    return endpoints

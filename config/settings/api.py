@@ -16,6 +16,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "CAMELIZE_NAMES": False,
+    "PREPROCESSING_HOOKS": ["accounts.openapi.register"],
 }
 
 # Request bodies Django reads into memory: the largest the API accepts (a 10 MiB photo; batches
