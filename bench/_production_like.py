@@ -1,6 +1,7 @@
-"""Run gunicorn as in a production install: hide the packages that only the test extras put in
-this virtual environment (Django REST framework imports them optionally when they are present:
-`requests`, `pygments`, `markdown`), so that memory figures are those of a server install."""
+"""Run gunicorn as in a server install (`pip install pumpjack`, no extras): hide the packages that
+only the `test` and `client` extras put in this virtual environment, which Django REST framework
+imports optionally when they are present (`requests`, `pygments`, `markdown`), so that memory
+figures are those of a server."""
 
 import sys
 

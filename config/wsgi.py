@@ -1,6 +1,14 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 application = get_wsgi_application()
+
+# Memory of a long-lived worker: each request leaves reference cycles (request, response, view)
+# that only a full collection frees, and by default full collections are rare, so the garbage of
+# thousands of requests piles up. Objects made at start-up (modules, settings, URL patterns) are
+# never garbage: freezing them makes a full collection cheap enough to run three times as often.
+gc.freeze()
+gc.set_threshold(700, 10, 3)

@@ -8,7 +8,10 @@ import json
 import time
 from typing import Callable
 
-import requests
+try:
+    import requests
+except ImportError as exc:  # a server install without the client extra
+    raise SystemExit("pumpjack-field needs the client extra: pip install 'pumpjack[client]'") from exc
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from . import __version__
