@@ -209,6 +209,9 @@ class ConflictOutput(serializers.Serializer):
     id = serializers.UUIDField()
     eventId = serializers.UUIDField(source="event.event_id", allow_null=True)  # null: raised by an ETL source
     eventType = serializers.CharField(source="event_type")
+    origin = serializers.SerializerMethodField(
+        help_text='"sync" (a device event; localData is what the field sent) or "etl:<source id>" (localData is '
+                  "what the tenant's source database holds; serverData is the value recorded in the field)")
     wellId = serializers.UUIDField(source="well_id", allow_null=True)
     reason = serializers.CharField()
     strategy = serializers.CharField()
@@ -217,6 +220,10 @@ class ConflictOutput(serializers.Serializer):
     serverData = serializers.JSONField(source="server_data")
     resolution = serializers.SerializerMethodField()
     createdAt = serializers.DateTimeField(source="created_at")
+
+    @staticmethod
+    def get_origin(conflict) -> str:
+        return conflict.source or "sync"
 
     @staticmethod
     def get_resolution(conflict) -> dict | None:

@@ -249,6 +249,9 @@ def test_a_production_value_recorded_in_the_field_is_never_overwritten(sqlite_db
         assert conflict.local_data["volume"] == "12.000" and conflict.server_data["volume"] == "10.000"
         assert "Corporate DB" in conflict.reason and "recorded in the field" in conflict.reason
         assert Change.objects.filter(entity="conflict", entity_id=conflict.pk).exists()
+    from sync.apis import ConflictOutput
+
+    assert ConflictOutput(conflict).data["origin"] == f"etl:{source.pk}"  # what the API shows reviewers
 
     # Read again (the row changed elsewhere, same volume): the same disagreement is not raised twice.
     sqlite_db.execute("UPDATE daily_production SET updated_at = ? WHERE id = ?", (at(30), 1))

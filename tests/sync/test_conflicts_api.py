@@ -42,6 +42,7 @@ def test_pending_conflicts_are_listed_with_both_sides(client, manager_headers, i
     [item] = body["results"]
     assert item["id"] == str(inspection_conflict.pk)
     assert item["eventType"] == "EQUIPMENT_INSPECTED" and item["strategy"] == "MANUAL_REVIEW"
+    assert item["origin"] == "sync"
     assert item["status"] == "PENDING_REVIEW" and item["resolution"] is None
     assert item["localData"]["status"] == "FAIL" and item["serverData"]["status"] == "PASS"
 
