@@ -16,8 +16,9 @@ from config.pagination import PAGE_PARAMETERS, paginate, paginated
 from .models import Conflict, SyncBatch
 from .services import conflicts as conflict_services
 from .services.changes import CursorExpired, CursorInvalid, changes_feed
-from .services.intake import MAX_BYTES, MAX_EVENTS, batch_intake
-from .services.photos import MAX_PHOTO_BYTES, PhotoRejected, photo_upload
+from .schemas import MAX_BYTES, MAX_EVENTS, MAX_PHOTO_BYTES
+from .services.intake import batch_intake
+from .services.photos import PhotoRejected, photo_upload
 from .services.processing import batch_counts
 
 PLATFORMS = ["electron", "ios", "android", "web", "cli", "integration"]

@@ -26,6 +26,11 @@ from wells.domain import (
     WellStatus,
 )
 
+# Wire limits (API.md section 6): a batch request, and a photo upload.
+MAX_EVENTS = 5_000
+MAX_BYTES = 8 * 1024 * 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+
 NOTES_MAX = 10_000
 TEXT_MAX = 10_000
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -274,3 +279,15 @@ def validate_event_payload(event_type: str, payload: Any, *, now: datetime | Non
             wire = next(f.wire for f in schema.fields if f.name == name)
             errors.setdefault(wire, []).append("is more than 10 minutes in the future")
     return cleaned, errors
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    """JPEG, PNG or HEIC by the leading bytes, whatever a Content-Type header says."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim",
+                                                                     b"heis"):
+        return "image/heic"
+    return None

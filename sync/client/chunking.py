@@ -1,5 +1,5 @@
 """Split the events to push into requests the server accepts: at most 5,000 events and 8 MiB
-per request body (sync.services.intake's limits), counting the envelope and the commas."""
+per request body (the server's limits, sync.schemas), counting the envelope and the commas."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from .store import PendingEvent
+from sync.schemas import MAX_BYTES, MAX_EVENTS
 
-# The server's limits (sync/services/intake.py: MAX_EVENTS, MAX_BYTES), restated here because the
-# client must not import the intake service (it needs a database); tests check they agree.
-MAX_EVENTS = 5_000
-MAX_BYTES = 8 * 1024 * 1024
+from .store import PendingEvent
 
 
 @dataclass(frozen=True)

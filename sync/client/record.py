@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sync.schemas import validate_event_payload
+from sync.schemas import sniff_image_type, validate_event_payload
 from wells.domain import PRODUCT_UNITS, READING_UNITS, api_number_normalise
 
 from .errors import NotLoggedIn, UsageError
@@ -154,16 +154,6 @@ def equipment_resolve(store: Store, well: Well, ref: str | None, *, required: bo
 # --------------------------------------------------------------------------- photos
 
 
-def sniff_image_type(data: bytes) -> str | None:
-    """JPEG, PNG or HEIC by the leading bytes, as the server checks it (sync.services.photos)."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim",
-                                                                     b"heis"):
-        return "image/heic"
-    return None
 
 
 def photo_copy(folder: Path, source: str | Path) -> dict:

@@ -24,8 +24,6 @@ from ..models import Device, RejectedEvent, SyncBatch, SyncEvent
 from ..schemas import FUTURE_TOLERANCE, Invalid, parse_datetime, parse_uuid, validate_event_payload
 
 log = logging.getLogger(__name__)
-MAX_EVENTS = 5_000
-MAX_BYTES = 8 * 1024 * 1024
 EVENT_KEYS = {"id", "type", "occurredAt", "payload", "userId"}
 
 

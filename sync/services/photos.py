@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from wells.models import Photo
 
 from ..models import PhotoBlob
+from ..schemas import MAX_PHOTO_BYTES, sniff_image_type
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
 class PhotoRejected(Exception):
@@ -20,15 +20,6 @@ class PhotoRejected(Exception):
         self.status, self.code, self.message, self.details = status, code, message, details or {}
 
 
-def sniff_image_type(data: bytes) -> str | None:
-    """The image type by its leading bytes, whatever the Content-Type header says."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"):
-        return "image/heic"
-    return None
 
 
 def photo_upload(*, photo_id, data: bytes, declared_type: str, checksum: str, user) -> tuple[PhotoBlob, bool]:

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from sync.client import chunking
 from sync.client.chunking import MAX_BYTES, build_body, chunked
 from sync.client.store import PendingEvent
 
@@ -20,12 +19,6 @@ def events(count: int, size: int = 100) -> list[PendingEvent]:
         wire = json.dumps({"id": f"e{n}", "pad": "x" * max(0, size - len(wire))}).encode()
         out.append(PendingEvent(n, f"e{n}", wire))
     return out
-
-
-def test_the_client_limits_are_the_servers():
-    from sync.services import intake
-
-    assert (chunking.MAX_EVENTS, chunking.MAX_BYTES) == (intake.MAX_EVENTS, intake.MAX_BYTES)
 
 
 def test_requests_stop_at_5000_events():
