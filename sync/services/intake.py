@@ -14,9 +14,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
+from tenants import databases as tenant_db
 from wells.models import Equipment
 from wells.selectors import wells_for_user
 
@@ -178,7 +179,7 @@ def _batch_intake_once(*, user, device: dict, events: list) -> IntakeResult:
             seen_here[item.event_id] = item.hash
     _check_against_state(items, user=user)
 
-    with transaction.atomic():
+    with tenant_db.atomic():
         device_row, _ = Device.objects.update_or_create(
             device_id=device["deviceId"],
             defaults={"platform": device["platform"], "app_version": device.get("appVersion", ""), "last_user": user},
@@ -192,14 +193,15 @@ def _batch_intake_once(*, user, device: dict, events: list) -> IntakeResult:
                 continue  # stored before, with its outcome
             if item.event_id is None or item.id_taken:
                 kept_aside.append(RejectedEvent(batch=batch, raw=_json_safe(item.raw), code=item.rejection.code,
-                                                message=item.rejection.message, details=item.rejection.details))
+                                                message=_text_safe(item.rejection.message),
+                                                details=_json_safe(item.rejection.details)))
                 continue
             rejection = item.rejection
             rows.append(SyncEvent(
                 event_id=item.event_id, batch=batch, type=item.type[:40], payload=_json_safe(item.raw.get("payload") or {}),
                 content_hash=item.hash, occurred_at=item.occurred_at, device=device_row, user=user,
                 outcome=SyncEvent.Outcome.REJECTED if rejection else SyncEvent.Outcome.PENDING,
-                errors=[rejection.as_wire()] if rejection else [],
+                errors=_json_safe([rejection.as_wire()]) if rejection else [],  # may quote what was sent
                 processed_at=now if rejection else None,
             ))
         SyncEvent.objects.bulk_create(rows)
@@ -210,7 +212,7 @@ def _batch_intake_once(*, user, device: dict, events: list) -> IntakeResult:
             batch.finished_at = now
             batch.save(update_fields=["status", "finished_at"])
         else:
-            transaction.on_commit(lambda: enqueue_batch(batch_id=batch.pk))
+            tenant_db.on_commit(lambda: enqueue_batch(batch_id=batch.pk))
     return IntakeResult(
         batch=batch,
         accepted=accepted,
@@ -223,6 +225,10 @@ def _json_safe(value):
     """What the device sent, storable as JSON (NUL characters are not storable in PostgreSQL)."""
     text = json.dumps(value, default=str, ensure_ascii=True).replace("\\u0000", "\\ufffd")
     return json.loads(text)
+
+
+def _text_safe(text: str) -> str:
+    return text.replace("\x00", "\ufffd")
 
 
 def enqueue_batch(*, batch_id) -> bool:
