@@ -6,9 +6,10 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest
 
+from tenants import databases as tenant_db
 from . import throttle
 from .audit import Kind, Outcome, audit_record, client_address
 from .models import Role, User
@@ -56,7 +57,7 @@ def user_create(
     if errors:
         raise ValidationError(errors)
     try:
-        with transaction.atomic():
+        with tenant_db.atomic():
             user = User(email=email, name=name.strip(), role=role)
             user.set_password(password)
             user.save()
@@ -87,7 +88,7 @@ def user_set_role(*, user: User, role: str, actor: str = "", request: HttpReques
         return user
     _refuse_removing_last_admin(user, "demote")
     previous = user.role
-    with transaction.atomic():
+    with tenant_db.atomic():
         user.role = role
         user.save(update_fields=["role"])
         user.groups.set([Group.objects.get(name=role)])
@@ -101,7 +102,7 @@ def user_set_role(*, user: User, role: str, actor: str = "", request: HttpReques
 
 def user_deactivate(*, user: User, actor: str = "", request: HttpRequest | None = None) -> User:
     _refuse_removing_last_admin(user, "deactivate")
-    with transaction.atomic():
+    with tenant_db.atomic():
         user.is_active = False
         user.save(update_fields=["is_active"])
         _tokens_end(user, "deactivated")

@@ -20,8 +20,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
+
+from tenants import databases as tenant_db
 
 from .models import RefreshToken, User
 
@@ -185,7 +186,7 @@ def token_pair_issue(
 def refresh_rotate(*, refresh: str, tenant_public_id: str, address=None, user_agent="") -> TokenPair:
     """Exchange a refresh token for a new pair; the presented token cannot be used again."""
     claims = decode(refresh, expected_type="refresh", tenant_public_id=tenant_public_id)
-    with transaction.atomic():
+    with tenant_db.atomic():
         record = (
             RefreshToken.objects.select_for_update().select_related("user").filter(jti=claims["jti"]).first()
         )

@@ -81,7 +81,20 @@ def _field_details(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def _tenant_database_down(exc, request):
+    from tenants.middleware import tenant_database_failed, tenant_unavailable_response
+
+    if request is not None and tenant_database_failed(request, exc):
+        from django.conf import settings
+
+        return tenant_unavailable_response(request, settings.TENANT_DATABASE_RETRY_SECONDS)
+    return None
+
+
 def exception_handler(exc, context):
+    down = _tenant_database_down(exc, getattr(context.get("request"), "_request", None))
+    if down is not None:
+        return down
     if isinstance(exc, ApiError):
         response = Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
         for key, value in exc.headers.items():
@@ -148,5 +161,8 @@ class ApiErrorMiddleware:
             return error_response(404, "not_found")
         if isinstance(exception, DjangoPermissionDenied):
             return error_response(403, "permission_denied", "You do not have permission to do this.")
+        down = _tenant_database_down(exception, request)
+        if down is not None:
+            return down
         log.exception("unhandled error on %s %s", request.method, request.path_info)
         return error_response(500, "internal_error")

@@ -22,7 +22,7 @@ from functools import lru_cache
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from .models import PUBLIC_ID_REGEX, Domain, Tenant, TenantSecret
 
@@ -90,9 +90,12 @@ class TenantDirectory:
             self._generation = generation
 
     def clear(self) -> None:
+        from .databases import tenant_databases
+
         with self._lock:
             self._by_public_id = {}
             self._by_host = {}
+        tenant_databases.mark_stale()  # a tenant database may have moved, been suspended or deleted
 
     # ------------------------------------------------------------------ lookups
     def by_public_id(self, public_id: str) -> TenantEntry | None:
@@ -223,8 +226,11 @@ def bump_generation() -> None:
             log.warning("tenant directory: could not publish a registry change; other processes "
                         "see it within %ss", settings.TENANT_CACHE_FALLBACK_SECONDS)
 
+    from .databases import current_db
+
     directory.clear()  # this process sees its own change at once, even before commit
-    if connection.in_atomic_block:
-        transaction.on_commit(_bump)
+    using = current_db()  # a user's change in a tenant with its own database commits there
+    if connections[using].in_atomic_block:
+        transaction.on_commit(_bump, using=using)
     else:
         _bump()

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 
 from django.conf import settings
-from django.db import connection
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError, connection
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import set_urlconf
 
 from accounts.audit import Kind, Outcome, audit_record
 from config.api_errors import error_response, is_api_request
 
+from .databases import TenantDatabaseError, TenantDatabaseUnavailable, connection_lost, tenant_databases
 from .directory import TenantEntry, directory
 from .models import PUBLIC_ID_REGEX, Tenant
 
+log = logging.getLogger(__name__)
 _PUBLIC_ID = re.compile(PUBLIC_ID_REGEX, re.IGNORECASE)
 _PUBLIC_API = re.compile(r"^/api/v1/(schema|docs)/")
 _HOST_LABEL = re.compile(r"^[a-z0-9-]{1,63}$")
@@ -53,6 +60,46 @@ def _activate(entry: TenantEntry | None) -> None:
         connection.set_tenant(entry.tenant)
 
 
+def tenant_database_failed(request, exc: BaseException | None = None) -> bool:
+    """Whether this request of a DATABASE tenant failed because its database did (connection
+    refused or lost, timeout): Django flags a connection whose driver raised such an error."""
+    alias = getattr(request, "tenant_database_alias", None)
+    if alias is None:
+        return False
+    if getattr(request, "_tenant_database_failed", False):
+        return True
+    if exc is None or not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    if connection_lost(alias):
+        request._tenant_database_failed = True
+        return True
+    return False
+
+
+def _expected(response: HttpResponse) -> HttpResponse:
+    """A 503 that is part of normal operation (a tenant being moved, its database down: logged
+    once where it is detected), not a server error for django.request to log on every request."""
+    response._has_been_logged = True
+    return response
+
+
+def tenant_unavailable_response(request, retry_after: float) -> HttpResponse:
+    headers = {"Retry-After": str(max(1, round(retry_after)))}
+    message = "This tenant's database cannot be reached right now; try again shortly. Nothing was lost."
+    if is_api_request(request):
+        return _expected(error_response(503, "unavailable", message, headers=headers))
+    # Rendered without the request: the portal's context processors would read the session and
+    # the user, which live in the database that is down.
+    body = render_to_string("tenants/unavailable.html", {"message": message})
+    return _expected(HttpResponse(body, status=503, headers=headers))
+
+
+@receiver(got_request_exception)
+def _flag_tenant_database_failure(sender, request=None, **kwargs) -> None:
+    if request is not None:
+        tenant_database_failed(request, sys.exc_info()[1])
+
+
 def _refuse_unknown_tenant(request, detail: dict) -> HttpResponse:
     """Layer 1 failed: no tenant to log to, so the public schema's log keeps the attempt (the
     connection may still point at the schema of this thread's previous request: switch first)."""
@@ -69,6 +116,7 @@ class TenantResolutionMiddleware:
         request.tenant_entry = None
         request.tenant = None
         directory.refresh()
+        tenant_databases.reconcile()  # close the databases of tenants that changed meanwhile
 
         response = self._resolve(request)
         if response is not None:
@@ -82,7 +130,27 @@ class TenantResolutionMiddleware:
         request.tenant = connection.tenant
         request.urlconf = settings.PUBLIC_SCHEMA_URLCONF if entry is None else settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
+        if entry is not None and entry.tenant.has_own_database:
+            return self._with_own_database(request, entry)
         return self.get_response(request)
+
+    def _with_own_database(self, request, entry: TenantEntry) -> HttpResponse:
+        """A DATABASE tenant: its connection is registered on first use; while its server is down
+        its requests answer 503 at once (devices keep their events), other tenants carry on."""
+        try:
+            alias = tenant_databases.ensure(entry.tenant)
+            tenant_databases.check_available(alias)
+        except TenantDatabaseUnavailable as exc:
+            return tenant_unavailable_response(request, exc.retry_after)
+        except TenantDatabaseError as exc:
+            log.error("tenant %s: %s", entry.public_id, exc.message)
+            return tenant_unavailable_response(request, settings.TENANT_DATABASE_RETRY_SECONDS)
+        request.tenant_database_alias = alias
+        response = self.get_response(request)
+        if tenant_database_failed(request):
+            tenant_databases.mark_down(alias)
+            return tenant_unavailable_response(request, settings.TENANT_DATABASE_RETRY_SECONDS)
+        return response
 
     def _resolve(self, request) -> HttpResponse | None:
         api = is_api_request(request)
@@ -120,10 +188,10 @@ class TenantResolutionMiddleware:
                 return error_response(403, "tenant_suspended", message)
             return render(request, "tenants/suspended.html", {"tenant_name": entry.tenant.name}, status=403)
         if status == Tenant.Status.MIGRATING and request.method not in ("GET", "HEAD", "OPTIONS"):
-            return error_response(
+            return _expected(error_response(
                 503, "unavailable", "This tenant's data is being moved; try again shortly.",
                 headers={"Retry-After": "30"},
-            )
+            ))
         request.tenant_entry = entry
         return None
 

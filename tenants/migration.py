@@ -59,7 +59,14 @@ class SkipUnchangedExecutor(StandardExecutor):
             schemas.remove(self.PUBLIC_SCHEMA_NAME)
             if not schemas:
                 return
+        own_databases = []
         if not explicit:
+            from .models import Tenant
+
+            own_databases = list(Tenant.objects.filter(isolation=Tenant.IsolationLevel.DATABASE,
+                                                       deleted_at__isnull=True))
+            in_databases = {t.schema_name for t in own_databases}
+            schemas = [name for name in schemas if name not in in_databases]
             template_schema_ensure()
             schemas.insert(0, settings.TENANT_BASE_SCHEMA)
         targeted = self.args or self.options.get("fake") or self.options.get("app_label")
@@ -72,10 +79,33 @@ class SkipUnchangedExecutor(StandardExecutor):
             run_migrations(self.args, self.options, self.codename, schema_name, idx=index, count=len(todo))
             with schema_context(schema_name):
                 roles_sync()
-        if todo:
+        migrated_databases = 0
+        if own_databases:
+            migrated_databases = databases_migrate_reported(own_databases, verbosity=verbosity)
+        if todo or migrated_databases:
             from .directory import bump_generation
 
             bump_generation()  # role permissions may have changed: running processes reload users
+
+
+def databases_migrate_reported(tenants, *, verbosity: int = 1, parallel: int | None = None) -> int:
+    """Migrate the tenants' own databases in parallel, one line per tenant; raise if any failed."""
+    from django.core.management.base import CommandError
+
+    from .dedicated import databases_migrate
+
+    def progress(done, total, outcome):
+        if verbosity >= 1:
+            state = (f"FAILED: {outcome.error}" if outcome.error
+                     else f"{outcome.applied} migrations applied" if outcome.applied else "up to date")
+            sys.stdout.write(f"[{done}/{total}] tenant database of {outcome.tenant.public_id}: {state}\n")
+
+    outcomes = databases_migrate(tenants, parallel=parallel or settings.TENANT_MIGRATE_PARALLEL, progress=progress)
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        raise CommandError(f"{len(failed)} tenant database(s) could not be migrated: "
+                           + ", ".join(o.tenant.public_id for o in failed))
+    return sum(1 for o in outcomes if o.applied)
 
 
 def get_executor(codename=None):

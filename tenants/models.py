@@ -46,6 +46,9 @@ class Tenant(TenantMixin):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STARTER)
     isolation = models.CharField(max_length=16, choices=IsolationLevel.choices, default=IsolationLevel.SCHEMA)
+    # DATABASE tenants: the connection URL of their own database, Fernet-encrypted with
+    # PUMPJACK_ENCRYPTION_KEY (tenants.databases); never shown back in full.
+    database_url = models.TextField(blank=True, default="", editable=False)
     feature_flags = models.JSONField(default=dict, blank=True)
     region = models.CharField(max_length=64, blank=True, default="")
     provider = models.CharField(max_length=64, blank=True, default="")
@@ -68,10 +71,33 @@ class Tenant(TenantMixin):
             models.CheckConstraint(
                 condition=models.Q(tier__in=["STARTER", "PROFESSIONAL", "ENTERPRISE"]), name="tenant_tier_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(isolation="SCHEMA", database_url="")
+                | (models.Q(isolation="DATABASE") & ~models.Q(database_url="")),
+                name="tenant_database_url_iff_database_isolation",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_id})"
+
+    @property
+    def has_own_database(self) -> bool:
+        return self.isolation == self.IsolationLevel.DATABASE
+
+    @property
+    def database_url_masked(self) -> str:
+        """The database URL with its password hidden (empty for a schema tenant)."""
+        if not self.database_url:
+            return ""
+        from sync.etl.crypto import DecryptionFailed, decrypt
+
+        from .databases import masked
+
+        try:
+            return masked(decrypt(self.database_url))
+        except DecryptionFailed:
+            return "(cannot be decrypted with PUMPJACK_ENCRYPTION_KEY)"
 
     @property
     def is_deleted(self) -> bool:

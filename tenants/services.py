@@ -19,6 +19,10 @@ from django_tenants.utils import schema_context, schema_exists
 
 from accounts.audit import Kind, Outcome, audit_record
 
+from sync.etl.crypto import encrypt
+
+from .databases import tenant_databases
+from .dedicated import connection_check, database_holds_tenant, database_migrate
 from .directory import bump_generation
 from .models import SLUG_REGEX, Domain, Tenant, TenantSecret, validate_time_zone
 from .secrets import secret_generate, secret_hash
@@ -108,16 +112,24 @@ def tenant_create(
     provider: str = "",
     actor: str = "",
     check_password_strength: bool = True,
+    database_url: str = "",
 ) -> TenantCreated:
-    """Register a tenant, give it a ready schema (cloned from the template), its sub-domain, a
-    first device secret (returned once) and its first ADMIN user. All or nothing."""
+    """Register a tenant, give it a ready place for its data, its sub-domain, a first device
+    secret (returned once) and its first ADMIN user. All or nothing.
+
+    Without ``database_url`` the tenant gets a schema in the shared database (cloned from the
+    template). With it (isolation level DATABASE) its data lives in that database, which must be
+    reachable, writable and hold no other tenant's data; it is migrated here."""
     from accounts.models import Role
     from accounts.services import user_create
 
     started = time.perf_counter()
     name, slug = name.strip(), slug.strip().lower()
     _validate_new_tenant(name=name, slug=slug, time_zone=time_zone, tier=tier, status=status)
-    if not schema_exists(settings.TENANT_BASE_SCHEMA):
+    database_url = (database_url or "").strip()
+    if database_url:
+        database_url_check(database_url)
+    elif not schema_exists(settings.TENANT_BASE_SCHEMA):
         raise RuntimeError("The tenant template schema is missing: run `python manage.py migrate_schemas`.")
     with transaction.atomic():
         tenant = Tenant.objects.create(
@@ -130,9 +142,18 @@ def tenant_create(
             status=status,
             region=region,
             provider=provider,
+            isolation=Tenant.IsolationLevel.DATABASE if database_url else Tenant.IsolationLevel.SCHEMA,
+            database_url=encrypt(database_url) if database_url else "",
         )
         Domain.objects.create(tenant=tenant, domain=f"{slug}.{settings.BASE_DOMAIN}", is_primary=True)
-        CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, tenant.schema_name, "DATA")
+        if database_url:
+            try:
+                database_migrate(tenant)
+            except Exception:
+                tenant_databases.forget_tenant(tenant)
+                raise
+        else:
+            CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, tenant.schema_name, "DATA")
         with schema_context(tenant.schema_name):
             admin = user_create(
                 email=admin_email,
@@ -145,6 +166,17 @@ def tenant_create(
         secret = _secret_issue(tenant=tenant, label="default", created_by=actor or "provisioning")
     bump_generation()
     return TenantCreated(tenant=tenant, secret=secret, admin_user=admin, seconds=time.perf_counter() - started)
+
+
+def database_url_check(url: str) -> None:
+    """Refuse a tenant database URL that is invalid, unreachable, read-only for its user, or that
+    already holds a tenant's data (ValidationError on ``database_url``, password never quoted)."""
+    report = connection_check(url)
+    if not report.ok:
+        raise ValidationError({"database_url": [report.message]})
+    if database_holds_tenant(url):
+        raise ValidationError({"database_url": [
+            "That database already holds a Pumpjack tenant's data; give each tenant an empty database."]})
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -161,6 +193,7 @@ def tenant_suspend(*, tenant: Tenant, actor: str = "", reason: str = "", request
     _audit_in_tenant(tenant, kind=Kind.TENANT_SUSPENDED, outcome=Outcome.SUCCESS, actor=actor, request=request,
                      detail={"reason": reason} if reason else {})
     bump_generation()
+    tenant_databases.forget_tenant(tenant)  # other processes: at their next request (reconcile)
     return tenant
 
 
@@ -178,6 +211,7 @@ def tenant_soft_delete(*, tenant: Tenant, actor: str = "", request=None) -> Tena
     tenant.save(update_fields=["deleted_at", "updated_at"])
     _audit_in_tenant(tenant, kind=Kind.TENANT_DELETED, outcome=Outcome.SUCCESS, actor=actor, request=request)
     bump_generation()
+    tenant_databases.forget_tenant(tenant)
     return tenant
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
 from django_tenants.utils import schema_context
 
+from tenants import databases as tenant_db
 from accounts.models import Role, User
 
 from .domain import EquipmentStatus, EquipmentType, InspectionStatus, InspectionType, Product, ReadingType, WellStatus
@@ -79,7 +79,7 @@ def demo_data_seed(*, tenant, operator_email: str = DEMO_OPERATOR_EMAIL) -> dict
     with schema_context(tenant.schema_name):
         if Well.objects.filter(api_number__in=demo_api_numbers()).exists():
             return {"wells": 0, "equipment": 0, "production": 0, "records": 0, "route": 0}
-        with transaction.atomic():
+        with tenant_db.atomic():
             return _seed(tenant_zone=tenant.time_zone, operator_email=operator_email)
 
 

@@ -10,10 +10,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 
+from tenants import databases as tenant_db
 from accounts.models import Role, User
 
 from .domain import US_STATES, EquipmentStatus, EquipmentType, WellStatus, api_number_normalise, api_number_problem
@@ -109,7 +110,7 @@ def _clean_well(data: dict, *, instance: Well | None) -> dict:
 def well_create(*, data: dict, actor: User | None = None) -> Well:
     cleaned = _clean_well(data, instance=None)
     try:
-        with transaction.atomic():
+        with tenant_db.atomic():
             well = Well.objects.create(**cleaned)
             change_record(entity="well", entity_id=well.pk, well_id=well.pk, version=well.version)
             return well
@@ -124,7 +125,7 @@ def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
     if not changed:
         return well
     try:
-        with transaction.atomic():
+        with tenant_db.atomic():
             Well.objects.filter(pk=well.pk).update(**changed, version=F("version") + 1, updated_at=timezone.now())
             well.refresh_from_db()
             change_record(entity="well", entity_id=well.pk, well_id=well.pk, version=well.version)
@@ -135,7 +136,7 @@ def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
 
 def well_delete(*, well: Well, actor: User | None = None) -> None:
     """Soft delete: the well disappears from every list and feed (as a tombstone); its records are kept."""
-    with transaction.atomic():
+    with tenant_db.atomic():
         Well.objects.filter(pk=well.pk).update(
             deleted_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
         )
@@ -171,7 +172,7 @@ def _clean_equipment(data: dict, *, instance: Equipment | None) -> dict:
 
 def equipment_create(*, well: Well, data: dict, actor: User | None = None) -> Equipment:
     cleaned = _clean_equipment(data, instance=None)
-    with transaction.atomic():
+    with tenant_db.atomic():
         equipment = Equipment.objects.create(well=well, **cleaned)
         change_record(entity="equipment", entity_id=equipment.pk, well_id=well.pk, version=equipment.version)
     return equipment
@@ -181,7 +182,7 @@ def equipment_update(*, equipment: Equipment, data: dict, actor: User | None = N
     cleaned = _clean_equipment(data, instance=equipment)
     changed = {key: value for key, value in cleaned.items() if getattr(equipment, key) != value}
     if changed:
-        with transaction.atomic():
+        with tenant_db.atomic():
             Equipment.objects.filter(pk=equipment.pk).update(
                 **changed, version=F("version") + 1, updated_at=timezone.now()
             )
@@ -192,7 +193,7 @@ def equipment_update(*, equipment: Equipment, data: dict, actor: User | None = N
 
 
 def equipment_delete(*, equipment: Equipment, actor: User | None = None) -> None:
-    with transaction.atomic():
+    with tenant_db.atomic():
         Equipment.objects.filter(pk=equipment.pk).update(
             deleted_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
         )
@@ -217,7 +218,7 @@ def wells_assign(*, user: User, well_ids: list, replace: bool = False) -> int:
     if unknown:
         raise ValidationError({"wells": [f"No such well: {', '.join(unknown[:10])}"
                                          + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")]})
-    with transaction.atomic():
+    with tenant_db.atomic():
         if replace:
             _route_remove(user, WellAssignment.objects.filter(user=user).exclude(well_id__in=wanted))
         existing = set(WellAssignment.objects.filter(user=user, well_id__in=wanted).values_list("well_id", flat=True))
@@ -229,7 +230,7 @@ def wells_assign(*, user: User, well_ids: list, replace: bool = False) -> int:
 
 
 def wells_unassign(*, user: User, well_ids: list) -> int:
-    with transaction.atomic():
+    with tenant_db.atomic():
         _route_remove(user, WellAssignment.objects.filter(user=user, well_id__in=list(well_ids)))
     return WellAssignment.objects.filter(user=user).count()
 

@@ -28,4 +28,6 @@ def database_settings(*, allow_embedded: bool) -> dict:
     return config
 
 
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+# The tenant router first: it sends a DATABASE tenant's tables to that tenant's own database
+# (tenants.databases) and leaves everything else to django-tenants' router.
+DATABASE_ROUTERS = ("tenants.routers.TenantDatabaseRouter", "django_tenants.routers.TenantSyncRouter")

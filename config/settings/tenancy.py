@@ -19,3 +19,17 @@ TENANT_CACHE_FALLBACK_SECONDS = env.int("TENANT_CACHE_FALLBACK_SECONDS", default
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 # Issue `SET search_path` once per schema switch, not before every query.
 TENANT_LIMIT_SET_CALLS = True
+
+# Tenants with a database of their own (isolation level DATABASE): see tenants/databases.py.
+# Seconds a request waits for a connection to a tenant's database before answering 503.
+TENANT_DATABASE_CONNECT_TIMEOUT = env.float("TENANT_DATABASE_CONNECT_TIMEOUT", default=1.5)
+# After a tenant database failed, its requests are refused (503) this long before trying again.
+TENANT_DATABASE_RETRY_SECONDS = env.float("TENANT_DATABASE_RETRY_SECONDS", default=2.0)
+# Connections per tenant database and process (PostgreSQL pool; MySQL: one per worker thread).
+TENANT_DATABASE_POOL_SIZE = env.int("TENANT_DATABASE_POOL_SIZE", default=4)
+# Tenant databases one process keeps registered; the least recently used is closed beyond that.
+TENANT_DATABASE_MAX_OPEN = env.int("TENANT_DATABASE_MAX_OPEN", default=50)
+# Tenant databases migrated at once by migrate_schemas / migrate_tenants.
+TENANT_MIGRATE_PARALLEL = env.int("TENANT_MIGRATE_PARALLEL", default=4)
+# A tenant move (tenants.moves) waits this long after setting MIGRATING for requests under way.
+TENANT_MOVE_SETTLE_SECONDS = env.float("TENANT_MOVE_SETTLE_SECONDS", default=2.0)

@@ -26,9 +26,10 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection
 from django.utils import timezone
 
+from tenants import databases as tenant_db
 from wells.domain import PRODUCT_UNITS, api_number_normalise, api_number_problem, normalise_volume
 from wells.models import Equipment, ProductionRecord, Well
 from wells.services import equipment_create, equipment_update, well_create, well_update
@@ -174,7 +175,7 @@ def _load_row(entity: EntityMapping, handler, record: dict, ctx: RunContext) -> 
     if entity.incremental:
         key[entity.incremental] = _short(record.get(entity.incremental))
     try:
-        with transaction.atomic():
+        with tenant_db.atomic():
             outcome = handler(values, entity, ctx)
     except RowRejected as exc:
         ctx.reject(entity.entity, key, exc.reason)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 
+from tenants import databases as tenant_db
 from ..models import EtlRun, EtlSource
 from .crypto import DecryptionFailed, decrypt, encrypt
 from .drivers import SourceError, connect, scrub
@@ -69,7 +70,7 @@ def etl_source_save(*, source: EtlSource | None, name: str, url: str | None, int
     if errors:
         raise ValidationError(errors)
 
-    with transaction.atomic():
+    with tenant_db.atomic():
         if source is None:
             source = EtlSource(name=name)
         else:

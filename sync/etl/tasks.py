@@ -13,6 +13,7 @@ from celery import shared_task
 
 import config.celery  # noqa: F401  (the configured app: shared_task binds to it)
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -35,11 +36,16 @@ def etl_schedule() -> int:
     try:
         now = timezone.now()
         sent = 0
-        tenants = (Tenant.objects.filter(deleted_at__isnull=True).exclude(status=Tenant.Status.SUSPENDED)
+        # Not while a tenant is being moved (its rows are being copied) or suspended.
+        tenants = (Tenant.objects.filter(deleted_at__isnull=True)
+                   .exclude(status__in=[Tenant.Status.SUSPENDED, Tenant.Status.MIGRATING])
                    .values_list("schema_name", flat=True))
         for schema_name in tenants:
-            with schema_context(schema_name):
-                sent += etl_sources_schedule(now=now)
+            try:
+                with schema_context(schema_name):
+                    sent += etl_sources_schedule(now=now)
+            except DatabaseError:  # e.g. a tenant's own database is down: the others go on
+                log.warning("etl: could not schedule the sources of %s", schema_name, exc_info=True)
         if sent:
             log.info("etl: enqueued %s source runs", sent)
         return sent
@@ -50,8 +56,12 @@ def etl_schedule() -> int:
 @shared_task(acks_late=True, time_limit=LOCK_SECONDS, soft_time_limit=LOCK_SECONDS - 60)
 def etl_run_source(schema_name: str, source_id: str, trigger: str = "SCHEDULE") -> str:
     """Pull one source of one tenant. A second delivery while the first runs is skipped by the lock."""
+    from tenants.models import Tenant
+
     from .loader import etl_source_run
 
+    if Tenant.objects.filter(schema_name=schema_name, status=Tenant.Status.MIGRATING).exists():
+        return "SKIPPED"  # being moved; the next schedule after the move runs it
     with schema_context(schema_name):
         run = etl_source_run(source_id=source_id, trigger=trigger)
     return run.status if run is not None else "SKIPPED"

@@ -4,6 +4,7 @@ not depend on which device synced first). The originals stay, superseded by the 
 
 import zoneinfo
 
+from tenants import databases as tenant_db
 from wells.models import FieldNote
 
 from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json, record_data
@@ -22,7 +23,7 @@ def _entry(note: FieldNote, zone: zoneinfo.ZoneInfo) -> str:
 def apply(ctx: ApplyContext) -> RuleResult:
     p = ctx.payload
     start, end = day_bounds(ctx, p["recorded_at"])
-    day_notes = FieldNote.objects.select_for_update(of=("self",)).filter(well=ctx.well, recorded_at__gte=start, recorded_at__lt=end)
+    day_notes = FieldNote.objects.select_for_update(of=tenant_db.lock_of("self")).filter(well=ctx.well, recorded_at__gte=start, recorded_at__lt=end)
     current = list(day_notes.filter(superseded_by__isnull=True).order_by("recorded_at"))
     incoming = FieldNote(well=ctx.well, notes=p["notes"], recorded_at=p["recorded_at"], recorded_by=ctx.user,
                          source_event_id=ctx.event.event_id)

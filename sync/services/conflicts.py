@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from tenants import databases as tenant_db
 from accounts.audit import Kind, Outcome, audit_record
 from accounts.models import Role
 from wells.models import (
@@ -86,8 +86,8 @@ def _record_fields(model, data: dict) -> dict:
 def conflict_resolve(*, conflict: Conflict, action: str, note: str, user, request=None) -> Conflict:
     if action not in ACTIONS:
         raise ActionNotPossible(f"Unknown action; one of {', '.join(ACTIONS)}.")
-    with transaction.atomic():
-        conflict = Conflict.objects.select_for_update(of=("self",)).select_related("event", "event__user").get(pk=conflict.pk)
+    with tenant_db.atomic():
+        conflict = Conflict.objects.select_for_update(of=tenant_db.lock_of("self")).select_related("event", "event__user").get(pk=conflict.pk)
         if conflict.status in (Conflict.Status.RESOLVED, Conflict.Status.IGNORED):
             raise AlreadyResolved()
         if conflict.well_id:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.db.models import Count
 from django.utils import timezone
 
+from tenants import databases as tenant_db
 from tenants.models import Tenant
 from wells.models import Well
 
@@ -63,9 +64,9 @@ def batch_process(*, batch_id) -> SyncBatch | None:
         .values_list("pk", flat=True)
     )
     for event_pk in pending:
-        with transaction.atomic():
+        with tenant_db.atomic():
             # skip_locked: another worker holding this event is applying it right now.
-            event = (SyncEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            event = (SyncEvent.objects.select_for_update(skip_locked=True, of=tenant_db.lock_of("self"))
                      .filter(pk=event_pk, outcome=SyncEvent.Outcome.PENDING).select_related("user").first())
             if event is None:
                 continue
@@ -90,7 +91,7 @@ def _apply(event: SyncEvent, *, time_zone: str, strategy: str) -> None:
     ctx = ApplyContext(event=event, payload=cleaned, well=well, user=event.user, time_zone=time_zone,
                        strategy=strategy)
     try:
-        with transaction.atomic():  # the rule's writes, undone together if it refuses the event
+        with tenant_db.atomic():  # the rule's writes, undone together if it refuses the event
             result = rule.apply(ctx)
     except EventRejected as exc:
         _reject(event, exc.code, exc.message, {}, now)
