@@ -21,7 +21,7 @@ start_mariadb() {
     sleep 0.5
   done
   mariadb --socket="$dir/mysqld.sock" -uroot -e \
-    "CREATE USER 'pumpjack'@'127.0.0.1' IDENTIFIED BY '$password'; GRANT ALL ON *.* TO 'pumpjack'@'127.0.0.1';"
+    "CREATE USER 'pumpjack'@'127.0.0.1' IDENTIFIED BY '$password'; GRANT ALL ON *.* TO 'pumpjack'@'127.0.0.1' WITH GRANT OPTION;"
   export MARIADB_URL="mysql://pumpjack:$password@127.0.0.1:$port"
   echo ".ci/run: MariaDB $(mariadb --version | awk '{print $5}' | tr -d ,) on 127.0.0.1:$port for the MySQL/MariaDB tests"
 }

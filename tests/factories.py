@@ -15,6 +15,7 @@ from tenants.models import Tenant
 from tenants.services import tenant_create
 
 PASSWORD = "Correct-Horse-Battery-9"
+STAFF_EMAIL = "staff@pumpjack.test"  # the Pumpjack staff user of the admin tests
 _sequence = itertools.count(1)
 
 
@@ -43,9 +44,10 @@ class TenantHandle:
         return out
 
 
-def make_tenant(*, name: str, slug: str) -> TenantHandle:
+def make_tenant(*, name: str, slug: str, database_url: str = "") -> TenantHandle:
     admin_email = f"admin@{slug}.test"
-    created = tenant_create(name=name, slug=slug, admin_email=admin_email, admin_password=PASSWORD)
+    created = tenant_create(name=name, slug=slug, admin_email=admin_email, admin_password=PASSWORD,
+                            database_url=database_url)
     handle = TenantHandle(tenant=created.tenant, secret=created.secret, admin_email=admin_email)
     handle.users[Role.ADMIN] = admin_email
     with schema_context(created.tenant.schema_name):

@@ -25,6 +25,7 @@ from django_tenants.utils import schema_context
 
 from sync.etl.services import etl_source_save
 # Field values come in through real sync: the sync tests' fixtures push and process batches.
+from tests import servers
 from tests.sync.conftest import operator_tokens, push, push_and_process  # noqa: F401
 from sync.etl.source_url import parse_source_url
 from sync.models import EtlSource
@@ -147,64 +148,26 @@ class SourceDb:
 # --------------------------------------------------------------------------- servers
 
 
-def _pg_admin():
-    import psycopg
-
-    db = settings.DATABASES["default"]
-    return psycopg.connect(host=db["HOST"], port=db.get("PORT") or None, user=db["USER"],
-                           password=db.get("PASSWORD") or None, dbname="postgres", autocommit=True)
-
-
 @pytest.fixture(scope="session")
 def pg_source_database(django_db_setup):
-    with _pg_admin() as admin:
+    with servers.pg_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{SOURCE_DATABASE}"')
         admin.execute(f'CREATE DATABASE "{SOURCE_DATABASE}"')
     yield SOURCE_DATABASE
-    with _pg_admin() as admin:
+    with servers.pg_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{SOURCE_DATABASE}" WITH (FORCE)')
 
 
 def pg_url(database: str, *, password: str = PG_PASSWORD) -> str:
-    db = settings.DATABASES["default"]
-    host, port = db["HOST"], db.get("PORT")
-    if host.startswith("/"):
-        return f"postgresql://{db['USER']}:{quote(password, safe='')}@/{database}?host={host}"
-    return f"postgresql://{db['USER']}:{quote(password, safe='')}@{host}:{port or 5432}/{database}"
-
-
-def _mariadb_server() -> tuple[str | None, str]:
-    url = os.environ.get("MARIADB_URL", "")
-    if not url:
-        return None, "MARIADB_URL is not set: no MySQL/MariaDB server to test against (.ci/run starts one)"
-    try:
-        import pymysql
-
-        parsed = parse_source_url(url.rstrip("/") + "/mysql")
-        pymysql.connect(host=parsed.host, port=parsed.port or 3306, user=parsed.username, password=parsed.password,
-                        connect_timeout=3).close()
-    except Exception as exc:
-        return None, f"MARIADB_URL is set but the server cannot be reached ({type(exc).__name__})"
-    return url, ""
+    return servers.pg_url(database, password=password)
 
 
 @pytest.fixture(scope="session")
 def mariadb_source_database():
-    url, reason = _mariadb_server()
-    if url is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{reason}; under CI these tests must run")
-        pytest.skip(reason)
-    import pymysql
-
-    parsed = parse_source_url(url.rstrip("/") + "/mysql")
-    params = dict(host=parsed.host, port=parsed.port or 3306, user=parsed.username, password=parsed.password)
-    with pymysql.connect(**params) as admin, admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{SOURCE_DATABASE}`")
-        cursor.execute(f"CREATE DATABASE `{SOURCE_DATABASE}`")
-    yield parsed, params
-    with pymysql.connect(**params) as admin, admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS `{SOURCE_DATABASE}`")
+    url = servers.require_mariadb()
+    servers.mariadb_database_create(url, SOURCE_DATABASE)
+    yield parse_source_url(url + "/mysql"), servers.mariadb_params(url)
+    servers.mariadb_database_drop(url, SOURCE_DATABASE)
 
 
 def _sqlite_source(tmp_path: Path) -> SourceDb:

@@ -10,23 +10,13 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from accounts.models import User
 from sync.etl.crypto import decrypt
 from sync.etl.tasks import etl_run_source
 from sync.models import EtlRun, EtlSource
 from tests.etl.conftest import MAPPING, PG_PASSWORD, api, at
-from tests.factories import PASSWORD as USER_PASSWORD
 
 pytestmark = pytest.mark.django_db
 SECRET = "Adm1n-Typed-Secret"
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    staff = User.objects.create_superuser("staff-etl@pumpjack.test", USER_PASSWORD)
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(staff)
-    return client
 
 
 def page(tenant_a, suffix: str = "") -> str:

@@ -114,7 +114,8 @@ def test_connection_test_messages_say_what_is_wrong(pg_db, sqlite_db, tmp_path, 
 
 
 def test_bad_credentials_are_reported_as_such(request, db):
-    from tests.etl.conftest import SOURCE_DATABASE, _mariadb_server
+    from tests.etl.conftest import SOURCE_DATABASE
+    from tests.servers import mariadb_server as _mariadb_server
 
     # The embedded PostgreSQL trusts local users: only MariaDB checks passwords here. The fixture
     # skips without a server, and fails under CI (which starts one).

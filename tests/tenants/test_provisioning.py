@@ -78,6 +78,7 @@ def test_soft_deleted_tenants_are_not_found(tenant_a):
     assert tenant_get(identifier=created.tenant.public_id, include_deleted=True).deleted_at is not None
 
 
+@pytest.mark.schema_only
 def test_migrate_skips_schemas_with_nothing_to_apply(tenant_a, tenant_b, capsys):
     schemas = [tenant_a.tenant.schema_name, tenant_b.tenant.schema_name]
     assert schemas_with_pending(schemas) == []

@@ -19,17 +19,24 @@ from wells.models import Well, WellAssignment
 pytestmark = [pytest.mark.django_db, pytest.mark.live]
 
 
+_made: dict = {}
+
+
 @pytest.fixture(scope="module")
 def routes(django_db_setup, django_db_blocker):
-    """A committed tenant with four wells (one deleted)."""
+    """A committed tenant with four wells (one deleted). Made once even when pytest splits this
+    module's tests by isolation level (the test with tenant_b runs once per level)."""
+    if _made:
+        return _made
     with django_db_blocker.unblock():
         handle = make_tenant(name="Route Runners", slug="routes")
         with schema_context(handle.tenant.schema_name):
             wells = [Well.objects.create(api_number=next_api_number(), name=f"Route {n}") for n in range(3)]
             deleted = Well.objects.create(api_number=next_api_number(), name="Gone", deleted_at=timezone.now())
             operator = User.objects.get(email=handle.users["OPERATOR"])
-    return {"handle": handle, "wells": [str(w.pk) for w in wells], "deleted": str(deleted.pk),
-            "operator": str(operator.pk)}
+    _made.update(handle=handle, wells=[str(w.pk) for w in wells], deleted=str(deleted.pk),
+                 operator=str(operator.pk))
+    return _made
 
 
 def run(live_env, routes, *args, tenant: str | None = None, user: str | None = None, check: bool = True):

@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections
 from django_tenants.utils import schema_context
 
+from tenants import databases as tenant_db
 from tests.wells.helpers import make_equipment, make_well, next_api_number, production_values
 from wells.models import Equipment, ProductionRecord, Well, WellAssignment, WellReading
 
@@ -22,7 +23,7 @@ def in_schema(tenant_a):
 
 
 def refused(create) -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError), tenant_db.atomic():  # where the tenant's rows live
         create()
 
 
@@ -75,6 +76,9 @@ def test_production_values_out_of_their_domain_cannot_be_stored(tenant_a, in_sch
 
 
 def test_a_well_has_one_current_production_record_per_day_and_product(tenant_a, in_schema):
+    if not connections[tenant_db.current_db()].features.supports_partial_indexes:
+        pytest.skip("MySQL/MariaDB have no partial unique index: there the rule holds through the lock on the "
+                    "well that processing takes (tests/sync/test_rules.py)")
     well = make_well(tenant_a)
     first = ProductionRecord.objects.create(**production_values(well))
     refused(lambda: ProductionRecord.objects.create(**production_values(well, volume=Decimal("130"))))
