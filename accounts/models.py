@@ -116,6 +116,7 @@ class SecurityEvent(models.Model):
         TENANT_SUSPENDED = "TENANT_SUSPENDED"
         TENANT_REACTIVATED = "TENANT_REACTIVATED"
         TENANT_DELETED = "TENANT_DELETED"
+        TENANT_MOVED = "TENANT_MOVED"
         CONFLICT_RESOLVED = "CONFLICT_RESOLVED"
 
     class Outcome(models.TextChoices):

@@ -24,6 +24,17 @@ def _grace(name: str, default_seconds: int) -> timedelta:
     return timedelta(seconds=getattr(settings, name, default_seconds))
 SWEEP_BATCHES_PER_TENANT = 200
 SWEEP_LOCK = "sync-sweeper-lock"
+# While a tenant is being moved (status MIGRATING) its batches wait this long between looks.
+HOLD_RETRY_SECONDS = 15
+
+
+def _tenant_migrating() -> bool:
+    """Whether the active tenant is being moved (tenants.moves): read fresh, not from a cache."""
+    from django.db import connection
+
+    from tenants.models import Tenant
+
+    return Tenant.objects.filter(schema_name=connection.schema_name, status=Tenant.Status.MIGRATING).exists()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540,
@@ -31,6 +42,12 @@ SWEEP_LOCK = "sync-sweeper-lock"
 def process_batch(self, batch_id: str) -> str:
     from .services.processing import batch_process
 
+    if _tenant_migrating():
+        # Its data is being copied: nothing may change it until the move is done. The batch stays
+        # QUEUED; it is looked at again (no retry limit: a move ends), or found by the sweeper.
+        if self.request.is_eager:
+            return "HELD"
+        raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
     batch = batch_process(batch_id=batch_id)
     return batch.status if batch else "MISSING"
 
@@ -50,7 +67,8 @@ def sweep_stuck_batches() -> int:
         queued_grace = _grace("SYNC_SWEEP_QUEUED_AFTER_SECONDS", 60)
         processing_grace = _grace("SYNC_SWEEP_PROCESSING_AFTER_SECONDS", 600)
         sent = 0
-        for schema_name in Tenant.objects.filter(deleted_at__isnull=True).values_list("schema_name", flat=True):
+        tenants = Tenant.objects.filter(deleted_at__isnull=True).exclude(status=Tenant.Status.MIGRATING)
+        for schema_name in tenants.values_list("schema_name", flat=True):
             with schema_context(schema_name):
                 stuck = list(
                     SyncBatch.objects.filter(
@@ -76,7 +94,8 @@ def prune_change_log() -> int:
     from .services.changes import changes_prune
 
     removed = 0
-    for schema_name in Tenant.objects.filter(deleted_at__isnull=True).values_list("schema_name", flat=True):
+    tenants = Tenant.objects.filter(deleted_at__isnull=True).exclude(status=Tenant.Status.MIGRATING)  # being moved
+    for schema_name in tenants.values_list("schema_name", flat=True):
         with schema_context(schema_name):
             removed += changes_prune()
     return removed
