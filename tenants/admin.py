@@ -1,8 +1,10 @@
 """Staff admin of the tenant registry (public schema, base domain).
 
 The list and the change form are plain ModelAdmin; creating a tenant and everything else with
-side effects (suspension, soft delete, secrets, the tenant's users, its audit log) are the pages
-of tenants.admin_views, which go through the services. Tenants are never hard-deleted here.
+side effects (suspension, soft delete, secrets, the tenant's users, its audit log, where its data
+lives: testing and migrating its database, moving it) are the pages of tenants.admin_views, which
+go through the services. Tenants are never hard-deleted here. A tenant's database URL is never
+shown in full: the change form shows it masked.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .admin_etl import TenantEtlPages  # ETL sources of a tenant (sync.etl): pages of their own
-from .admin_views import TIME_ZONE_CHOICES, TenantStaffPages
+from .admin_views import TIME_ZONE_CHOICES, TenantDatabasePages, TenantStaffPages
 from .directory import bump_generation
 from .models import Domain, Tenant
 
@@ -94,9 +98,9 @@ class TenantChangeForm(forms.ModelForm):
 
 
 @admin.register(Tenant)
-class TenantAdmin(TenantEtlPages, TenantStaffPages, admin.ModelAdmin):
+class TenantAdmin(TenantEtlPages, TenantDatabasePages, TenantStaffPages, admin.ModelAdmin):
     form = TenantChangeForm
-    change_form_template = "admin/tenants/tenant/change_form.html"
+    change_form_template = "admin/tenants/tenant/change_form_with_database.html"
     list_display = (
         "public_id", "name", "slug", "status", "tier", "isolation", "time_zone", "created_at", "deleted_at",
     )
@@ -105,12 +109,13 @@ class TenantAdmin(TenantEtlPages, TenantStaffPages, admin.ModelAdmin):
     search_fields = ("public_id", "name", "slug", "domains__domain")
     ordering = ("name",)
     readonly_fields = (
-        "public_id", "slug_label", "schema_name", "status", "isolation", "created_at", "updated_at", "deleted_at",
+        "public_id", "slug_label", "schema_name", "status", "isolation", "data_location", "created_at", "updated_at",
+        "deleted_at",
     )
     fieldsets = (
         (None, {"fields": ("public_id", "slug_label", "schema_name", "name")}),
         ("Plan", {"fields": ("status", "tier", "feature_flags")}),
-        ("Location", {"fields": ("isolation", "region", "provider", "time_zone")}),
+        ("Location", {"fields": ("isolation", "data_location", "region", "provider", "time_zone")}),
         ("Record", {"fields": ("created_at", "updated_at", "deleted_at")}),
     )
     inlines = [DomainInline]
@@ -120,8 +125,18 @@ class TenantAdmin(TenantEtlPages, TenantStaffPages, admin.ModelAdmin):
         # A method, not the field: the model's help text ("<slug>.<base domain>") would render as HTML.
         return obj.slug
 
+    @admin.display(description="data in")
+    def data_location(self, obj: Tenant) -> str:
+        # The URL masked (password as •••), never in full; the database page tests and migrates it.
+        if obj.has_own_database:
+            where = format_html("its own database <code>{}</code>", obj.database_url_masked)
+        else:
+            where = format_html("schema <code>{}</code> of the shared database", obj.schema_name)
+        page = reverse(f"admin:{self._url_name('database')}", args=[obj.pk])
+        return format_html('{} &middot; <a href="{}">Database: test, migrate, move</a>', where, page)
+
     def get_urls(self):
-        return self.staff_page_urls() + self.etl_page_urls() + super().get_urls()
+        return self.staff_page_urls() + self.database_page_urls() + self.etl_page_urls() + super().get_urls()
 
     def has_delete_permission(self, request, obj=None):
         return False  # soft delete only, on its own confirmation page

@@ -5,6 +5,10 @@ user's email as actor; the tenant's own rows are read and written in its schema.
 
 A new secret is kept in the staff session only until the next page (the result page) takes it
 out, so it is shown once, survives no reload and never goes into a message, a log or a LogEntry.
+
+A tenant database URL (isolation level DATABASE) is write-only here, like an ETL source's: typed
+into a password input, carried encrypted between the buttons of one form, stored encrypted, and
+shown back only masked (password as •••).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -28,7 +32,10 @@ from django_tenants.utils import schema_context
 from config.forms import service_errors_to_form
 from accounts.models import Role, SecurityEvent, User
 from accounts.services import user_create, user_deactivate, user_reactivate, user_set_role
+from sync.etl.crypto import DecryptionFailed, decrypt, encrypt
 
+from .databases import TenantDatabaseError, masked, parse_url
+from .dedicated import connection_check
 from .models import Tenant, TenantSecret
 from .services import (
     tenant_create,
@@ -43,6 +50,11 @@ from .services import (
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 REVEAL_SESSION_KEY = "pumpjack_admin_secret_reveal"
 AUDIT_PAGE_SIZE = 50
+URL_TOKEN_SECONDS = 3600  # a database URL typed in a form is carried between its buttons for an hour at most
+DATABASE_URL_HELP = (
+    "postgresql://user:password@host:5432/database or mysql://... (MySQL or MariaDB): an empty database "
+    "whose user may create tables. Write-only: it is stored encrypted and never shown again in full."
+)
 TEMPLATES = "admin/tenants/tenant/"
 
 
@@ -64,7 +76,31 @@ class _PasswordPairForm(StaffForm):
         return cleaned
 
 
-class TenantCreateForm(_PasswordPairForm):
+class _DatabaseUrlForm(StaffForm):
+    """A write-only database URL, carried (encrypted, for an hour) between the form's buttons."""
+
+    database_url = forms.CharField(
+        label="Database URL", required=False, max_length=2000, strip=True, help_text=DATABASE_URL_HELP,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", "size": 90}),
+    )
+    url_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @sensitive_variables()
+    def typed_url(self) -> str:
+        """The URL typed now, or carried from an earlier button of this form; "" for none."""
+        cleaned = getattr(self, "cleaned_data", {})
+        if cleaned.get("database_url"):
+            return cleaned["database_url"]
+        token = cleaned.get("url_token")
+        if token:
+            try:
+                return decrypt(token, ttl=URL_TOKEN_SECONDS)
+            except DecryptionFailed:
+                self.add_error("database_url", "The URL entered earlier has expired; enter it again.")
+        return ""
+
+
+class TenantCreateForm(_PasswordPairForm, _DatabaseUrlForm):
     password_field = "admin_password"
 
     name = forms.CharField(max_length=200, label="Company name")
@@ -82,13 +118,39 @@ class TenantCreateForm(_PasswordPairForm):
     admin_name = forms.CharField(max_length=200, required=False, label="Admin name")
     admin_password = forms.CharField(label="Admin password", strip=False, widget=forms.PasswordInput)
     admin_password2 = forms.CharField(label="Admin password (again)", strip=False, widget=forms.PasswordInput)
+    isolation = forms.ChoiceField(
+        label="Its data lives in", widget=forms.RadioSelect, initial=Tenant.IsolationLevel.SCHEMA, required=False,
+        choices=[(Tenant.IsolationLevel.SCHEMA, "a schema of the shared database"),
+                 (Tenant.IsolationLevel.DATABASE, "a database of its own (give its URL below)")],
+    )
 
     fieldsets = [
         ("Tenant", ["name", "slug", "time_zone", "tier", "trial", "region", "provider"]),
+        ("Where its data lives", ["isolation", "database_url"]),
         ("First ADMIN user", ["admin_email", "admin_name", "admin_password", "admin_password2"]),
     ]
     # Keys of the services' ValidationError -> fields of this form.
-    service_fields = {"email": "admin_email", "password": "admin_password", "name": "name", "status": "trial"}
+    service_fields = {"email": "admin_email", "password": "admin_password", "name": "name", "status": "trial",
+                      "database_url": "database_url"}
+    # What a "Test connection" click puts back in the form (never a password).
+    kept_on_test = ("name", "slug", "time_zone", "tier", "trial", "region", "provider", "admin_email", "admin_name",
+                    "isolation")
+
+
+class DatabaseMoveForm(_DatabaseUrlForm):
+    keep_source = forms.BooleanField(required=False, initial=True, label="Keep the old copy")
+    confirm = forms.BooleanField(
+        label="I understand", help_text="The tenant's writes are refused (503) until the move is done.")
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tenant.has_own_database:
+            del self.fields["database_url"], self.fields["url_token"]
+            self.fields["keep_source"].help_text = ("Leave its tables in its current database; untick to drop "
+                                                    "them once the move is done.")
+        else:
+            self.fields["keep_source"].help_text = (f"Keep schema {tenant.schema_name}, renamed "
+                                                    f"{tenant.schema_name}_moved_<time>; untick to drop it.")
 
 
 class SuspendForm(StaffForm):
@@ -154,6 +216,17 @@ class AuditFilterForm(forms.Form):
 
 
 # --------------------------------------------------------------------------- pages
+
+
+def _scrubbed(text: str, url: str) -> str:
+    """A driver's message about ``url``, on one line, without its password."""
+    try:
+        secrets = parse_url(url).secrets
+    except TenantDatabaseError:
+        secrets = []
+    for secret in secrets:
+        text = text.replace(secret, "•••")
+    return " ".join(text.split())[:500]
 
 
 def _post_only(view):
@@ -232,35 +305,83 @@ class TenantStaffPages:
         return self._redirect("secret_shown", tenant)
 
     # ------------------------------------------------------------------ create
-    @method_decorator(sensitive_post_parameters("admin_password", "admin_password2"))
-    @sensitive_variables("created", "data")
+    @method_decorator(sensitive_post_parameters("admin_password", "admin_password2", "database_url", "url_token"))
+    @sensitive_variables("created", "data", "url")
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = TenantCreateForm(request.POST if request.method == "POST" else None)
-        if form.is_bound and form.is_valid():
-            data = form.cleaned_data
-            try:
-                created = tenant_create(
-                    name=data["name"], slug=data["slug"], time_zone=data["time_zone"], tier=data["tier"],
-                    status=Tenant.Status.TRIAL if data["trial"] else Tenant.Status.ACTIVE,
-                    region=data["region"], provider=data["provider"],
-                    admin_email=data["admin_email"], admin_name=data["admin_name"],
-                    admin_password=data["admin_password"], actor=self._actor(request),
-                )
-            except ValidationError as exc:
-                service_errors_to_form(form, exc, TenantCreateForm.service_fields)
-            except IntegrityError:  # e.g. another request took the slug, or its sub-domain, just now
-                form.add_error("slug", "This slug's sub-domain is already taken; choose another slug.")
-            else:
-                self.log_addition(request, created.tenant, [{"added": {}}])
-                return self._reveal_next(
-                    request, created.tenant, secret=created.secret, what="created", label="default",
-                    admin_email=created.admin_user.email,
-                )
+        result, url_note = None, ""
+        if form.is_bound:
+            valid = form.is_valid()
+            url = form.typed_url()
+            url_note = self._carry_url(form, url)
+            if request.POST.get("action") == "test":
+                # Only the URL matters here: the other fields come back as typed, without errors
+                # (and without the admin password, which is never rendered back).
+                result = connection_check(url) if url else None
+                form = TenantCreateForm(initial={
+                    **{name: request.POST.get(name) for name in TenantCreateForm.kept_on_test},
+                    "url_token": form.data.get("url_token", ""),
+                })
+                if result is None:
+                    result = {"ok": False, "message": "Enter the database URL to test."}
+            elif valid and not form.errors:
+                created = self._create(request, form, url)
+                if created is not None:
+                    self.log_addition(request, created.tenant, [{"added": {}}])
+                    return self._reveal_next(
+                        request, created.tenant, secret=created.secret, what="created", label="default",
+                        admin_email=created.admin_user.email,
+                    )
         fieldsets = [(title, [form[name] for name in names]) for title, names in TenantCreateForm.fieldsets]
-        return self._render(request, "form_page.html", None, "Create tenant", form=form, fieldsets=fieldsets,
-                            submit_label="Create tenant", back_url=reverse("admin:tenants_tenant_changelist"))
+        return self._render(request, "database_form.html", None, "Create tenant", form=form, fieldsets=fieldsets,
+                            result=result, url_note=url_note, submit_label="Create tenant", test_button=True,
+                            back_url=reverse("admin:tenants_tenant_changelist"))
+
+    @staticmethod
+    @sensitive_variables("url")
+    def _carry_url(form: _DatabaseUrlForm, url: str) -> str:
+        """Keep a typed URL for the form's next button (encrypted, in the page); its masked form."""
+        if not url:
+            return ""
+        form.data = form.data.copy()
+        form.data["url_token"] = encrypt(url)
+        form.data["database_url"] = ""
+        return masked(url)
+
+    @sensitive_variables("data", "url")
+    def _create(self, request, form: TenantCreateForm, url: str):
+        """tenant_create from the form; None, with the errors on the form, when it is refused."""
+        data = form.cleaned_data
+        own_database = data["isolation"] == Tenant.IsolationLevel.DATABASE
+        if own_database and not url:
+            form.add_error("database_url", "Give the URL of the tenant's own database (or choose a schema).")
+            return None
+        if url and not own_database:
+            form.add_error("database_url", "A tenant in a schema of the shared database takes no URL: leave it "
+                                           "empty, or choose a database of its own.")
+            return None
+        try:
+            return tenant_create(
+                name=data["name"], slug=data["slug"], time_zone=data["time_zone"], tier=data["tier"],
+                status=Tenant.Status.TRIAL if data["trial"] else Tenant.Status.ACTIVE,
+                region=data["region"], provider=data["provider"],
+                admin_email=data["admin_email"], admin_name=data["admin_name"],
+                admin_password=data["admin_password"], actor=self._actor(request), database_url=url,
+            )
+        except ValidationError as exc:
+            service_errors_to_form(form, exc, TenantCreateForm.service_fields)
+        except IntegrityError:  # e.g. another request took the slug, or its sub-domain, just now
+            form.add_error("slug", "This slug's sub-domain is already taken; choose another slug.")
+        except TenantDatabaseError as exc:
+            form.add_error("database_url", exc.message)
+        except DatabaseError as exc:
+            if not url:
+                raise
+            # Preparing the tenant's own database failed half-way (nothing was registered).
+            form.add_error("database_url", f"The database could not be prepared: {_scrubbed(str(exc), url)}")
+        return None
 
     # ------------------------------------------------------------------ one-time secret
     @sensitive_variables("reveal")
@@ -472,3 +593,158 @@ class TenantStaffPages:
             return f"{user.email} is active again."
 
         return self._user_change(request, tenant_id, user_id, change)
+
+
+class TenantDatabasePages:
+    """Where a tenant's data lives: its database page (test the connection, migrate) and moving it
+    between a schema of the shared database and a database of its own. Mixed into the Tenant
+    ModelAdmin next to TenantStaffPages, whose helpers it uses."""
+
+    def database_page_urls(self) -> list:
+        pages = [
+            ("database/", self.database_view, "database"),
+            ("database/test/", self.database_test_view, "database_test"),
+            ("database/migrate/", self.database_migrate_view, "database_migrate"),
+            ("database/move/", self.database_move_view, "database_move"),
+        ]
+        return [
+            path(f"<uuid:tenant_id>/{route}", self.admin_site.admin_view(view), name=self._url_name(name))
+            for route, view, name in pages
+        ]
+
+    @staticmethod
+    def _stored_url(tenant: Tenant) -> str:
+        try:
+            return decrypt(tenant.database_url)
+        except DecryptionFailed:
+            raise TenantDatabaseError("decryption_failed", "The stored database URL cannot be decrypted with "
+                                                           "PUMPJACK_ENCRYPTION_KEY.") from None
+
+    def database_view(self, request, tenant_id):
+        tenant = self._tenant(request, tenant_id, change=False)
+        return self._render(request, "database.html", tenant, "Database")
+
+    @_post_only
+    @sensitive_variables("url")
+    def database_test_view(self, request, tenant_id):
+        tenant = self._tenant(request, tenant_id, change=True)
+        if not tenant.has_own_database:
+            self.message_user(request, f"{tenant} lives in schema {tenant.schema_name} of the shared database: "
+                                       "there is no database of its own to test.", level="warning")
+            return self._redirect("database", tenant)
+        try:
+            report = connection_check(self._stored_url(tenant))
+        except TenantDatabaseError as exc:
+            self.message_user(request, exc.message, level="error")
+        else:
+            version = f" Server version {report.server_version}." if report.server_version else ""
+            self.message_user(request, f"{report.message}{version}", level="success" if report.ok else "error")
+        return self._redirect("database", tenant)
+
+    @_post_only
+    def database_migrate_view(self, request, tenant_id):
+        from .management.commands.migrate_tenants import tenant_migrate
+
+        tenant = self._tenant(request, tenant_id, change=True)
+        where = "its database" if tenant.has_own_database else f"schema {tenant.schema_name}"
+        try:
+            applied = tenant_migrate(tenant=tenant)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), level="error")
+        except (TenantDatabaseError, DatabaseError) as exc:
+            self.message_user(request, f"Migrating {where} failed: {self._migrate_failure(tenant, exc)}",
+                              level="error")
+        else:
+            if applied:
+                self.log_change(request, tenant, f"Migrated {where}: {applied} migrations applied.")
+                self.message_user(request, f"{applied} migration{'' if applied == 1 else 's'} applied to {where}.")
+            else:
+                self.message_user(request, f"{where.capitalize()} is up to date: nothing to apply.")
+        return self._redirect("database", tenant)
+
+    @sensitive_variables("url")
+    def _migrate_failure(self, tenant: Tenant, exc: Exception) -> str:
+        """Why a migration failed: the connection check's clear words when the database cannot be
+        used at all, else the error itself, without the password."""
+        if isinstance(exc, TenantDatabaseError):
+            return exc.message
+        if not tenant.has_own_database:
+            return " ".join(str(exc).split())[:500]
+        try:
+            url = self._stored_url(tenant)
+        except TenantDatabaseError as error:
+            return error.message
+        report = connection_check(url)
+        return report.message if not report.ok else _scrubbed(str(exc.__cause__ or exc), url)
+
+    @method_decorator(sensitive_post_parameters("database_url", "url_token"))
+    @sensitive_variables("url", "report")
+    def database_move_view(self, request, tenant_id):
+        tenant = self._tenant(request, tenant_id, change=True)
+        to_database = not tenant.has_own_database
+        form = DatabaseMoveForm(request.POST if request.method == "POST" else None, tenant=tenant)
+        result, url_note = None, ""
+        if form.is_bound:
+            valid = form.is_valid()
+            url = form.typed_url() if to_database else ""
+            url_note = self._carry_url(form, url)
+            if request.POST.get("action") == "test" and to_database:
+                form = DatabaseMoveForm(initial={"url_token": form.data.get("url_token", ""),
+                                                 "keep_source": request.POST.get("keep_source")}, tenant=tenant)
+                result = connection_check(url) if url else {"ok": False, "message": "Enter the database URL to test."}
+            elif valid and not form.errors:
+                if to_database and not url:
+                    form.add_error("database_url", "Give the URL of the tenant's own database.")
+                else:
+                    report = self._move(request, form, tenant, url)
+                    if report is not None:
+                        return self._redirect("change", tenant)
+        if to_database:
+            page_title, submit_label = "Move to its own database", "Move to its own database"
+            consequences = [
+                f"Its data is copied from schema {tenant.schema_name} into the database you give (which must be "
+                "empty, and whose user may create tables), table by table, and checked row count by row count.",
+                "Its devices, API clients and portal users keep reading; their writes are refused (503) until "
+                "the move is done. A move of a large tenant takes minutes: keep this page open.",
+                "If anything fails on the way, the tenant stays in its schema as it was.",
+            ]
+        else:
+            page_title, submit_label = "Move back to a schema", "Move back to a schema"
+            consequences = [
+                f"Its data is copied from its database ({tenant.database_url_masked}) into schema "
+                f"{tenant.schema_name} of the shared database, and checked row count by row count.",
+                "Its writes are refused (503) until the move is done; if anything fails on the way, the tenant "
+                "stays in its database as it was.",
+            ]
+        names = ["database_url", "keep_source", "confirm"] if to_database else ["keep_source", "confirm"]
+        return self._render(
+            request, "database_form.html", tenant, page_title, form=form, fieldsets=[(None, [form[n] for n in names])],
+            result=result, url_note=url_note, submit_label=submit_label, test_button=to_database, danger=True,
+            consequences=consequences, back_page="database",
+        )
+
+    @sensitive_variables("url")
+    def _move(self, request, form: DatabaseMoveForm, tenant: Tenant, url: str):
+        """tenant_move from the form; its report, or None with the errors on the form."""
+        from .moves import TenantMoveFailed, tenant_move  # the mover's module loads the copying machinery
+
+        to = Tenant.IsolationLevel.DATABASE if url else Tenant.IsolationLevel.SCHEMA
+        try:
+            report = tenant_move(tenant=tenant, to=to, database_url=url, actor=self._actor(request),
+                                 keep_source=form.cleaned_data["keep_source"])
+        except ValidationError as exc:
+            service_errors_to_form(form, exc, {"database_url": "database_url"})
+            return None
+        except TenantMoveFailed as exc:
+            form.add_error(None, f"The move stopped; the tenant is where and as it was. {exc.message}")
+            return None
+        rows = sum(report.tables.values())
+        where = (f"its own database ({masked(url)})" if url else f"schema {tenant.schema_name} of the shared database")
+        kept = (f" The old copy is kept at {report.source_kept_at}." if report.source_kept_at
+                else " The old copy was dropped.")
+        self.log_change(request, tenant, f"Moved from {report.from_level} to {report.to_level}.")
+        self.message_user(request, f"{tenant} now lives in {where}: {rows} rows in {len(report.tables)} tables "
+                                   f"copied and checked in {report.seconds:.1f}s.{kept}")
+        for warning in report.warnings:
+            self.message_user(request, warning, level="warning")
+        return report

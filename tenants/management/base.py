@@ -4,6 +4,8 @@ stdout; errors go to stderr with a non-zero exit."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -39,3 +41,19 @@ def tenant_from_option(identifier: str):
         return tenant_get(identifier=identifier)
     except TenantNotFound as exc:
         raise CommandError(str(exc)) from exc
+
+
+def url_from_options(*, url: str = "", env_name: str = "", stdin: bool = False) -> str:
+    """A database URL given on the command line, in an environment variable or on stdin ("" if none).
+    The last two keep the password out of the process list and the shell history."""
+    if env_name:
+        value = os.environ.get(env_name, "").strip()
+        if not value:
+            raise CommandError(f"The environment variable {env_name} is not set or empty.")
+        return value
+    if stdin:
+        value = sys.stdin.readline().strip()
+        if not value:
+            raise CommandError("No database URL on standard input.")
+        return value
+    return (url or "").strip()

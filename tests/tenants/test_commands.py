@@ -19,7 +19,8 @@ def created(live_env):
 
 
 def test_create_tenant_prints_the_contract_json(created):
-    assert set(created) == {"tenantId", "slug", "secret", "adminUserId"}
+    assert set(created) == {"tenantId", "slug", "secret", "adminUserId", "isolation"}
+    assert created["isolation"] == "SCHEMA"
     assert created["tenantId"].startswith("ACMEOIL-") and len(created["tenantId"]) == 14
     assert created["slug"] == "acme"
     assert len(created["secret"]) == 64 and created["secret"] == created["secret"].lower()

@@ -1,10 +1,14 @@
-from tenants.management.base import JsonCommand
+from django.core.management.base import CommandError
+
+from tenants.databases import TenantDatabaseError
+from tenants.management.base import JsonCommand, url_from_options
 from tenants.models import Tenant
 from tenants.services import tenant_create
 
 
 class Command(JsonCommand):
-    help = "Create a tenant with its schema, sub-domain, first device secret (shown once) and first ADMIN user."
+    help = ("Create a tenant with its schema (or, given a database URL, its own database), sub-domain, "
+            "first device secret (shown once) and first ADMIN user.")
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -18,22 +22,38 @@ class Command(JsonCommand):
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--admin-password", required=True)
         parser.add_argument("--admin-name", default="")
+        database = parser.add_mutually_exclusive_group()
+        database.add_argument(
+            "--database-url", default="", metavar="URL",
+            help="Give the tenant a database of its own (isolation level DATABASE): postgresql://, mysql:// "
+                 "(MariaDB too) or mssql:// URL of an empty database its user may create tables in.")
+        database.add_argument(
+            "--database-url-env", default="", metavar="VAR",
+            help="Like --database-url, with the URL read from this environment variable (keeps the password "
+                 "off the command line).")
 
     def handle(self, *args, **options):
-        created = tenant_create(
-            name=options["name"],
-            slug=options["slug"],
-            time_zone=options["timezone"],
-            tier=options["tier"],
-            status=Tenant.Status.TRIAL if options["trial"] else Tenant.Status.ACTIVE,
-            region=options["region"],
-            provider=options["provider"],
-            admin_email=options["admin_email"],
-            admin_password=options["admin_password"],
-            admin_name=options["admin_name"],
-            actor="command:create_tenant",
-        )
+        database_url = url_from_options(url=options["database_url"], env_name=options["database_url_env"])
+        try:
+            created = tenant_create(
+                name=options["name"],
+                slug=options["slug"],
+                time_zone=options["timezone"],
+                tier=options["tier"],
+                status=Tenant.Status.TRIAL if options["trial"] else Tenant.Status.ACTIVE,
+                region=options["region"],
+                provider=options["provider"],
+                admin_email=options["admin_email"],
+                admin_password=options["admin_password"],
+                admin_name=options["admin_name"],
+                actor="command:create_tenant",
+                database_url=database_url,
+            )
+        except TenantDatabaseError as exc:  # its message never holds the password
+            raise CommandError(exc.message) from None
         tenant = created.tenant
+        where = (f"its own database {tenant.database_url_masked}" if tenant.has_own_database
+                 else f"schema {tenant.schema_name}")
         self.emit(
             options,
             {
@@ -41,7 +61,9 @@ class Command(JsonCommand):
                 "slug": tenant.slug,
                 "secret": created.secret,
                 "adminUserId": str(created.admin_user.pk),
+                "isolation": tenant.isolation,
             },
             f"Created {tenant.name}: tenant ID {tenant.public_id}, portal {tenant.slug}.<base domain>, "
-            f"admin {created.admin_user.email}.\nTenant secret (shown once, store it now): {created.secret}",
+            f"data in {where}, admin {created.admin_user.email}.\n"
+            f"Tenant secret (shown once, store it now): {created.secret}",
         )
