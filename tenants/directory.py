@@ -45,9 +45,6 @@ class TenantEntry:
 
     tenant: Tenant
     secrets: tuple[SecretEntry, ...]
-    # Fingerprint (HMAC of the presented secret) -> (secret id or None, trusted until). Lives
-    # and dies with this entry, so a generation change forgets every verified secret at once.
-    verified_secrets: dict[bytes, tuple[uuid.UUID | None, float]] = field(default_factory=dict)
     # Users this process has authenticated, by id. Any change to a user's access (role,
     # deactivation, token version) bumps the generation, which drops this entry with them.
     users: dict[str, object] = field(default_factory=dict)

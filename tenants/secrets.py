@@ -6,8 +6,11 @@ import hashlib
 import hmac
 import re
 import secrets as random_source
+import threading
 import time
 import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -50,47 +53,118 @@ def _fingerprint(entry: TenantEntry, presented: str) -> bytes:
     return hmac.new(_fingerprint_key(), f"{entry.tenant.pk}:{presented}".encode(), hashlib.sha256).digest()
 
 
+@dataclass(frozen=True)
+class _Verified:
+    secret_id: uuid.UUID | None  # None: known to be wrong
+    secret_hash: str  # the stored hash it was checked against ("" when wrong)
+    secret_ids: tuple  # the tenant's secrets when it was found wrong (a wrong answer holds for those only)
+    until: float
+
+
+class _VerifiedSecrets:
+    """Secrets this process has checked with Argon2, by an HMAC fingerprint of (tenant, secret).
+
+    Kept apart from the tenant directory so that a registry change, which empties the directory
+    in every process, does not send every tenant's devices through Argon2 again: a remembered
+    answer is only used while the tenant still has that secret, with the same hash, unexpired,
+    which the freshly loaded entry tells. The trust in a correct secret slides: each use renews
+    it, so an active device never pays Argon2 twice; an unused one is forgotten after
+    TENANT_SECRET_CACHE_SECONDS. Bounded (least recently stored first out)."""
+
+    MAX = 50_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[bytes, _Verified] = OrderedDict()
+
+    def get(self, fingerprint: bytes) -> _Verified | None:
+        item = self._items.get(fingerprint)
+        if item is None or item.until <= time.monotonic():
+            return None
+        return item
+
+    def put(self, fingerprint: bytes, item: _Verified) -> None:
+        with self._lock:
+            self._items[fingerprint] = item
+            self._items.move_to_end(fingerprint)
+            while len(self._items) > self.MAX:
+                self._items.popitem(last=False)
+
+    def renew(self, fingerprint: bytes, item: _Verified) -> None:
+        ttl = settings.TENANT_SECRET_CACHE_SECONDS
+        if item.until - time.monotonic() < ttl / 2:  # at most one write per half period
+            self.put(fingerprint, _Verified(item.secret_id, item.secret_hash, item.secret_ids, time.monotonic() + ttl))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+verified_secrets = _VerifiedSecrets()
+
+
+def _still_valid(entry: TenantEntry, item: _Verified) -> uuid.UUID | None:
+    secret = next((s for s in entry.secrets if s.id == item.secret_id), None)
+    if secret is None or secret.secret_hash != item.secret_hash:
+        return None
+    if secret.expires_at is not None and secret.expires_at <= timezone.now():
+        return None
+    return secret.id
+
+
 def secret_recall(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | None:
-    """The fast path alone: the id of a secret this process verified recently and that is still
-    active, else None (unknown to this process, or known to be wrong). No Argon2 here."""
+    """The fast path alone: the id of a secret this process verified and that the tenant still
+    has, active and unchanged; else None (unknown to this process, or known to be wrong). No Argon2."""
     if not presented or not SECRET_FORMAT.fullmatch(presented):
         return None
-    remembered = entry.verified_secrets.get(_fingerprint(entry, presented))
-    if remembered is None or remembered[0] is None or remembered[1] <= time.monotonic():
+    fingerprint = _fingerprint(entry, presented)
+    item = verified_secrets.get(fingerprint)
+    if item is None or item.secret_id is None:
         return None
-    secret = next((s for s in entry.secrets if s.id == remembered[0]), None)
-    if secret is not None and (secret.expires_at is None or secret.expires_at > timezone.now()):
-        return secret.id
-    return None
+    matched = _still_valid(entry, item)
+    if matched is not None:
+        verified_secrets.renew(fingerprint, item)
+    return matched
 
 
 def secret_verify(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | None:
     """Return the id of the tenant's active secret equal to ``presented``, else None.
 
-    The first check of a secret pays Argon2 (constant-time by construction). The result is then
-    remembered by an HMAC fingerprint of the secret on the process's tenant entry, so later
-    requests cost one HMAC and a dictionary lookup (secret_recall). The entry is dropped by the
-    tenant directory as soon as any process rotates or expires a secret, and an expiry time is
-    checked on every call, so the shortcut never outlives the secret.
+    The first check of a secret pays Argon2 (constant-time by construction). The answer is then
+    remembered by an HMAC fingerprint of the secret (``verified_secrets``), so later requests cost
+    one HMAC and a dictionary lookup (secret_recall). The tenant's secrets as the registry holds
+    them now (rotation, expiry, a new hash) are checked on every call, so the shortcut never
+    outlives the secret.
     """
     if not presented or not SECRET_FORMAT.fullmatch(presented):
         return None
     fingerprint = _fingerprint(entry, presented)
-    remembered = entry.verified_secrets.get(fingerprint)
-    if remembered is not None and remembered[1] > time.monotonic():
-        return secret_recall(entry=entry, presented=presented) if remembered[0] is not None else None
+    item = verified_secrets.get(fingerprint)
+    current_ids = tuple(sorted(str(s.id) for s in entry.secrets))
+    if item is not None:
+        if item.secret_id is not None:
+            matched = _still_valid(entry, item)
+            if matched is not None:
+                verified_secrets.renew(fingerprint, item)
+                return matched
+        elif item.secret_ids == current_ids:
+            return None  # found wrong against these very secrets a moment ago
 
     now = timezone.now()
-    matched: uuid.UUID | None = None
+    matched_secret = None
     for secret in entry.secrets:
         if secret.expires_at is not None and secret.expires_at <= now:
             continue
         if secret_matches(secret.secret_hash, presented):
-            matched = secret.id
+            matched_secret = secret
             break
     # Wrong secrets are remembered briefly too, so a client retrying a bad secret costs no Argon2.
-    ttl = settings.TENANT_SECRET_CACHE_SECONDS if matched else 30
-    if len(entry.verified_secrets) > 1000:
-        entry.verified_secrets.clear()
-    entry.verified_secrets[fingerprint] = (matched, time.monotonic() + ttl)
-    return matched
+    if matched_secret is not None:
+        verified_secrets.put(fingerprint, _Verified(matched_secret.id, matched_secret.secret_hash, (),
+                                                    time.monotonic() + settings.TENANT_SECRET_CACHE_SECONDS))
+        return matched_secret.id
+    verified_secrets.put(fingerprint, _Verified(None, "", current_ids, time.monotonic() + 30))
+    return None
