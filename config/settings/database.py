@@ -4,13 +4,15 @@ from urllib.parse import unquote
 
 from .env import env
 
-TENANT_DB_ENGINE = "django_tenants.postgresql_backend"
+# django-tenants' backend, sending a tenant switch's SET search_path with the next query.
+TENANT_DB_ENGINE = "tenants.backends.postgresql"
 
 
 def database_settings(*, allow_embedded: bool) -> dict:
     if env.str("DATABASE_URL", default=""):
         config = env.db_url("DATABASE_URL")
-        if config["ENGINE"] not in ("django.db.backends.postgresql", TENANT_DB_ENGINE):
+        if config["ENGINE"] not in ("django.db.backends.postgresql", "django_tenants.postgresql_backend",
+                                    TENANT_DB_ENGINE):
             raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgres://...)")
         config["ENGINE"] = TENANT_DB_ENGINE
         # A Unix socket directory may be given percent-encoded: postgres://user@%2Fvar%2Frun%2Fpg/db
@@ -23,7 +25,9 @@ def database_settings(*, allow_embedded: bool) -> dict:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("DATABASE_URL must be set with production settings.")
-    config.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    # Long-lived connections: a session keeps the catalog caches of the tenant schemas it has
+    # served; a new one pays a slow first query per schema again (see bench/tenancy_scale.py).
+    config.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=600))
     config["CONN_HEALTH_CHECKS"] = True
     return config
 
