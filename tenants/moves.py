@@ -347,14 +347,14 @@ class _SchemaTarget:
         self.created = False
 
     def prepare(self) -> None:
-        from django_tenants.clone import CloneSchema
+        from .services import schema_clone
 
         if schema_exists(self.schema_name, case_sensitive=False):
             # Checked before: it holds no users, so it is the clone of an interrupted move.
             log.warning("move: replacing schema %s (a leftover without users)", self.schema_name)
             _schema_drop(self.schema_name)
         self.created = True
-        CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, self.schema_name, "DATA")
+        schema_clone(settings.TENANT_BASE_SCHEMA, self.schema_name)
         _require_tables(self.alias, f"the cloned schema {self.schema_name}")
 
     def keep(self) -> None:

@@ -25,6 +25,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.prune_refresh_tokens",
         "schedule": 3600.0,
     },
+    "fill-spare-tenant-schemas": {
+        "task": "tenants.tasks.spare_schemas_fill",
+        "schedule": 60.0,
+    },
     "schedule-etl-pulls": {
         "task": "sync.etl.tasks.etl_schedule",
         "schedule": 60.0,

@@ -33,3 +33,5 @@ TENANT_DATABASE_MAX_OPEN = env.int("TENANT_DATABASE_MAX_OPEN", default=50)
 TENANT_MIGRATE_PARALLEL = env.int("TENANT_MIGRATE_PARALLEL", default=4)
 # A tenant move (tenants.moves) waits this long after setting MIGRATING for requests under way.
 TENANT_MOVE_SETTLE_SECONDS = env.float("TENANT_MOVE_SETTLE_SECONDS", default=2.0)
+# Ready copies of the tenant template kept by a beat job: provisioning renames one (tenants.spares).
+TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)

@@ -1,6 +1,7 @@
 """Provisioning by cloning the template schema, tenant IDs, and migrate skipping unchanged schemas."""
 
 import re
+import time
 from io import StringIO
 
 import pytest
@@ -8,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 
 from accounts.models import User
@@ -97,3 +99,31 @@ def test_migrate_skips_schemas_with_nothing_to_apply(tenant_a, tenant_b, capsys)
     assert f"standard:{tenant_a.tenant.schema_name}" not in printed
     assert schemas_with_pending(schemas) == []
     assert ("admin", "0003_logentry_add_action_flag_choices") in expected_migrations()
+
+
+@pytest.mark.schema_only
+def test_a_ready_schema_is_renamed_for_a_new_tenant_and_a_stale_one_is_never_used(db):
+    from tenants.spares import spare_schemas, spare_schemas_fill
+
+    assert spare_schemas_fill(2) == 2
+    ready = spare_schemas()
+    assert len(ready) == 2
+    # One of them was made before a migration (as after a deploy): it must not be handed out.
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{ready[0]}".django_migrations WHERE app = %s', ["wells"])
+
+    started = time.perf_counter()
+    created = tenant_create(name="Ready Made Oil", slug="ready-made", admin_email="boss@ready.test",
+                            admin_password=PASSWORD)
+    seconds = time.perf_counter() - started
+
+    assert spare_schemas() == []  # the stale one dropped, the good one renamed
+    assert schemas_with_pending([created.tenant.schema_name]) == []
+    login = Client().post("/api/v1/auth/login", {"email": "boss@ready.test", "password": PASSWORD},
+                          content_type="application/json", HTTP_X_TENANT_ID=created.tenant.public_id,
+                          HTTP_X_TENANT_SECRET=created.secret)
+    assert login.status_code == 200, login.content
+    with schema_context(created.tenant.schema_name):
+        assert set(Group.objects.values_list("name", flat=True)) == {"ADMIN", "MANAGER", "OPERATOR"}
+        assert Group.objects.get(name="OPERATOR").permissions.exists()
+    assert seconds < 2
