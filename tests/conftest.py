@@ -85,11 +85,13 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
-    """Each test starts with empty Redis counters and a cold tenant directory."""
+    """Each test starts with empty Redis counters, a cold tenant directory and no verified secrets."""
     from tenants.directory import directory
+    from tenants.secrets import verified_secrets
 
     _redis_test_keys_clear()
     directory.clear()
+    verified_secrets.clear()
     connection.set_schema_to_public()
     yield
     connection.set_schema_to_public()

@@ -15,7 +15,7 @@ from tenants.models import Tenant
 from tenants.services import tenant_create
 
 PASSWORD = "Correct-Horse-Battery-9"
-STAFF_EMAIL = "staff@pumpjack.test"  # the Pumpjack staff user of the admin tests
+STAFF_EMAIL = "staff-test@pumpjack.test"  # the admin tests' staff user (seed_demo makes staff@)
 _sequence = itertools.count(1)
 
 
