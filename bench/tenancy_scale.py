@@ -8,10 +8,12 @@ Figures, each printed with its target where it has one (reported, not asserted):
   warm-up: 200 requests to the one tenant, then one request to every tenant (the first request of
   a tenant in a process pays the Argon2 check of its secret; printed apart);
 - resident memory (VmRSS) of that worker after it served 200 different tenants, and after all;
-- what one registry change costs the next request of each tenant, and what re-checking every
-  tenant's secret each TENANT_SECRET_CACHE_SECONDS costs a worker (no targets: context);
+- what one registry change costs the next request of each tenant (the directory reloads the
+  tenant; the verified secret survives the change), and one Argon2 secret check (no targets);
 - `manage.py migrate_schemas --noinput` across every tenant with nothing to apply (a subprocess);
-- tenant_create of a new schema tenant, a few times (the new tenants are removed afterwards).
+- tenant_create of a new schema tenant, a few times from a ready schema (tenants.spares, what a
+  running installation provisions from) and a few times with none (the template cloned); the new
+  tenants are removed afterwards.
 
 Everything lives in a bench database of its own, `pumpjack_bench_tenancy`, on the embedded
 PostgreSQL server (or the DATABASE_URL server), with a Redis key prefix of its own so registry
@@ -390,13 +392,13 @@ def serve(tenants: list[BenchTenant], requests: int, rounds: int, production_lik
                 all_lat.append(request(worker.port, bench_tenant.headers()))
                 all_engine.append(bench_tenant.spec.engine)
         out["one"], out["all"], out["all_engine"] = one_lat, all_lat, all_engine
-        # A verified secret is trusted TENANT_SECRET_CACHE_SECONDS; past that the first measured
-        # requests of the earliest tenants would pay Argon2 again.
+        # A verified secret stays trusted while it is used (renewed on use, forgotten after
+        # TENANT_SECRET_CACHE_SECONDS unused).
         out["measured_after"] = time.monotonic() - swept_at
         out["rss_end"] = worker.rss_mb()
 
         # One registry change anywhere (what tenant_create, a secret rotation or a user's role
-        # change publish) makes every process forget every tenant: the next request of each pays.
+        # change publish) makes every process reload every tenant: the next request of each pays.
         bump_generation()
         time.sleep(0.5)
         again = tenants[:]
@@ -421,13 +423,23 @@ def migrate_timed() -> tuple[float, str]:
     return seconds, result.stdout
 
 
-def provisioning_timed(times: int) -> list[float]:
-    """tenant_create of new schema tenants with the configured hashers, then removed again."""
+def provisioning_timed(times: int, *, ready: bool) -> list[float]:
+    """tenant_create of new schema tenants with the configured hashers, then removed again. With
+    ``ready``, a ready schema is made first (what the beat job spare_schemas_fill keeps, untimed),
+    as in a running installation; without, there is none and the template is cloned."""
+    from tenants.spares import spare_schemas, spare_schemas_fill
+
     seconds = []
     run = f"{int(time.time()) % 100000:05d}"
     for n in range(times):
-        slug = f"scale-new-{run}-{n}"
+        slug = f"scale-new-{run}-{'r' if ready else 'c'}{n}"
         connection.close()  # as a new request or command would: a session that made no tenant before
+        for spare in spare_schemas():
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA "{spare}" CASCADE')
+        if ready:
+            spare_schemas_fill(1)
+            connection.close()
         started = time.perf_counter()
         created = tenant_create(name=f"Scale New {n} Oil", slug=slug, admin_email=f"admin@{slug}.bench",
                                 admin_password=PASSWORD, actor="bench")
@@ -495,7 +507,8 @@ def main() -> None:
 
     served = serve(tenants, args.requests, args.rounds, args.production_like)
     migrate_seconds, migrate_output = migrate_timed()
-    provision = provisioning_timed(args.provision) if args.provision else []
+    provision = provisioning_timed(args.provision, ready=True) if args.provision else []
+    provision_cold = provisioning_timed(args.provision, ready=False) if args.provision else []
     argon2_ms = secret_check_ms()
 
     one, every = served["one"], served["all"]
@@ -526,18 +539,13 @@ def main() -> None:
     print(f"{'ratio all/one':24} {p50_ratio:8.2f} {p99_ratio:8.2f}   target <= {TARGETS['ratio']}: "
           f"p50 {verdict(p50_ratio, TARGETS['ratio'])}, p99 {verdict(p99_ratio, TARGETS['ratio'])}")
     print()
-    if served["measured_after"] > settings.TENANT_SECRET_CACHE_SECONDS:
-        print(f"WARNING: the measurement ended {served['measured_after']:.0f} s after the warm-up began, past "
-              f"TENANT_SECRET_CACHE_SECONDS ({settings.TENANT_SECRET_CACHE_SECONDS} s): some 'all' requests "
-              "paid Argon2 again")
     after = served["after_change"]
     print(f"after one registry change (bump_generation), the next request of {len(after)} tenants: "
-          f"p50 {pct(after, 50):.1f} ms, p99 {pct(after, 99):.1f} ms (every tenant's secret is checked with "
-          "Argon2 again)")
-    reverify_share = len(tenants) * argon2_ms / 1000 / settings.TENANT_SECRET_CACHE_SECONDS
-    print(f"tenant secret check with Argon2: {argon2_ms:.0f} ms; a worker repeats it for every tenant it serves "
-          f"each TENANT_SECRET_CACHE_SECONDS ({settings.TENANT_SECRET_CACHE_SECONDS} s): with all {len(tenants)} "
-          f"tenants active that is {reverify_share:.0%} of one worker's time")
+          f"p50 {pct(after, 50):.1f} ms, p99 {pct(after, 99):.1f} ms (each tenant is reloaded from the registry; "
+          "its verified secret is not checked with Argon2 again)")
+    print(f"tenant secret check with Argon2: {argon2_ms:.0f} ms, paid once per secret and worker while the "
+          f"secret is in use (unused for TENANT_SECRET_CACHE_SECONDS = {settings.TENANT_SECRET_CACHE_SECONDS} s, "
+          "it is forgotten)")
     print()
     print(f"worker RSS after {served['rss_200_tenants']} different tenants: {served['rss_200']:.1f} MB  "
           f"target <= {TARGETS['rss_mb']:.0f} MB: {verdict(served['rss_200'], TARGETS['rss_mb'])}")
@@ -550,15 +558,19 @@ def main() -> None:
           f"{TARGETS['migrate_s']:.0f} s: {verdict(migrate_seconds, TARGETS['migrate_s'])}  "
           f"({skipped.strip() or 'no skip line'} {databases} tenant databases checked)")
     if provision:
-        print(f"tenant_create of a new schema tenant: {', '.join(f'{s:.2f}' for s in provision)} s, max "
-              f"{max(provision):.2f} s  target <= {TARGETS['provision_s']:.0f} s: "
-              f"{verdict(max(provision), TARGETS['provision_s'])}")
+        print(f"tenant_create of a new schema tenant (from a ready schema, as the beat job keeps them): "
+              f"{', '.join(f'{s:.2f}' for s in provision)} s, max {max(provision):.2f} s  target <= "
+              f"{TARGETS['provision_s']:.0f} s: {verdict(max(provision), TARGETS['provision_s'])}")
+        print(f"tenant_create with no ready schema (the template cloned): "
+              f"{', '.join(f'{s:.2f}' for s in provision_cold)} s, max {max(provision_cold):.2f} s  target <= "
+              f"{TARGETS['provision_s']:.0f} s: {verdict(max(provision_cold), TARGETS['provision_s'])}")
     print(json.dumps({"p50_ms": {"one": round(pct(one, 50), 2), "all": round(pct(every, 50), 2)},
                       "p99_ms": {"one": round(pct(one, 99), 2), "all": round(pct(every, 99), 2)},
                       "ratio_p50": round(p50_ratio, 3), "ratio_p99": round(p99_ratio, 3),
                       "rss_mb_200": round(served["rss_200"], 1), "rss_mb_all": round(served["rss_sweep"], 1),
                       "migrate_s": round(migrate_seconds, 1),
                       "provision_s_max": round(max(provision), 2) if provision else None,
+                      "provision_cold_s_max": round(max(provision_cold), 2) if provision_cold else None,
                       "after_change_p50_ms": round(pct(after, 50), 1), "argon2_ms": round(argon2_ms),
                       "setup_s": round(setup["seconds"], 1)}))
 
