@@ -9,3 +9,6 @@ application = get_asgi_application()
 # See config/wsgi.py: start-up objects frozen, full collections three times as often.
 gc.freeze()
 gc.set_threshold(700, 10, 3)
+from tenants.directory import TenantDirectory  # noqa: E402
+
+TenantDirectory.freeze_entries_every = 100

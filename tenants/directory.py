@@ -11,6 +11,7 @@ cannot be reached at all, cached entries are trusted for at most TENANT_CACHE_FA
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -58,8 +59,12 @@ _MISSING = object()
 
 
 class TenantDirectory:
+    # Web workers (config/wsgi.py) set this: see _entry_loaded.
+    freeze_entries_every = 0
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._loaded_since_freeze = 0
         self._by_public_id: dict[str, TenantEntry | None] = {}
         self._by_host: dict[str, TenantEntry | None] = {}
         self._generation: object = _MISSING
@@ -127,7 +132,25 @@ class TenantDirectory:
         )
         entry = TenantEntry(tenant=tenant, secrets=secrets)
         self._remember(self._by_public_id, tenant.public_id, entry)
+        self._entry_loaded()
         return entry
+
+    def _entry_loaded(self) -> None:
+        """A worker serving many tenants holds their entries (tenant, secrets, users and their
+        permissions) for long: tens of thousands of objects that every full garbage collection,
+        frequent in a web worker (config/wsgi.py), would walk again. Every few hundred entries
+        loaded they join the start-up objects in the permanent generation. Everything is thawed
+        and collected first, so garbage frozen last time (the request under way then) is freed
+        now and never piles up."""
+        every = self.freeze_entries_every
+        if not every:
+            return
+        self._loaded_since_freeze += 1
+        if self._loaded_since_freeze >= every:
+            self._loaded_since_freeze = 0
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
 
     def _remember(self, table: dict, key: str, entry: TenantEntry | None) -> None:
         with self._lock:

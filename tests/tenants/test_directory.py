@@ -59,3 +59,22 @@ def test_a_change_published_by_another_process_reaches_this_one_without_asking(t
     while directory._by_public_id and time.monotonic() < deadline:
         time.sleep(0.01)
     assert directory.by_public_id(tenant_a.public_id) is not first
+
+
+def test_a_web_worker_moves_loaded_tenants_out_of_the_garbage_collectors_way(tenant_a, tenant_b, monkeypatch):
+    """Entries a worker holds for long are frozen in batches (config/wsgi.py turns it on), so full
+    collections do not walk them again and again; the batch before is thawed and collected first."""
+    import gc
+
+    from tenants.directory import TenantDirectory, directory
+
+    monkeypatch.setattr(TenantDirectory, "freeze_entries_every", 2)
+    gc.unfreeze()
+    try:
+        directory.clear()
+        directory.by_public_id(tenant_a.public_id)
+        assert gc.get_freeze_count() == 0
+        directory.by_public_id(tenant_b.public_id)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
