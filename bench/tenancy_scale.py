@@ -39,8 +39,6 @@ import http.client
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -51,6 +49,7 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench._gunicorn import GunicornWorker  # noqa: E402  (standard library only)
 from config import embedded  # noqa: E402  (standard library only; used before Django is configured)
 
 BENCH_DB = "pumpjack_bench_tenancy"
@@ -280,56 +279,14 @@ def tokens_issue(tenants: list[BenchTenant]) -> None:
 # --------------------------------------------------------------------------- the web worker
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def subprocess_env() -> dict[str, str]:
     path = os.pathsep.join(p for p in (str(BENCH_DIR), str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     return dict(os.environ, DJANGO_SETTINGS_MODULE=SETTINGS_MODULE, DJANGO_DEBUG="0", PYTHONPATH=path)
 
 
-class Worker:
+def start_worker(production_like: bool) -> GunicornWorker:
     """One gunicorn sync worker with the bench settings, in its own process group."""
-
-    def __init__(self, production_like: bool):
-        self.port = free_port()
-        launcher = ["bench/_production_like.py"] if production_like else ["-m", "gunicorn"]
-        self.log = BENCH_DIR / "worker.log"
-        with self.log.open("w") as log:  # a file, not a pipe: a full pipe would stall the worker
-            self.process = subprocess.Popen(
-                [sys.executable, *launcher, "config.wsgi:application", "--workers", "1", "--worker-class", "sync",
-                 "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "120"],
-                cwd=REPO, env=subprocess_env(), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not start: {self.log.read_text()[-2000:]}")
-
-    def rss_mb(self) -> float:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        status = Path(f"/proc/{children[0]}/status").read_text()
-        kb = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
-        return kb / 1024
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+    return GunicornWorker(subprocess_env(), log=BENCH_DIR / "worker.log", production_like=production_like)
 
 
 def request(port: int, headers: dict) -> float:
@@ -363,7 +320,7 @@ def serve(tenants: list[BenchTenant], requests: int, rounds: int, production_lik
     schema_rest = [t for t in tenants[1:] if t.spec.engine == "schema"]
     rng.shuffle(schema_rest)
     sweep = [one] + [t for t in tenants if t.spec.engine != "schema"] + schema_rest
-    worker = Worker(production_like)
+    worker = start_worker(production_like)
     out: dict = {}
     try:
         out["rss_start"] = worker.rss_mb()

@@ -17,15 +17,14 @@ import http.client
 import json
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _setup  # noqa: E402  (configures Django)
+from _gunicorn import GunicornWorker  # noqa: E402
 
 from django.db import connection  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
@@ -71,44 +70,10 @@ def prepare():
     return tenant, secret, tokens, route_ids, all_ids
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, settings_module: str, extra_env: dict | None = None, production_like: bool = False):
-        self.port = free_port()
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module, DJANGO_DEBUG="0", **(extra_env or {}))
-        launcher = ["bench/_production_like.py"] if production_like else ["-m", "gunicorn"]
-        self.process = subprocess.Popen(
-            [sys.executable, *launcher, "config.wsgi:application", "--workers", "1", "--worker-class", "sync",
-             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "--access-logfile", "-",
-             "--access-logformat", "-"],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn ({settings_module}) did not start: {self.process.stderr.read().decode()[-2000:]}")
-
-    def worker_rss_mb(self) -> float:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        status = Path(f"/proc/{children[0]}/status").read_text()
-        kb = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
-        return kb / 1024
-
-    def stop(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGKILL)
+def server(settings_module: str, *, production_like: bool, extra_env: dict | None = None) -> GunicornWorker:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module, DJANGO_DEBUG="0", **(extra_env or {}))
+    log = Path(tempfile.gettempdir()) / f"pumpjack-bench-wells-{settings_module}.log"
+    return GunicornWorker(env, log=log, production_like=production_like)
 
 
 def request(port: int, path: str, headers: dict) -> float:
@@ -168,8 +133,8 @@ def main() -> None:
         "get   OPERATOR": ("operator", [f"/wells/{i}/" for i in random.sample(route_ids, 200)]),
         "get   MANAGER": ("manager", [f"/wells/{i}/" for i in random.sample(all_ids, 200)]),
     }
-    full = Server("config.settings.development", production_like=args.production_like)
-    bare = Server("bench.bare_settings", production_like=args.production_like,
+    full = server("config.settings.development", production_like=args.production_like)
+    bare = server("bench.bare_settings", production_like=args.production_like,
                   extra_env={"BENCH_SCHEMA": tenant.schema_name, "BENCH_OPERATOR_EMAIL": OPERATOR_EMAIL,
                              "BENCH_MANAGER_EMAIL": MANAGER_EMAIL})
     full_sent = 0
@@ -197,7 +162,7 @@ def main() -> None:
             request(full.port, path, header_sets[role])
             full_sent += 1
             n += 1
-        rss = full.worker_rss_mb()
+        rss = full.rss_mb()
     finally:
         full.stop()
         bare.stop()

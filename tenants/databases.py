@@ -308,9 +308,6 @@ class TenantDatabases:
                 self._forget(alias)
             self._by_schema = {}
 
-    def registered(self) -> list[str]:
-        return list(self._by_alias)
-
     # ---------------------------------------------------------------- failures
     def check_available(self, alias: str) -> None:
         until = self._down_until.get(alias)
@@ -393,7 +390,3 @@ def connection_lost(alias: str) -> bool:
         return True
     opened = getattr(raw, "open", None)  # PyMySQL
     return opened is False
-
-
-def in_atomic_block() -> bool:
-    return connections[current_db()].in_atomic_block

@@ -19,10 +19,11 @@ def expected_migrations() -> set[tuple[str, str]]:
     return set(loader.graph.nodes.keys())
 
 
-def schemas_with_pending(schema_names: list[str]) -> list[str]:
-    """The schemas among ``schema_names`` that lack a migration from disk (or lack the table)."""
+def missing_migrations(schema_names: list[str]) -> dict[str, set[tuple[str, str]]]:
+    """For each schema among ``schema_names`` that lacks migrations from disk (or the table),
+    which ones (in the order given; schemas up to date are left out)."""
     if not schema_names:
-        return []
+        return {}
     expected = expected_migrations()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -31,15 +32,20 @@ def schemas_with_pending(schema_names: list[str]) -> list[str]:
             [list(schema_names)],
         )
         with_table = {row[0] for row in cursor.fetchall()}
-        pending = []
+        missing = {}
         for name in schema_names:
-            if name not in with_table:
-                pending.append(name)
-                continue
-            cursor.execute(f'SELECT app, name FROM "{name}".django_migrations')
-            if not expected <= set(cursor.fetchall()):
-                pending.append(name)
-    return pending
+            applied: set = set()
+            if name in with_table:
+                cursor.execute(f'SELECT app, name FROM "{name}".django_migrations')
+                applied = set(cursor.fetchall())
+            if not expected <= applied:
+                missing[name] = expected - applied
+    return missing
+
+
+def schemas_with_pending(schema_names: list[str]) -> list[str]:
+    """The schemas among ``schema_names`` that lack a migration from disk (or lack the table)."""
+    return list(missing_migrations(schema_names))
 
 
 class SkipUnchangedExecutor(StandardExecutor):

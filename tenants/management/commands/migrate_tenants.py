@@ -23,27 +23,14 @@ from tenants.models import Tenant
 
 
 def _pending_counts(schema_names: list[str]) -> dict[str, int]:
-    """How many migrations each of these schemas lacks (only schemas lacking some are listed)."""
-    from tenants.migration import expected_migrations, schemas_with_pending
+    """How many migrations each of these schemas lacks (only schemas lacking some are listed).
+    Counted as for a tenant database: the tenant apps' migrations (a schema also records the
+    shared apps', which change nothing there)."""
+    from tenants.migration import missing_migrations
     from tenants.routers import _TENANT_APPS
 
-    pending = schemas_with_pending(schema_names)
-    if not pending:
-        return {}
-    expected = expected_migrations()
-    counts = {}
-    with connection.cursor() as cursor:
-        for name in pending:
-            cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
-                           "AND table_name = 'django_migrations'", [name])
-            applied = set()
-            if cursor.fetchone():
-                cursor.execute(f'SELECT app, name FROM "{name}".django_migrations')
-                applied = set(cursor.fetchall())
-            # Counted as for a tenant database: the tenant apps' migrations (a schema also records
-            # the shared apps', which change nothing there).
-            counts[name] = len({m for m in expected - applied if m[0] in _TENANT_APPS}) or len(expected - applied)
-    return counts
+    return {name: len({m for m in lacks if m[0] in _TENANT_APPS}) or len(lacks)
+            for name, lacks in missing_migrations(schema_names).items()}
 
 
 def _migrate_options() -> dict:
