@@ -5,6 +5,10 @@ client can import it as it is.
 ``validate_event_payload(type, payload)`` returns ``(cleaned, errors)``: ``cleaned`` holds typed
 values (Decimal, date, datetime, UUID) under snake_case keys, ``errors`` maps camelCase field
 names to messages. Whether the well exists and is on the user's route is the server's business.
+
+Dates and times lie between 1900-01-01 and 10 minutes from now (config.dates); a productionDate
+is not after ``today`` (the tenant's date on the server, the device's on the field client);
+volumes and readings stay within what a field produces and a gauge reads (wells.domain bounds).
 """
 
 from __future__ import annotations
@@ -12,10 +16,18 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
+from config.dates import (
+    FUTURE_TOLERANCE,
+    NO_LATER_BOUND_DATE,
+    NO_LATER_BOUND_TIME,
+    date_bound_problem,
+    latest_date,
+    time_bound_problem,
+)
 from wells.domain import (
     PRODUCT_UNITS,
     READING_UNITS,
@@ -24,6 +36,8 @@ from wells.domain import (
     Product,
     ReadingType,
     WellStatus,
+    production_volume_problem,
+    reading_value_problem,
 )
 
 # Wire limits (API.md section 6): a batch request, and a photo upload.
@@ -33,7 +47,6 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 NOTES_MAX = 10_000
 TEXT_MAX = 10_000
-FUTURE_TOLERANCE = timedelta(minutes=10)
 MAX_DECIMAL = Decimal("1e11")
 
 
@@ -75,9 +88,13 @@ def parse_date(value: Any) -> date:
     if not isinstance(value, str) or len(value) != 10:
         raise Invalid("must be a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise Invalid("must be a valid date YYYY-MM-DD") from None
+    problem = date_bound_problem(parsed, latest=NO_LATER_BOUND_DATE)  # "today": see validate_event_payload
+    if problem:
+        raise Invalid(problem)
+    return parsed
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -89,8 +106,9 @@ def parse_datetime(value: Any) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid("must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T14:03:00Z") from None
-    if moment.tzinfo is None:
-        raise Invalid("needs a time zone offset (e.g. Z or -06:00)")
+    problem = time_bound_problem(moment, latest=NO_LATER_BOUND_TIME)  # "now": see validate_event_payload
+    if problem:
+        raise Invalid(problem)
     return moment
 
 
@@ -142,6 +160,8 @@ class PayloadSchema:
     checks: tuple[Callable[[dict], dict[str, list[str]]], ...] = field(default_factory=tuple)
     # Times that must not lie in the future (cleaned names).
     times: tuple[str, ...] = ()
+    # Dates that must not be after today (cleaned names).
+    dates: tuple[str, ...] = ()
 
 
 def _production_unit(cleaned: dict) -> dict[str, list[str]]:
@@ -158,6 +178,18 @@ def _reading_unit(cleaned: dict) -> dict[str, list[str]]:
     return {}
 
 
+def _production_volume(cleaned: dict) -> dict[str, list[str]]:
+    product, unit, volume = cleaned.get("product"), cleaned.get("unit"), cleaned.get("volume")
+    problem = production_volume_problem(product, volume, unit) if product and unit and volume is not None else None
+    return {"volume": [problem]} if problem else {}
+
+
+def _reading_value(cleaned: dict) -> dict[str, list[str]]:
+    kind, unit, value = cleaned.get("reading_type"), cleaned.get("unit"), cleaned.get("value")
+    problem = reading_value_problem(kind, value, unit) if kind and unit and value is not None else None
+    return {"value": [problem]} if problem else {}
+
+
 _ANY_PRODUCTION_UNIT = sorted({u for units in PRODUCT_UNITS.values() for u in units})
 _ANY_READING_UNIT = sorted({u for units in READING_UNITS.values() for u in units})
 
@@ -171,7 +203,7 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("recordedAt", parse_datetime),
             Field("equipmentId", parse_uuid, required=False),
         ),
-        checks=(_reading_unit,),
+        checks=(_reading_unit, _reading_value),
         times=("recorded_at",),
     ),
     "PRODUCTION_LOGGED": PayloadSchema(
@@ -185,8 +217,9 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("downtimeReason", parse_text(500, required=False), required=False),
             Field("recordedAt", parse_datetime, required=False),
         ),
-        checks=(_production_unit,),
+        checks=(_production_unit, _production_volume),
         times=("recorded_at",),
+        dates=("production_date",),
     ),
     "EQUIPMENT_INSPECTED": PayloadSchema(
         fields=(
@@ -247,8 +280,13 @@ def _positive_int(value: Any) -> int:
     return value
 
 
-def validate_event_payload(event_type: str, payload: Any, *, now: datetime | None = None):
-    """Check a payload against its type's schema: (cleaned, errors)."""
+def validate_event_payload(event_type: str, payload: Any, *, now: datetime | None = None,
+                           today: date | None = None):
+    """Check a payload against its type's schema: (cleaned, errors).
+
+    ``now`` bounds times (10 minutes of tolerance); ``today`` bounds dates such as productionDate:
+    the server passes the tenant's date, the field client its own. Without it, a date after today
+    everywhere on Earth (config.dates.latest_date) is refused."""
     schema = SCHEMAS.get(event_type)
     if schema is None:
         return {}, {"type": [f"unknown event type; one of {', '.join(EVENT_TYPES)}"]}
@@ -272,12 +310,17 @@ def validate_event_payload(event_type: str, payload: Any, *, now: datetime | Non
     for check in schema.checks:
         for key, messages in check(cleaned).items():
             errors.setdefault(key, []).extend(messages)
-    limit = (now or datetime.now(timezone.utc)) + FUTURE_TOLERANCE
+    wire = {f.name: f.wire for f in schema.fields}
     for name in schema.times:
         moment = cleaned.get(name)
-        if moment is not None and moment > limit:
-            wire = next(f.wire for f in schema.fields if f.name == name)
-            errors.setdefault(wire, []).append("is more than 10 minutes in the future")
+        problem = time_bound_problem(moment, now=now) if moment is not None else None
+        if problem:
+            errors.setdefault(wire[name], []).append(problem)
+    for name in schema.dates:
+        day = cleaned.get(name)
+        problem = date_bound_problem(day, latest=today or latest_date(now)) if day is not None else None
+        if problem:
+            errors.setdefault(wire[name], []).append(problem)
     return cleaned, errors
 
 

@@ -134,3 +134,69 @@ def api_number_problem(value: str) -> str | None:
     if value[5:10] == "00000":
         return "The unique well identifier (digits 6-10) cannot be 00000."
     return None
+
+
+# Plausibility bounds (API.md section 7): what one well can produce in a day, and what a gauge in
+# the field can read, in base units (see normalise_volume / normalise_reading). A value beyond
+# them is a typing error (a volume in litres, a pressure in pascals), refused invalid_payload.
+PRODUCTION_MAX_PER_DAY: dict[str, Decimal] = {
+    Product.OIL: Decimal(50_000),  # BBL
+    Product.GAS: Decimal(500_000),  # MCF
+    Product.WATER: Decimal(50_000),  # BBL
+}
+# (reading type, base unit) -> (lowest, highest)
+READING_BOUNDS: dict[tuple[str, str], tuple[Decimal, Decimal]] = {
+    (ReadingType.PRESSURE, "PSI"): (Decimal(-15), Decimal(20_000)),  # gauge pressure; -15: a vacuum
+    (ReadingType.TEMPERATURE, "F"): (Decimal(-60), Decimal(400)),
+    (ReadingType.TANK_LEVEL, "IN"): (Decimal(0), Decimal(720)),  # 60 ft, above the tallest lease tank
+    (ReadingType.FLOW_RATE, "BBL_D"): (Decimal(0), Decimal(50_000)),
+    (ReadingType.FLOW_RATE, "MCF_D"): (Decimal(0), Decimal(500_000)),
+}
+
+
+def _base_reading_unit(reading_type: str, unit: str) -> str:
+    if reading_type == ReadingType.FLOW_RATE:
+        return "MCF_D" if unit == "MCF_D" else "BBL_D"
+    return READING_UNITS[reading_type][0]
+
+
+def _in_unit(quantity: str, base_value: Decimal, unit: str) -> Decimal:
+    """A base-unit bound expressed in ``unit`` (for messages), to one decimal."""
+    if quantity == ReadingType.TEMPERATURE and unit == "C":
+        value = (base_value - 32) * 5 / 9
+    else:
+        value = base_value / _FACTORS[(quantity, unit)]
+    return value.quantize(Decimal("0.1"))
+
+
+def _shown(value: Decimal) -> str:
+    return f"{value.normalize():,f}"
+
+
+def production_volume_problem(product: str, volume: Decimal, unit: str) -> str | None:
+    """Why ``volume`` (in ``unit``) is more than one well produces in a day, or None."""
+    if not production_unit_valid(product, unit):
+        return None  # the unit check reports it
+    highest = PRODUCTION_MAX_PER_DAY[product]
+    if normalise_volume(product, volume, unit) <= highest:
+        return None
+    base = PRODUCT_UNITS[product][0]
+    shown = f"{_shown(highest)} {base}"
+    if unit != base:
+        shown = f"{_shown(_in_unit(product, highest, unit))} {unit} ({shown})"
+    return f"must be at most {shown} per well and day"
+
+
+def reading_value_problem(reading_type: str, value: Decimal, unit: str) -> str | None:
+    """Why ``value`` (in ``unit``) is beyond what a field gauge of this type reads, or None."""
+    if not reading_unit_valid(reading_type, unit):
+        return None
+    base = _base_reading_unit(reading_type, unit)
+    lowest, highest = READING_BOUNDS[(reading_type, base)]
+    if lowest <= normalise_reading(reading_type, value, unit) <= highest:
+        return None
+    shown = f"{_shown(lowest)} and {_shown(highest)} {base}"
+    if unit != base:
+        shown = (f"{_shown(_in_unit(reading_type, lowest, unit))} and {_shown(_in_unit(reading_type, highest, unit))} "
+                 f"{unit} ({_shown(lowest)} to {_shown(highest)} {base})")
+    return f"must be between {shown}"
