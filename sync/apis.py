@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 from accounts.apis import ERROR
 from config.api_errors import ApiError
 from config.pagination import PAGE_PARAMETERS, paginate, paginated
+from config.text import BAD_TEXT_MESSAGE, find_bad_text
+from wells.selectors import tenant_today
 
 from .models import Conflict, SyncBatch
 from .services import conflicts as conflict_services
@@ -33,6 +35,17 @@ ERRORS = {
 def _require(request, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise ApiError(403, "permission_denied", "Your role does not allow this.")
+
+
+def refuse_bad_text(data, *, skip: tuple[str, ...] = ()) -> None:
+    """400 naming the field when a JSON body holds a NUL or a lone surrogate (API.md section 1).
+    ``skip``: top-level keys checked elsewhere (a batch's events are rejected one by one)."""
+    if isinstance(data, dict):
+        data = {key: value for key, value in data.items() if key not in skip}
+    path = find_bad_text(data)
+    if path:
+        raise ApiError(400, "invalid_request", "The request holds text that cannot be stored.",
+                       {path: [BAD_TEXT_MESSAGE]})
 
 
 def _too_large(events: int | None = None, size: int | None = None) -> ApiError:
@@ -89,10 +102,12 @@ class BatchCreateApi(APIView):
         raw_events = request.data.get("events") if isinstance(request.data, dict) else None
         if isinstance(raw_events, list) and len(raw_events) > MAX_EVENTS:
             raise _too_large(events=len(raw_events))
+        refuse_bad_text(request.data, skip=("events",))  # an event holding such text is rejected alone
         envelope = BatchInput(data=request.data)
         envelope.is_valid(raise_exception=True)
         result = batch_intake(user=request.user, device=envelope.validated_data["device"],
-                              events=envelope.validated_data["events"])
+                              events=envelope.validated_data["events"],
+                              today=tenant_today(request.tenant_entry.tenant.time_zone))
         batch = result.batch
         return Response({
             "batchId": str(batch.pk),
@@ -267,6 +282,7 @@ class ConflictResolveApi(APIView):
         conflict = conflict_services.conflict_list(user=request.user).filter(pk=conflict_id).first()
         if conflict is None:
             raise ApiError(404, "not_found", "No such conflict.")
+        refuse_bad_text(request.data)
         data = ResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -308,6 +324,7 @@ class PolicyUpdateApi(APIView):
                            "MANUAL_REVIEW", request=PolicyInput, responses={200: PolicyOutput, **ERRORS})
     def put(self, request, event_type):
         _require(request, "sync.change_conflictpolicy")
+        refuse_bad_text(request.data)
         data = PolicyInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:

@@ -12,17 +12,19 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError
 from django.utils import timezone
 
+from config.dates import time_bound_problem
+from config.text import BAD_TEXT_MESSAGE, find_bad_text, json_storable, text_storable
 from tenants import databases as tenant_db
 from wells.models import Equipment
 from wells.selectors import wells_for_user
 
 from ..models import Device, RejectedEvent, SyncBatch, SyncEvent
-from ..schemas import FUTURE_TOLERANCE, Invalid, parse_datetime, parse_uuid, validate_event_payload
+from ..schemas import Invalid, parse_datetime, parse_uuid, validate_event_payload
 
 log = logging.getLogger(__name__)
 EVENT_KEYS = {"id", "type", "occurredAt", "payload", "userId"}
@@ -36,7 +38,9 @@ class Rejection:
     details: dict = field(default_factory=dict)
 
     def as_wire(self) -> dict:
-        return {"eventId": self.event_id, "code": self.code, "message": self.message, "details": self.details}
+        # It may quote what was sent: made storable and encodable (no NUL, no lone surrogate).
+        return json_storable({"eventId": self.event_id, "code": self.code, "message": self.message,
+                              "details": self.details})
 
 
 @dataclass
@@ -50,7 +54,8 @@ class IntakeResult:
 def content_hash(raw: dict) -> str:
     """The event as sent, canonically: the same id with other content is a reused id."""
     canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # surrogatepass: a lone surrogate hashes as sent (not as the U+FFFD it is stored as).
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass
@@ -68,7 +73,7 @@ class _Checked:
     id_taken: bool = False  # the id is already stored: this event cannot be stored under it again
 
 
-def _check_shape(raw, *, user, now: datetime) -> _Checked:
+def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
     item = _Checked(raw=raw)
     if not isinstance(raw, dict):
         item.rejection = Rejection(None, "invalid_event", "An event must be a JSON object.")
@@ -89,10 +94,17 @@ def _check_shape(raw, *, user, now: datetime) -> _Checked:
     item.type = raw.get("type") if isinstance(raw.get("type"), str) else ""
     try:
         item.occurred_at = parse_datetime(raw.get("occurredAt"))
-        if item.occurred_at > now + FUTURE_TOLERANCE:
-            details["occurredAt"] = ["is more than 10 minutes in the future"]
+        problem = time_bound_problem(item.occurred_at, now=now)
+        if problem:
+            details["occurredAt"] = [problem]
+            item.occurred_at = None
     except Invalid as exc:
         details["occurredAt"] = [str(exc)]
+    bad_text = find_bad_text(raw)
+    if bad_text:  # stored with the characters replaced, and rejected: only this event
+        item.rejection = Rejection(wire_id, "invalid_payload" if bad_text.startswith("payload") else "invalid_event",
+                                   "The event holds text that cannot be stored.", {bad_text: [BAD_TEXT_MESSAGE]})
+        return item
     if "userId" in raw and raw["userId"] is not None and str(raw["userId"]) != str(user.pk):
         item.rejection = Rejection(wire_id, "user_mismatch", "userId is not the authenticated user.")
         return item
@@ -100,7 +112,7 @@ def _check_shape(raw, *, user, now: datetime) -> _Checked:
         details["type"] = ["is required"]
     elif isinstance(raw.get("payload"), dict) or "payload" in raw:
         item.payload = raw.get("payload")
-        item.cleaned, payload_errors = validate_event_payload(item.type, item.payload, now=now)
+        item.cleaned, payload_errors = validate_event_payload(item.type, item.payload, now=now, today=today)
         if "type" in payload_errors:
             item.rejection = Rejection(wire_id, "unknown_event_type", f"Unknown event type {item.type[:60]!r}.",
                                        {"type": payload_errors["type"]})
@@ -133,11 +145,12 @@ def _check_against_state(items: list[_Checked], *, user) -> None:
                                        {"payload.equipmentId": ["unknown or on another well"]})
 
 
-def batch_intake(*, user, device: dict, events: list) -> IntakeResult:
-    """Store a batch. Retries once if a concurrent batch stored one of the same event ids first."""
+def batch_intake(*, user, device: dict, events: list, today: date | None = None) -> IntakeResult:
+    """Store a batch. Retries once if a concurrent batch stored one of the same event ids first.
+    ``today`` is the tenant's date: a productionDate after it is rejected."""
     for attempt in range(3):
         try:
-            return _batch_intake_once(user=user, device=device, events=events)
+            return _batch_intake_once(user=user, device=device, events=events, today=today)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -145,9 +158,9 @@ def batch_intake(*, user, device: dict, events: list) -> IntakeResult:
     raise AssertionError("unreachable")
 
 
-def _batch_intake_once(*, user, device: dict, events: list) -> IntakeResult:
+def _batch_intake_once(*, user, device: dict, events: list, today: date | None) -> IntakeResult:
     now = timezone.now()
-    items = [_check_shape(raw, user=user, now=now) for raw in events]
+    items = [_check_shape(raw, user=user, now=now, today=today) for raw in events]
 
     # Idempotency: ids seen before (in earlier batches, or earlier in this one).
     ids = [i.event_id for i in items if i.event_id is not None]
@@ -198,7 +211,7 @@ def _batch_intake_once(*, user, device: dict, events: list) -> IntakeResult:
                 continue
             rejection = item.rejection
             rows.append(SyncEvent(
-                event_id=item.event_id, batch=batch, type=item.type[:40], payload=_json_safe(item.raw.get("payload") or {}),
+                event_id=item.event_id, batch=batch, type=text_storable(item.type)[:40], payload=_json_safe(item.raw.get("payload") or {}),
                 content_hash=item.hash, occurred_at=item.occurred_at, device=device_row, user=user,
                 outcome=SyncEvent.Outcome.REJECTED if rejection else SyncEvent.Outcome.PENDING,
                 errors=_json_safe([rejection.as_wire()]) if rejection else [],  # may quote what was sent
@@ -222,13 +235,12 @@ def _batch_intake_once(*, user, device: dict, events: list) -> IntakeResult:
 
 
 def _json_safe(value):
-    """What the device sent, storable as JSON (NUL characters are not storable in PostgreSQL)."""
-    text = json.dumps(value, default=str, ensure_ascii=True).replace("\\u0000", "\\ufffd")
-    return json.loads(text)
+    """What the device sent, storable as JSON (no NUL, no lone surrogate: config.text)."""
+    return json.loads(json.dumps(json_storable(value), default=str))
 
 
 def _text_safe(text: str) -> str:
-    return text.replace("\x00", "\ufffd")
+    return text_storable(text)
 
 
 def enqueue_batch(*, batch_id) -> bool:
