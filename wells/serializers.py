@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -19,6 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api_errors import ApiError, camel
+from config.dates import EARLIEST_DATE, EARLIEST_SPUD_DATE, NO_LATER_BOUND_DATE, date_bound_problem
 
 from .domain import (
     ALL_PRODUCTION_UNITS,
@@ -31,6 +33,7 @@ from .domain import (
     ReadingType,
     WellStatus,
 )
+from .fields import LenientDateTimeField
 
 INVALID = "The request is not valid; see details."
 
@@ -98,15 +101,25 @@ class StrictInput(serializers.Serializer):
 
 
 class StrictDateField(serializers.DateField):
-    """A date written exactly YYYY-MM-DD (Python alone would also take 20260226 or 2026-W09-4)."""
+    """A date written exactly YYYY-MM-DD (Python alone would also take 20260226 or 2026-W09-4),
+    from ``earliest`` (1900-01-01 on the wire) to today (config.dates; ``future=True``: no upper
+    bound here, the service says "cannot be in the future")."""
 
     _FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
     default_error_messages = {"invalid": "Use a real date written YYYY-MM-DD."}
 
+    def __init__(self, *, earliest: date = EARLIEST_DATE, future: bool = False, **kwargs):
+        self.earliest, self.future = earliest, future
+        super().__init__(**kwargs)
+
     def to_internal_value(self, value):
         if not isinstance(value, str) or not self._FORMAT.fullmatch(value):
             self.fail("invalid")
-        return super().to_internal_value(value)
+        parsed = super().to_internal_value(value)
+        problem = date_bound_problem(parsed, earliest=self.earliest, latest=NO_LATER_BOUND_DATE if self.future else None)
+        if problem:
+            raise serializers.ValidationError(problem[:1].upper() + problem[1:] + ".")
+        return parsed
 
 
 class CoordinateField(serializers.DecimalField):
@@ -173,8 +186,8 @@ class WellInput(StrictInput):
     latitude = CoordinateField(limit=90)
     longitude = CoordinateField(limit=180)
     status = WellStatusField(required=False)
-    spudDate = StrictDateField(source="spud_date", required=False, allow_null=True,
-                               help_text="YYYY-MM-DD, not in the future.")
+    spudDate = StrictDateField(source="spud_date", required=False, allow_null=True, earliest=EARLIEST_SPUD_DATE,
+                               future=True, help_text="YYYY-MM-DD, from 1850-01-01, not in the future.")
 
 
 class WellOutput(serializers.Serializer):
@@ -261,7 +274,7 @@ class ReadingOutput(FieldRecordOutput):
     readingType = ReadingTypeField(source="reading_type")
     value = serializers.FloatField()
     unit = serializers.ChoiceField(choices=ALL_READING_UNITS)
-    recordedAt = serializers.DateTimeField(source="recorded_at")
+    recordedAt = LenientDateTimeField(source="recorded_at")
     equipmentId = serializers.UUIDField(source="equipment_id", allow_null=True)
 
 
@@ -271,7 +284,7 @@ class InspectionOutput(FieldRecordOutput):
     equipmentId = serializers.UUIDField(source="equipment_id")
     inspectionType = InspectionTypeField(source="inspection_type")
     status = InspectionStatusField()
-    inspectedAt = serializers.DateTimeField(source="inspected_at")
+    inspectedAt = LenientDateTimeField(source="inspected_at")
     notes = serializers.CharField()
 
 
@@ -280,7 +293,7 @@ class RepairOutput(FieldRecordOutput):
 
     equipmentId = serializers.UUIDField(source="equipment_id")
     description = serializers.CharField()
-    repairedAt = serializers.DateTimeField(source="repaired_at")
+    repairedAt = LenientDateTimeField(source="repaired_at")
     partsReplaced = serializers.CharField(source="parts_replaced")
 
 
@@ -288,14 +301,14 @@ class NoteOutput(FieldRecordOutput):
     """A NOTES_ADDED record."""
 
     notes = serializers.CharField()
-    recordedAt = serializers.DateTimeField(source="recorded_at")
+    recordedAt = LenientDateTimeField(source="recorded_at")
 
 
 class PhotoOutput(FieldRecordOutput):
     """A PHOTO_ATTACHED record and, once it has arrived, its file."""
 
     photoId = serializers.UUIDField(source="photo_id")
-    takenAt = serializers.DateTimeField(source="taken_at")
+    takenAt = LenientDateTimeField(source="taken_at")
     equipmentId = serializers.UUIDField(source="equipment_id", allow_null=True)
     caption = serializers.CharField()
     contentType = serializers.CharField(source="content_type", help_text="Empty until the file has arrived.")
@@ -319,7 +332,8 @@ class _DateRangeQuery(serializers.Serializer):
 
 # "from" is a Python keyword: declare the fields through the class namespace.
 ProductionQuery = type("ProductionQuery", (_DateRangeQuery,), {
-    "from": StrictDateField(source="date_from", required=False),
-    "to": StrictDateField(source="date_to", required=False),
+    # From 1900-01-01; a range reaching into the future is a question, not data: no upper bound.
+    "from": StrictDateField(source="date_from", required=False, future=True),
+    "to": StrictDateField(source="date_to", required=False, future=True),
 })
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 
+from config.dates import EARLIEST_SPUD_DATE
 from tenants import databases as tenant_db
 from accounts.models import Role, User
 
@@ -97,6 +98,8 @@ def _clean_well(data: dict, *, instance: Well | None) -> dict:
             errors["spud_date"] = ["Use a date: YYYY-MM-DD."]
         elif spud is not None and spud > timezone.now().date():
             errors["spud_date"] = ["The spud date cannot be in the future."]
+        elif spud is not None and spud < EARLIEST_SPUD_DATE:
+            errors["spud_date"] = [f"The spud date cannot be before {EARLIEST_SPUD_DATE.isoformat()}."]
         cleaned["spud_date"] = spud
     if instance is None:
         for required in ("api_number", "name"):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils.timezone import template_localtime
+
+from wells.fields import moment_as_stored
 
 register = template.Library()
 
@@ -34,3 +39,15 @@ def humanize_choice(value: str) -> str:
     """'NEEDS_ATTENTION' -> 'Needs attention'."""
     text = str(value or "").replace("_", " ").lower()
     return text[:1].upper() + text[1:]
+
+
+@register.filter(expects_localtime=False)
+def moment(value, arg: str = "M j, Y H:i") -> str:
+    """``|date`` for times recorded in the field: one that cannot be shown in the local time zone
+    (near year 1, stored by an earlier version) is shown as stored, in UTC, not as a 500 page."""
+    if not isinstance(value, datetime):
+        return date_filter(value, arg)
+    try:
+        return date_filter(template_localtime(value), arg)
+    except (OverflowError, ValueError):
+        return moment_as_stored(value)
