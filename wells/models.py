@@ -251,3 +251,27 @@ class Photo(FieldRecord):
     class Meta:
         ordering = ["-taken_at"]
         indexes = [models.Index(fields=["well", "taken_at"])]
+
+
+class QuarantinedRecord(models.Model):
+    """A row (or one value of it) stored by an earlier version with a date or time outside the wire
+    bounds, moved out of the way by wells.quarantine so that every list reads again. Kept for
+    review (``manage.py quarantined_records``), never deleted."""
+
+    class Action(models.TextChoices):
+        MOVED = "moved"  # the row left its table; ``data`` holds all of it
+        CLEARED = "cleared"  # the value was set to null in its row; ``data`` holds the row as it was
+
+    id = models.BigAutoField(primary_key=True)
+    model = models.CharField(max_length=60, help_text='Where the row was, e.g. "wells.WellReading".')
+    record_id = models.CharField(max_length=64)
+    well_id = models.UUIDField(null=True, blank=True, db_index=True)
+    field = models.CharField(max_length=60)
+    value = models.CharField(max_length=80, help_text="The value as the database wrote it, e.g. "
+                             '"0001-12-31 10:00:00+00 BC".')
+    action = models.CharField(max_length=8, choices=Action.choices)
+    data = models.JSONField(default=dict)
+    quarantined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-quarantined_at", "id"]
