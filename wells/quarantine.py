@@ -76,6 +76,8 @@ def _take_its_place(model, using: str, pk, successor) -> None:
     newest = predecessors.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
     if newest is not None:
         predecessors.exclude(pk=newest).update(superseded_by_id=newest)
+        # Only one current record per key (production): ``pk`` steps aside before ``newest`` is current.
+        model.objects.using(using).filter(pk=pk).update(superseded_by_id=newest)
         model.objects.using(using).filter(pk=newest).update(superseded_by_id=None)
 
 

@@ -3,12 +3,16 @@ test's transaction, so they are rolled back after each test."""
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
+from django.db import connections, router
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -16,7 +20,7 @@ from django_tenants.utils import schema_context
 from accounts.models import User
 from accounts.tokens import access_token_issue
 from tests.factories import TenantHandle
-from wells.models import Equipment, Well
+from wells.models import Equipment, QuarantinedRecord, Well
 from wells.services import wells_assign
 
 _well_numbers = itertools.count(1)
@@ -105,3 +109,13 @@ def production_values(well: Well, **fields) -> dict:
               "unit": "BBL", "volume_normalized": Decimal("120.5")}
     values.update(fields)
     return values
+
+
+def run_data_migration(app: str, name: str, handle) -> None:
+    """The migration's own function, with the models as they were at that migration."""
+    module = importlib.import_module(f"{app}.migrations.{name}")
+    with schema_context(handle.tenant.schema_name):
+        alias = router.db_for_write(QuarantinedRecord)
+        connection = connections[alias]
+        apps = MigrationLoader(connection).project_state((app, name)).apps
+        module.quarantine(apps, SimpleNamespace(connection=connection))
