@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from config.text import BAD_TEXT_MESSAGE, find_bad_text
 from sync.schemas import sniff_image_type, validate_event_payload
 from wells.domain import PRODUCT_UNITS, READING_UNITS, api_number_normalise
 
@@ -90,9 +91,12 @@ def moment(text: str | datetime | None, *, option: str = "--at") -> str:
         except ValueError:
             raise UsageError(f"{option} {text!r}: give a time like 2026-11-26T14:03:00Z, "
                              "2026-11-26 08:03 (local) or 08:03 (today, local)") from None
-    if value.tzinfo is None:
-        value = value.astimezone()  # the device's local time zone
-    return rfc3339(value)
+    try:
+        if value.tzinfo is None:
+            value = value.astimezone()  # the device's local time zone
+        return rfc3339(value)  # the schema then checks the bounds, naming the option
+    except (OverflowError, ValueError):  # near year 1 or 9999: no time zone conversion survives it
+        raise UsageError(f"{option} {text!r}: a time lies between 1900-01-01 and 10 minutes from now") from None
 
 
 def day(text: str | None) -> str:
@@ -236,8 +240,13 @@ def build_payload(store: Store, kind: str, options: dict) -> tuple[dict, Well]:
 
 
 def check(kind: str, payload: dict) -> None:
-    """sync.schemas.validate_event_payload, its first problem shown against the option."""
-    _, errors = validate_event_payload(EVENT_TYPES[kind], payload)
+    """sync.schemas.validate_event_payload, its first problem shown against the option: the
+    server's own date and value bounds, with this device's date as "today" for productionDate."""
+    bad_text = find_bad_text(payload)
+    if bad_text:
+        option = OPTIONS[kind].get(bad_text, bad_text)
+        raise UsageError(f"{option}: {BAD_TEXT_MESSAGE}", details={bad_text: [BAD_TEXT_MESSAGE]})
+    _, errors = validate_event_payload(EVENT_TYPES[kind], payload, today=date.today())
     if not errors:
         return
     problems = []

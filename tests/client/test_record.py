@@ -136,3 +136,40 @@ def test_edit_appends_a_corrected_copy_of_a_rejected_event(client):
     assert client.store.summary(user_id="u1")["rejected"] == 0
     with pytest.raises(UsageError, match="--set colour"):
         edit(client.store, fixed["id"], {"colour": "red"})
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"at": "0001-01-01T00:00:00+14:00"}, "--at '0001-01-01T00:00:00+14:00': a time lies between 1900-01-01"),
+    ({"at": "9999-12-31T23:59:59-14:00"}, "a time lies between 1900-01-01 and 10 minutes from now"),
+    ({"at": "1899-12-31T23:59:59Z"}, "--at: must be on or after 1900-01-01T00:00:00Z"),
+    ({"date": "1899-12-31"}, "--date: must be on or after 1900-01-01"),
+    ({"volume": "50001"}, "--volume: must be at most 50,000 BBL per well and day"),
+    ({"volume": "8000", "unit": "M3"}, "--volume: must be at most 7,949.4 M3 (50,000 BBL) per well and day"),
+    ({"downtime_reason": "bad \udcff byte"}, "--downtime-reason: must not contain NUL characters or lone surrogates"),
+])
+def test_dates_values_and_text_outside_the_servers_bounds_are_refused_before_storing(client, options, message):
+    with pytest.raises(UsageError) as caught:
+        run(client, "production", well="Ector 12-1", product="OIL", **{"volume": "10", **options})
+    assert message in caught.value.message
+    assert client.store.summary(user_id="u1")["events"] == 0
+
+
+def test_production_after_the_devices_today_is_refused(client):
+    from datetime import date, timedelta
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    with pytest.raises(UsageError, match=rf"--date: must not be in the future \(after {date.today()}\)"):
+        run(client, "production", well="Ector 12-1", product="OIL", volume="10", date=tomorrow)
+    assert run(client, "production", well="Ector 12-1", product="OIL", volume="10")["payload"]["productionDate"] \
+        == date.today().isoformat()
+
+
+@pytest.mark.parametrize(("kind", "options", "message"), [
+    ("reading", {"type": "pressure", "value": "20001"}, "--value: must be between -15 and 20,000 PSI"),
+    ("reading", {"type": "temperature", "value": "205", "unit": "C"}, "--value: must be between -51.1 and 204.4 C"),
+    ("note", {"text": "nul \x00 here"}, "--text: must not contain NUL characters or lone surrogates"),
+])
+def test_readings_and_notes_outside_the_bounds_are_refused(client, kind, options, message):
+    with pytest.raises(UsageError) as caught:
+        run(client, kind, well="Ector 12-1", **options)
+    assert message in caught.value.message
