@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from config.dates import (
-    FUTURE_TOLERANCE,
     NO_LATER_BOUND_DATE,
     NO_LATER_BOUND_TIME,
     date_bound_problem,
