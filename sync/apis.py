@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.apis import ERROR
 from config.api_errors import ApiError
+from config.middleware import BodyLimit
 from config.pagination import PAGE_PARAMETERS, paginate, paginated
 
 from .models import Conflict, SyncBatch
@@ -35,13 +36,19 @@ def _require(request, permission: str) -> None:
         raise ApiError(403, "permission_denied", "Your role does not allow this.")
 
 
+# Refused before the body is read (config.middleware), from Content-Length or a bounded read.
+BATCH_LIMIT = BodyLimit(MAX_BYTES, "batch_too_large", f"A batch holds at most {MAX_EVENTS:,} events and 8 MiB.",
+                        {"maxEvents": [str(MAX_EVENTS)]})
+PHOTO_LIMIT = BodyLimit(MAX_PHOTO_BYTES, "photo_too_large", "A photo may be at most 10 MiB.")
+
+
 def _too_large(events: int | None = None, size: int | None = None) -> ApiError:
     details = {"maxEvents": [str(MAX_EVENTS)], "maxBytes": [str(MAX_BYTES)]}
     if events is not None:
         details["events"] = [f"{events} events sent"]
     if size is not None:
         details["bytes"] = [f"{size} bytes sent"]
-    return ApiError(413, "batch_too_large", f"A batch holds at most {MAX_EVENTS:,} events and 8 MiB.", details)
+    return ApiError(413, BATCH_LIMIT.code, BATCH_LIMIT.message, details)
 
 
 class DeviceInput(serializers.Serializer):
@@ -72,6 +79,9 @@ class BatchAccepted(serializers.Serializer):
 
 
 class BatchCreateApi(APIView):
+    body_limit = BATCH_LIMIT
+    text_checked_per_item = ("events",)  # intake rejects the one event that holds bad text
+
     @extend_schema(
         summary="Push a batch of events recorded offline",
         description="Every accepted event is durably stored before the answer; processing is asynchronous "
@@ -152,6 +162,7 @@ class RawImageParser(BaseParser):
 
 class PhotoUploadApi(APIView):
     parser_classes = [RawImageParser]
+    body_limit = PHOTO_LIMIT
 
     @extend_schema(
         summary="Download a photo's image (anyone who may see its well)",
@@ -191,7 +202,7 @@ class PhotoUploadApi(APIView):
         _require(request, "sync.add_syncbatch")
         size = int(request.META.get("CONTENT_LENGTH") or 0)
         if size > MAX_PHOTO_BYTES:
-            raise ApiError(413, "photo_too_large", "A photo may be at most 10 MiB.", {"maxBytes": [str(MAX_PHOTO_BYTES)]})
+            raise ApiError(413, PHOTO_LIMIT.code, PHOTO_LIMIT.message, {"maxBytes": [str(MAX_PHOTO_BYTES)]})
         data = request.data if isinstance(request.data, bytes) else b""
         try:
             blob, created = photo_upload(photo_id=photo_id, data=data, declared_type=request.content_type or "",

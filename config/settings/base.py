@@ -29,17 +29,22 @@ TENANT_APPS = [
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
+# Order matters. The first three set headers (nosniff, X-Frame-Options; X-Request-ID, CSP,
+# Cache-Control) on every response, including those answered early by the request guard itself,
+# tenant resolution, and those ApiErrorMiddleware replaces. The guard's
+# process_view (body limits) runs before CSRF's, which reads a form's body.
 MIDDLEWARE = [
-    "config.api_errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.RequestGuardMiddleware",
+    "config.api_errors.ApiErrorMiddleware",
     "tenants.middleware.TenantResolutionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionTenantBindingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls_tenant"
