@@ -136,6 +136,8 @@ def bad_text_field(environ) -> str | None:
     lone surrogate or bytes that are not UTF-8; None when all is text."""
     if not _wsgi_text_ok(environ.get("PATH_INFO", "")):
         return "path"
+    if not _wsgi_text_ok(environ.get("CONTENT_TYPE", "")):
+        return "Content-Type"
     for key, value in environ.items():
         if key.startswith("HTTP_") and isinstance(value, str) and not _wsgi_text_ok(value):
             return HttpHeaders.parse_header_name(key) or key

@@ -99,6 +99,11 @@ def test_a_header_that_is_not_text_is_a_400_naming_it(client, manager, value):
     assert list(response.json()["error"]["details"]) == ["X-Device-Name"]
 
 
+def test_a_content_type_with_a_nul_is_a_400_naming_it(client, manager):
+    response = client.post("/api/v1/wells/", "{}", content_type="application/json\x00", **manager)
+    assert response.status_code == 400 and list(response.json()["error"]["details"]) == ["Content-Type"]
+
+
 def test_a_utf8_header_is_accepted(client, manager):
     response = client.get("/api/v1/me", HTTP_X_DEVICE_NAME="Étang".encode().decode("latin-1"), **manager)
     assert response.status_code == 200, response.content
