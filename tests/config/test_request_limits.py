@@ -94,3 +94,10 @@ def test_a_content_length_that_is_not_a_number_is_a_400(client, manager):
     response = client.post("/api/v1/wells/", b"{}", content_type="application/json", CONTENT_LENGTH="lots",
                            **manager)
     assert response.status_code == 400 and "Content-Length" in response.json()["error"]["details"]
+
+
+def test_a_chunked_body_the_server_cannot_bound_is_refused_with_411(client, manager):
+    # Django's development server passes chunked bodies through undecoded (gunicorn decodes them:
+    # tests/config/test_live_gunicorn.py): without a Content-Length the body is refused, not ignored.
+    response = client.generic("POST", "/api/v1/wells/", "", HTTP_TRANSFER_ENCODING="chunked", **manager)
+    assert response.status_code == 411 and response.json()["error"]["code"] == "length_required"
