@@ -11,6 +11,7 @@ ASCII is decoded and checked further.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
@@ -26,6 +27,8 @@ MIB = 1024 * 1024
 REQUEST_ID_MAX_LENGTH = 200
 _REQUEST_ID_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _READ_CHUNK = 64 * 1024
+# A surrogate (U+D800-U+DFFF) as UTF-8 would encode it: never valid UTF-8.
+_ENCODED_SURROGATE = re.compile(b"\xed[\xa0-\xbf][\x80-\xbf]")
 
 # Scripts, styles, fonts and images from this origin only (the API docs' Redoc comes from
 # drf-spectacular-sidecar's static files, not a CDN). Inline styles stay allowed: the portal's
@@ -107,10 +110,21 @@ def _wsgi_bytes(value: str) -> bytes | None:
 
 
 def _wsgi_text_ok(value: str) -> bool:
+    """For the path: UTF-8 without NUL (Django would decode anything else with replacements)."""
     if value.isascii():
         return "\x00" not in value
     raw = _wsgi_bytes(value)
     return raw is not None and _is_text(raw)
+
+
+def _wsgi_header_ok(value: str) -> bool:
+    """For a header: no NUL and no UTF-8-encoded surrogate. Other bytes are let through: header
+    values are bytes (ISO-8859-1 by tradition), and a wrong credential holding one must still
+    be refused as a credential (401, audited), not as text."""
+    if value.isascii():
+        return "\x00" not in value
+    raw = _wsgi_bytes(value)
+    return raw is not None and b"\x00" not in raw and not (b"\xed" in raw and _ENCODED_SURROGATE.search(raw))
 
 
 def bad_query_field(query_string: str) -> str | None:
@@ -132,14 +146,14 @@ def bad_query_field(query_string: str) -> str | None:
 
 
 def bad_text_field(environ) -> str | None:
-    """Which part of the request (a header's name, a query parameter, ``path``) holds a NUL, a
-    lone surrogate or bytes that are not UTF-8; None when all is text."""
+    """Which part of the request (a header's name, a query parameter, ``path``) holds a NUL or a
+    lone surrogate (or, in the path and query, bytes that are not UTF-8); None when all is text."""
     if not _wsgi_text_ok(environ.get("PATH_INFO", "")):
         return "path"
-    if not _wsgi_text_ok(environ.get("CONTENT_TYPE", "")):
+    if not _wsgi_header_ok(environ.get("CONTENT_TYPE", "")):
         return "Content-Type"
     for key, value in environ.items():
-        if key.startswith("HTTP_") and isinstance(value, str) and not _wsgi_text_ok(value):
+        if key.startswith("HTTP_") and isinstance(value, str) and not _wsgi_header_ok(value):
             return HttpHeaders.parse_header_name(key) or key
     return bad_query_field(environ.get("QUERY_STRING", ""))
 
