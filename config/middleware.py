@@ -16,10 +16,10 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpResponse
 from django.http.request import HttpHeaders
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
-from django.core.handlers.wsgi import LimitedStream
 
 from config.api_errors import error_response, is_api_request
 
@@ -205,6 +205,8 @@ class RequestGuardMiddleware:
         if length:
             try:
                 size = int(length)
+                if size < 0:
+                    raise ValueError(length)
             except ValueError:
                 return refuse(request, 400, "invalid_request", "Content-Length is not a number.",
                               {"Content-Length": ["must be a number of bytes"]})

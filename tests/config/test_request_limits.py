@@ -90,8 +90,9 @@ def test_django_refusing_a_body_over_its_memory_ceiling_is_a_413_in_the_error_sh
     assert_too_large(response, "request_too_large", 1000)
 
 
-def test_a_content_length_that_is_not_a_number_is_a_400(client, manager):
-    response = client.post("/api/v1/wells/", b"{}", content_type="application/json", CONTENT_LENGTH="lots",
+@pytest.mark.parametrize("length", ["lots", "-1"])
+def test_a_content_length_that_is_not_a_number_of_bytes_is_a_400(client, manager, length):
+    response = client.post("/api/v1/wells/", b"{}", content_type="application/json", CONTENT_LENGTH=length,
                            **manager)
     assert response.status_code == 400 and "Content-Length" in response.json()["error"]["details"]
 
