@@ -109,14 +109,6 @@ def _wsgi_bytes(value: str) -> bytes | None:
         return None
 
 
-def _wsgi_text_ok(value: str) -> bool:
-    """For the path: UTF-8 without NUL (Django would decode anything else with replacements)."""
-    if value.isascii():
-        return "\x00" not in value
-    raw = _wsgi_bytes(value)
-    return raw is not None and _is_text(raw)
-
-
 def _wsgi_header_ok(value: str) -> bool:
     """For a header: no NUL and no UTF-8-encoded surrogate. Other bytes are let through: header
     values are bytes (ISO-8859-1 by tradition), and a wrong credential holding one must still
@@ -146,10 +138,9 @@ def bad_query_field(query_string: str) -> str | None:
 
 
 def bad_text_field(environ) -> str | None:
-    """Which part of the request (a header's name, a query parameter, ``path``) holds a NUL or a
-    lone surrogate (or, in the path and query, bytes that are not UTF-8); None when all is text."""
-    if not _wsgi_text_ok(environ.get("PATH_INFO", "")):
-        return "path"
+    """Which part of the request (a header's name, a query parameter) holds a NUL or a lone
+    surrogate (or, in the query, bytes that are not UTF-8); None when all is text. The path is
+    left to URL resolution: no pattern matches such a path, so it is a 404."""
     if not _wsgi_header_ok(environ.get("CONTENT_TYPE", "")):
         return "Content-Type"
     for key, value in environ.items():

@@ -17,7 +17,8 @@ PATHS = ["/api/v1/wells", "/api/v1/wells/", f"/api/v1/wells/{uuid.uuid4()}", f"/
          "/api/v1/me", "/api/v1/me/", "/api/v1/auth/login", "/api/v1/sync/batches", "/api/v1/conflicts",
          "/api/v1/docs/", "/api/v1/nope", "/api/", "/", "/login", "/login/", "/wells", "/conflicts/",
          "/admin", "/admin/", "/admin/login/", "/admin/tenants/tenant/", "/static/admin/css/base.css",
-         "/static/nope.css", "/static/", "/healthz", "/nope", "/%2e%2e/etc/passwd"]
+         "/static/nope.css", "/static/", "/static/admin/css/%00base.css", "/static/%ED%A0%80.css", "/wells/%00/",
+         "/api/v1/wells/%FF/", "/healthz", "/nope", "/%2e%2e/etc/passwd"]
 
 
 def tenant_routes(handle):
@@ -111,8 +112,8 @@ def test_a_content_type_with_a_nul_is_a_400_naming_it(client, manager):
     assert response.status_code == 400 and list(response.json()["error"]["details"]) == ["Content-Type"]
 
 
-def test_a_path_or_portal_query_that_is_not_text_is_a_400_outside_the_api_too(client, tenant_a, db):
-    for path in ("/login/?next=%ED%A0%80", "/wells/%00/", "/static/admin/css/%00base.css"):
+def test_a_portal_query_that_is_not_text_is_a_400_outside_the_api_too(client, tenant_a, db):
+    for path in ("/login/?next=%ED%A0%80", "/wells/?lease=%00"):
         response = client.get(path, HTTP_HOST=tenant_a.host)
         assert response.status_code == 400, (path, response.status_code)
         assert response["Content-Type"].startswith("text/plain")
