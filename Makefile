@@ -1,4 +1,5 @@
-# Pumpjack: `make run` (everything, in the foreground) and `make test` (the whole suite).
+# Pumpjack: `make run` (everything, in the foreground), `make dev` (the same with Django's
+# development server and DEBUG on) and `make test` (the whole suite).
 # Both create and use .venv/; without DATABASE_URL / REDIS_URL they use embedded servers whose
 # data lives in .pumpjack/ (git-ignored).
 
@@ -7,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser install migrate seed bench-auth bench-wells bench-tenancy clean-data
+.PHONY: run dev test test-browser install migrate seed bench-auth bench-wells bench-tenancy clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -20,6 +21,9 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m config.run
+
+dev: $(STAMP)
+	DJANGO_DEBUG=true $(PY) -m config.run
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -6,6 +6,7 @@ import logging
 import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -21,7 +22,8 @@ _STATUS_CODES = {
     406: "not_acceptable",
     409: "conflict",
     410: "gone",
-    413: "batch_too_large",
+    411: "length_required",
+    413: "request_too_large",
     415: "unsupported_media_type",
     429: "throttled",
     500: "internal_error",
@@ -81,6 +83,21 @@ def _field_details(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def request_refused(exc) -> JsonResponse | None:
+    """Django's own refusals of a request: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is 413, any
+    other SuspiciousOperation (too many fields, a bad host) 400; Django alone would say 400, and
+    inside a DRF view they would be 500s."""
+    if isinstance(exc, RequestDataTooBig):
+        from django.conf import settings
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return error_response(413, "request_too_large", f"The request body may be at most {limit:,} bytes.",
+                              {"maxBytes": [str(limit)]})
+    if isinstance(exc, SuspiciousOperation):
+        return error_response(400, "invalid_request", "The request was refused as malformed.")
+    return None
+
+
 def _tenant_database_down(exc, request):
     from tenants.middleware import tenant_database_failed, tenant_unavailable_response
 
@@ -95,6 +112,9 @@ def exception_handler(exc, context):
     down = _tenant_database_down(exc, getattr(context.get("request"), "_request", None))
     if down is not None:
         return down
+    refused = request_refused(exc)
+    if refused is not None:
+        return refused
     if isinstance(exc, ApiError):
         response = Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
         for key, value in exc.headers.items():
@@ -161,6 +181,9 @@ class ApiErrorMiddleware:
             return error_response(404, "not_found")
         if isinstance(exception, DjangoPermissionDenied):
             return error_response(403, "permission_denied", "You do not have permission to do this.")
+        refused = request_refused(exception)
+        if refused is not None:
+            return refused
         down = _tenant_database_down(exception, request)
         if down is not None:
             return down

@@ -15,5 +15,6 @@ def schema_view(request, *args, **kwargs):
 def docs_view(request, *args, **kwargs):
     from drf_spectacular.views import SpectacularRedocView
 
-    view = SpectacularRedocView.as_view(url_name="schema", authentication_classes=[], permission_classes=[])
+    view = SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html",
+                                        authentication_classes=[], permission_classes=[])
     return view(request, *args, **kwargs)

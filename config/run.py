@@ -4,7 +4,10 @@
 2. ``manage.py migrate_schemas --noinput`` (public schema, tenant template, every tenant that
    has something to apply), then ``manage.py seed_demo --json`` (idempotent).
 3. Start the web server, a Celery worker and Celery beat, each in its own process group with
-   its output prefixed, and print where to go and how to log in.
+   its output prefixed, and print where to go and how to log in. The web server is gunicorn
+   (WEB_CONCURRENCY worker processes, static files collected first and served by WhiteNoise),
+   with DEBUG off; with DJANGO_DEBUG=true (``make dev``) it is Django's development server
+   (reloads on code changes, debug pages).
 4. On Ctrl-C / SIGTERM (or when a child dies unexpectedly) stop the children, then the embedded
    servers, but only those this process started.
 
@@ -31,6 +34,7 @@ from pathlib import Path
 from config import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_WEB_WORKERS = 3
 STOP_TIMEOUT_SECONDS = 15
 READY_TIMEOUT_SECONDS = 60
 POLL_SECONDS = 0.2
@@ -205,6 +209,9 @@ def child_environment(port: int, base_domain: str) -> dict[str, str]:
     env["PORT"] = str(port)
     env["BASE_DOMAIN"] = base_domain
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
+    # Development settings turn DEBUG on for commands; the server make run starts has it off
+    # (a 404 would list every URL pattern, a 500 show the traceback and the settings).
+    env.setdefault("DJANGO_DEBUG", "false")
     env["PYTHONUNBUFFERED"] = "1"  # output reaches the prefixer line by line
     # Development settings allow localhost only; let a custom base domain and its sub-domains in.
     if base_domain != "localhost":
@@ -213,6 +220,20 @@ def child_environment(port: int, base_domain: str) -> dict[str, str]:
         )
         env.setdefault("CSRF_TRUSTED_ORIGINS", f"http://{base_domain}:{port},http://*.{base_domain}:{port}")
     return env
+
+
+def debug_on(env: dict[str, str]) -> bool:
+    """DJANGO_DEBUG as django-environ reads it."""
+    return env.get("DJANGO_DEBUG", "").strip().lower() in ("true", "on", "ok", "y", "yes", "1")
+
+
+def web_command(python: str, port: int, env: dict[str, str]) -> list[str]:
+    """Django's development server when debugging, else gunicorn with several workers."""
+    if debug_on(env):
+        return [python, str(BASE_DIR / "manage.py"), "runserver", f"0.0.0.0:{port}"]
+    workers = env.get("WEB_CONCURRENCY") or str(DEFAULT_WEB_WORKERS)
+    return [python, "-m", "gunicorn", "config.wsgi:application", "--bind", f"0.0.0.0:{port}",
+            "--workers", workers]
 
 
 def parse_seed(output: str) -> dict:
@@ -322,9 +343,11 @@ def run(port: int, base_domain: str) -> int:
         started = start_embedded(sup)
         sup.run_step("migrate", [*manage, "migrate_schemas", "--noinput"])
         seed = parse_seed(sup.run_step("seed", [*manage, "seed_demo", "--json"], capture=True))
+        if not debug_on(sup.env):  # WhiteNoise serves STATIC_ROOT (with DEBUG on, the apps' folders)
+            sup.run_step("static", [*manage, "collectstatic", "--noinput", "--verbosity", "0"])
 
         schedule.parent.mkdir(parents=True, exist_ok=True)
-        sup.start("web", [*manage, "runserver", f"0.0.0.0:{port}"])
+        sup.start("web", web_command(python, port, sup.env))
         sup.start("worker", [python, "-m", "celery", "-A", "config", "worker",
                              "--loglevel", "INFO", "--concurrency", "2"])
         sup.start("beat", [python, "-m", "celery", "-A", "config", "beat",

@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from accounts.apis import ERROR
 from config.api_errors import ApiError
+from config.middleware import BodyLimit
 from config.pagination import PAGE_PARAMETERS, paginate, paginated
-from config.text import BAD_TEXT_MESSAGE, find_bad_text
 from wells.selectors import tenant_today
 
 from .models import Conflict, SyncBatch
@@ -37,15 +37,10 @@ def _require(request, permission: str) -> None:
         raise ApiError(403, "permission_denied", "Your role does not allow this.")
 
 
-def refuse_bad_text(data, *, skip: tuple[str, ...] = ()) -> None:
-    """400 naming the field when a JSON body holds a NUL or a lone surrogate (API.md section 1).
-    ``skip``: top-level keys checked elsewhere (a batch's events are rejected one by one)."""
-    if isinstance(data, dict):
-        data = {key: value for key, value in data.items() if key not in skip}
-    path = find_bad_text(data)
-    if path:
-        raise ApiError(400, "invalid_request", "The request holds text that cannot be stored.",
-                       {path: [BAD_TEXT_MESSAGE]})
+# Refused before the body is read (config.middleware), from Content-Length or a bounded read.
+BATCH_LIMIT = BodyLimit(MAX_BYTES, "batch_too_large", f"A batch holds at most {MAX_EVENTS:,} events and 8 MiB.",
+                        {"maxEvents": [str(MAX_EVENTS)]})
+PHOTO_LIMIT = BodyLimit(MAX_PHOTO_BYTES, "photo_too_large", "A photo may be at most 10 MiB.")
 
 
 def _too_large(events: int | None = None, size: int | None = None) -> ApiError:
@@ -54,7 +49,7 @@ def _too_large(events: int | None = None, size: int | None = None) -> ApiError:
         details["events"] = [f"{events} events sent"]
     if size is not None:
         details["bytes"] = [f"{size} bytes sent"]
-    return ApiError(413, "batch_too_large", f"A batch holds at most {MAX_EVENTS:,} events and 8 MiB.", details)
+    return ApiError(413, BATCH_LIMIT.code, BATCH_LIMIT.message, details)
 
 
 class DeviceInput(serializers.Serializer):
@@ -85,6 +80,9 @@ class BatchAccepted(serializers.Serializer):
 
 
 class BatchCreateApi(APIView):
+    body_limit = BATCH_LIMIT
+    text_checked_per_item = ("events",)  # intake rejects the one event that holds bad text
+
     @extend_schema(
         summary="Push a batch of events recorded offline",
         description="Every accepted event is durably stored before the answer; processing is asynchronous "
@@ -102,7 +100,6 @@ class BatchCreateApi(APIView):
         raw_events = request.data.get("events") if isinstance(request.data, dict) else None
         if isinstance(raw_events, list) and len(raw_events) > MAX_EVENTS:
             raise _too_large(events=len(raw_events))
-        refuse_bad_text(request.data, skip=("events",))  # an event holding such text is rejected alone
         envelope = BatchInput(data=request.data)
         envelope.is_valid(raise_exception=True)
         result = batch_intake(user=request.user, device=envelope.validated_data["device"],
@@ -167,6 +164,7 @@ class RawImageParser(BaseParser):
 
 class PhotoUploadApi(APIView):
     parser_classes = [RawImageParser]
+    body_limit = PHOTO_LIMIT
 
     @extend_schema(
         summary="Download a photo's image (anyone who may see its well)",
@@ -206,7 +204,7 @@ class PhotoUploadApi(APIView):
         _require(request, "sync.add_syncbatch")
         size = int(request.META.get("CONTENT_LENGTH") or 0)
         if size > MAX_PHOTO_BYTES:
-            raise ApiError(413, "photo_too_large", "A photo may be at most 10 MiB.", {"maxBytes": [str(MAX_PHOTO_BYTES)]})
+            raise ApiError(413, PHOTO_LIMIT.code, PHOTO_LIMIT.message, {"maxBytes": [str(MAX_PHOTO_BYTES)]})
         data = request.data if isinstance(request.data, bytes) else b""
         try:
             blob, created = photo_upload(photo_id=photo_id, data=data, declared_type=request.content_type or "",
@@ -282,7 +280,6 @@ class ConflictResolveApi(APIView):
         conflict = conflict_services.conflict_list(user=request.user).filter(pk=conflict_id).first()
         if conflict is None:
             raise ApiError(404, "not_found", "No such conflict.")
-        refuse_bad_text(request.data)
         data = ResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -324,7 +321,6 @@ class PolicyUpdateApi(APIView):
                            "MANUAL_REVIEW", request=PolicyInput, responses={200: PolicyOutput, **ERRORS})
     def put(self, request, event_type):
         _require(request, "sync.change_conflictpolicy")
-        refuse_bad_text(request.data)
         data = PolicyInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:

@@ -17,8 +17,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "CAMELIZE_NAMES": False,
     "PREPROCESSING_HOOKS": ["accounts.openapi.register"],
+    # The docs pages' JavaScript from drf-spectacular-sidecar's static files, not a CDN.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# Request bodies Django reads into memory: the largest the API accepts (a 10 MiB photo; batches
-# stop at 8 MiB, checked by the view with a clear 413).
+# Each view's own body limit is enforced first, from Content-Length or a bounded read
+# (config.middleware: 1 MiB by default, 8 MiB for a sync batch, 10 MiB for a photo). This is
+# Django's own ceiling on a body read into memory, above all of them; reaching it answers 413 too.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024

@@ -14,9 +14,13 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver (make dev) serves static files through WhiteNoise as well,
+    # with the same headers as make run.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Redoc's bundle as a static file: the API docs load nothing from a CDN
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -29,17 +33,23 @@ TENANT_APPS = [
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
+# Order matters. The first three set headers (nosniff, X-Frame-Options; X-Request-ID, CSP,
+# Cache-Control) on every response, including those answered early by the request guard itself,
+# WhiteNoise and tenant resolution, and those ApiErrorMiddleware replaces. The guard's
+# process_view (body limits) runs before CSRF's, which reads a form's body.
 MIDDLEWARE = [
-    "config.api_errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.RequestGuardMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.api_errors.ApiErrorMiddleware",
     "tenants.middleware.TenantResolutionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionTenantBindingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls_tenant"
@@ -70,6 +80,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "static_collected")
+# WhiteNoise serves what `collectstatic` (run by `make run`) put in STATIC_ROOT: names carry a
+# hash of the content (cached for ever by browsers), with gzip copies. With DEBUG on, templates
+# name the unhashed files and WhiteNoise finds them in the apps (no collectstatic needed).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".pumpjack" / "media")
 

@@ -25,3 +25,8 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 SYNC_FEED_SETTLE_SECONDS = 0
 # Tests move tenants with no request in flight.
 TENANT_MOVE_SETTLE_SECONDS = 0
+# Templates name static files without the hash and WhiteNoise finds them in the apps: tests do
+# not depend on a collectstatic run (the manifest storage of make run needs one).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # nothing is collected in tests (WhiteNoise would warn about a missing folder)
