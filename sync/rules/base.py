@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -50,8 +52,39 @@ class ApplyContext:
 
     @property
     def order_key(self) -> tuple:
-        """How events compare for NEWEST_WINS: later occurredAt, then later receipt."""
-        return (self.event.occurred_at, self.event.received_at, str(self.event.event_id))
+        return order_key(self.event)
+
+
+def order_key(event) -> tuple:
+    """How events compare for NEWEST_WINS: later occurredAt, then later receipt, then id."""
+    return (event.occurred_at, event.received_at, str(event.event_id))
+
+
+def record_order_keys(records) -> dict:
+    """The order key of each record (by pk): its source event's, in one query; a record entered on
+    the server, not by sync, counts as received when it was created."""
+    from sync.models import SyncEvent
+
+    records = list(records)
+    events = {
+        event_id: (occurred_at, received_at, str(event_id))
+        for event_id, occurred_at, received_at in SyncEvent.objects.filter(
+            event_id__in={r.source_event_id for r in records if r.source_event_id}
+        ).values_list("event_id", "occurred_at", "received_at")
+    }
+    return {
+        r.pk: events.get(r.source_event_id) or (getattr(r, "recorded_at", None) or r.created_at, r.created_at,
+                                                 str(r.source_event_id or ""))
+        for r in records
+    }
+
+
+def day_bounds(time_zone: str, moment: datetime) -> tuple[datetime, datetime]:
+    """The tenant day (its time zone) ``moment`` falls on, as [start, end)."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+    day = moment.astimezone(zone).date()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
 
 
 @dataclass
@@ -69,14 +102,99 @@ class RuleResult:
 
 
 @dataclass(frozen=True)
+class Keyed:
+    """A rule decided set-based (sync.services.engine): its events are grouped by conflict key, the
+    current records of all keys are loaded at once, and each key's events are decided in order."""
+
+    # The conflict key of a cleaned payload.
+    key: Callable[[dict], tuple]
+    # {key: [current records]} for many keys, in a few queries.
+    load_current: Callable[[list[tuple]], dict]
+    # The unsaved record an event makes (payload cleaned, values as the database stores them).
+    build: Callable[[Any, dict], Any]
+    # The record a key's current records are compared with (the one the per-event rule used).
+    pick: Callable[[list], Any]
+    # (outcome, stored, incoming_wins, reason) of an incoming record against the current one:
+    # stored False = only kept in the conflict record (review).
+    decide: Callable[..., "Decision"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str
+    stored: bool = True
+    incoming_wins: bool = True
+    reason: str = ""
+    conflict_status: str = ""  # "" when no conflict is recorded
+
+
+DEFAULT_ACTIONS = ("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "IGNORE")
+
+
+@dataclass(frozen=True)
 class Rule:
+    """Everything about one event type (STYLE.md, "Conflict rules are data")."""
+
     event_type: str
     default_strategy: str
     strategies: tuple[str, ...]
-    apply: Callable[[ApplyContext], RuleResult]
+    # One event at a time (None for a set-based rule: ``keyed``).
+    apply: Callable[[ApplyContext], RuleResult] | None
     # Safety-critical types stay MANUAL_REVIEW whatever a tenant configures.
     configurable: bool = True
+    # The payload schema (sync.schemas.SCHEMAS), importable without Django for the field client.
+    schema: Any = None
+    # The record model events of this type make (None: the type changes the well itself).
+    model: Any = None
+    # The record fields a conflict shows of either side.
+    fields: tuple[str, ...] = ()
+    # Resolutions a manager may choose for a conflict of this type (API.md section 8).
+    actions: tuple[str, ...] = DEFAULT_ACTIONS
+    # The database holds one current record per key: two can never both stay current.
+    single_current: bool = False
+    # Set-based decision (None: events are applied one at a time by ``apply``).
+    keyed: Keyed | None = None
     extra: dict = field(default_factory=dict)
+
+
+def stored_decimals(record) -> None:
+    """Round a record's decimals as the database stores them, so that values decided in memory
+    compare (and show in conflicts) exactly as values read back would."""
+    from django.db.backends.utils import format_number
+    from django.db.models import DecimalField
+
+    for f in record._meta.concrete_fields:
+        if isinstance(f, DecimalField):
+            value = getattr(record, f.attname)
+            if value is not None:
+                setattr(record, f.attname, Decimal(format_number(Decimal(value), f.max_digits, f.decimal_places)))
+
+
+# Cleaned payloads are stored at intake (SyncEvent.cleaned) as JSON with a type tag per value.
+_TAGS = {"n": Decimal, "u": uuid.UUID, "d": date.fromisoformat, "t": datetime.fromisoformat, "s": str}
+
+
+def cleaned_dump(cleaned: dict) -> dict:
+    def tag(value):
+        if isinstance(value, bool) or isinstance(value, int) or value is None:
+            return value
+        if isinstance(value, Decimal):
+            return f"n:{value}"
+        if isinstance(value, uuid.UUID):
+            return f"u:{value}"
+        if isinstance(value, datetime):
+            return f"t:{value.isoformat()}"
+        if isinstance(value, date):
+            return f"d:{value.isoformat()}"
+        if isinstance(value, str):
+            return f"s:{value}"
+        raise TypeError(f"cannot store a cleaned {type(value).__name__}")
+
+    return {name: tag(value) for name, value in cleaned.items()}
+
+
+def cleaned_load(stored: dict) -> dict:
+    return {name: _TAGS[value[0]](value[2:]) if isinstance(value, str) else value for name, value in stored.items()}
 
 
 def as_json(data: dict) -> dict:

@@ -1,23 +1,13 @@
 """EQUIPMENT_INSPECTED: safety-critical. Another status for the same equipment on the same day
 (tenant's time zone) goes to MANUAL_REVIEW; the field's value waits in the conflict record."""
 
-from datetime import datetime, time, timedelta
-
-import zoneinfo
-
 from wells.models import EquipmentInspection
 
-from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json, record_data
+from ..schemas import SCHEMAS
+from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json, day_bounds, record_data
 from .reading import equipment_of
 
 FIELDS = ("equipment_id", "inspection_type", "status", "inspected_at", "notes")
-
-
-def day_bounds(ctx: ApplyContext, moment: datetime) -> tuple[datetime, datetime]:
-    zone = zoneinfo.ZoneInfo(ctx.time_zone)
-    day = ctx.day_of(moment)
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
 
 
 def same_day_or_review(ctx: ApplyContext, incoming, *, moment: str, differs_on: str, fields: tuple[str, ...],
@@ -25,7 +15,7 @@ def same_day_or_review(ctx: ApplyContext, incoming, *, moment: str, differs_on: 
     """The safety-critical rule shared by inspections and repairs: a current record of the same
     equipment on the same tenant day with another ``differs_on`` value sends the incoming one to
     review (it waits in the conflict record); otherwise it is stored."""
-    start, end = day_bounds(ctx, getattr(incoming, moment))
+    start, end = day_bounds(ctx.time_zone, getattr(incoming, moment))
     clash = (
         type(incoming).objects.select_for_update()
         .filter(equipment=incoming.equipment, superseded_by__isnull=True,
@@ -64,4 +54,7 @@ RULE = Rule(
     strategies=(Strategy.MANUAL_REVIEW,),
     apply=apply,
     configurable=False,
+    schema=SCHEMAS["EQUIPMENT_INSPECTED"],
+    model=EquipmentInspection,
+    fields=FIELDS,
 )

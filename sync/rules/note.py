@@ -7,9 +7,9 @@ import zoneinfo
 from tenants import databases as tenant_db
 from wells.models import FieldNote
 
-from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json, record_data
-from .inspection import day_bounds
-from .production import _order_key_of
+from ..schemas import SCHEMAS
+from .base import (ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json, day_bounds, record_data,
+                   record_order_keys)
 
 FIELDS = ("notes", "recorded_at", "is_merged")
 NOTES_MAX = 10_000
@@ -22,7 +22,7 @@ def _entry(note: FieldNote, zone: zoneinfo.ZoneInfo) -> str:
 
 def apply(ctx: ApplyContext) -> RuleResult:
     p = ctx.payload
-    start, end = day_bounds(ctx, p["recorded_at"])
+    start, end = day_bounds(ctx.time_zone, p["recorded_at"])
     day_notes = FieldNote.objects.select_for_update(of=tenant_db.lock_of("self")).filter(well=ctx.well, recorded_at__gte=start, recorded_at__lt=end)
     current = list(day_notes.filter(superseded_by__isnull=True).order_by("recorded_at"))
     incoming = FieldNote(well=ctx.well, notes=p["notes"], recorded_at=p["recorded_at"], recorded_by=ctx.user,
@@ -40,8 +40,9 @@ def apply(ctx: ApplyContext) -> RuleResult:
         return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
             "The well already had a note that day; both are kept.", "AUTO_RESOLVED", local, server))
     if ctx.strategy == Strategy.NEWEST_WINS:
-        newest = max(current, key=_order_key_of)
-        incoming_wins = ctx.order_key > _order_key_of(newest)
+        orders = record_order_keys(current)
+        newest = max(current, key=lambda n: orders[n.pk])
+        incoming_wins = ctx.order_key > orders[newest.pk]
         incoming.superseded_by = None if incoming_wins else newest
         incoming.save()
         if incoming_wins:
@@ -70,4 +71,8 @@ RULE = Rule(
     default_strategy=Strategy.MERGE,
     strategies=(Strategy.MERGE, Strategy.KEEP_BOTH, Strategy.NEWEST_WINS, Strategy.MANUAL_REVIEW),
     apply=apply,
+    schema=SCHEMAS["NOTES_ADDED"],
+    model=FieldNote,
+    fields=FIELDS,
+    actions=("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "MERGE", "IGNORE"),
 )

@@ -3,6 +3,7 @@ day goes to MANUAL_REVIEW."""
 
 from wells.models import EquipmentRepair
 
+from ..schemas import SCHEMAS
 from .base import ApplyContext, Rule, RuleResult, Strategy
 from .inspection import same_day_or_review
 from .reading import equipment_of
@@ -27,4 +28,7 @@ RULE = Rule(
     strategies=(Strategy.MANUAL_REVIEW,),
     apply=apply,
     configurable=False,
+    schema=SCHEMAS["EQUIPMENT_REPAIRED"],
+    model=EquipmentRepair,
+    fields=FIELDS,
 )
