@@ -103,27 +103,34 @@ class RuleResult:
 
 @dataclass(frozen=True)
 class Keyed:
-    """A rule decided set-based (sync.services.engine): its events are grouped by conflict key, the
-    current records of all keys are loaded at once, and each key's events are decided in order."""
+    """A rule decided set-based (sync.services.processing): its events are grouped by conflict
+    key, the current records of all keys are loaded at once, and each key's events are decided in
+    memory in order by a pure function of (current records, incoming record, strategy)."""
 
-    # The conflict key of a cleaned payload.
-    key: Callable[[dict], tuple]
-    # {key: [current records]} for many keys, in a few queries.
-    load_current: Callable[[list[tuple]], dict]
-    # The unsaved record an event makes (payload cleaned, values as the database stores them).
-    build: Callable[[Any, dict], Any]
-    # The record a key's current records are compared with (the one the per-event rule used).
-    pick: Callable[[list], Any]
-    # (outcome, stored, incoming_wins, reason) of an incoming record against the current one:
-    # stored False = only kept in the conflict record (review).
+    # The conflict key of a cleaned payload: key(payload, time_zone).
+    key: Callable[[dict, str], tuple]
+    # {key: [current records]} for many keys, in a few queries: load_current(keys, time_zone).
+    load_current: Callable[[list[tuple], str], dict]
+    # The unsaved record an event makes: build(event, payload, equipment by pk).
+    build: Callable[[Any, dict, dict], Any]
+    # decide(current records, incoming, strategy=, incoming_order=, order_of=) -> Decision.
     decide: Callable[..., "Decision"]
+    # Decided in memory only for a key without records and with one event in the chunk; any other
+    # key's events go to the per-event ``Rule.apply`` (rules whose decision reads more than the
+    # current records, e.g. MERGE of a day's notes).
+    alone_only: bool = False
 
 
 @dataclass(frozen=True)
 class Decision:
     outcome: str
+    # The current record the incoming one was compared with (None: none, it becomes current
+    # beside the others). Shown as the server's side of a conflict.
+    current: Any = None
+    # False: only kept in the conflict record (review).
     stored: bool = True
-    incoming_wins: bool = True
+    # Stored and current.is not None: whether it replaces ``current`` or is superseded by it.
+    incoming_wins: bool = False
     reason: str = ""
     conflict_status: str = ""  # "" when no conflict is recorded
 

@@ -18,7 +18,7 @@ FIELDS = ("production_date", "product", "volume", "unit", "volume_normalized", "
           "downtime_reason", "recorded_at")
 
 
-def key(payload: dict) -> tuple:
+def key(payload: dict, time_zone: str = "") -> tuple:
     return (payload["well_id"], payload["production_date"], payload["product"])
 
 
@@ -26,7 +26,7 @@ def key_of(record: ProductionRecord) -> tuple:
     return (record.well_id, record.production_date, record.product)
 
 
-def load_current(keys: list[tuple]) -> dict:
+def load_current(keys: list[tuple], time_zone: str = "") -> dict:
     dates_of_well = defaultdict(set)
     for well_id, day, _product in keys:
         dates_of_well[well_id].add(day)
@@ -39,7 +39,7 @@ def load_current(keys: list[tuple]) -> dict:
     return found
 
 
-def build(event, payload: dict) -> ProductionRecord:
+def build(event, payload: dict, equipment: dict) -> ProductionRecord:
     record = ProductionRecord(
         well_id=payload["well_id"], production_date=payload["production_date"], product=payload["product"],
         volume=payload["volume"], unit=payload["unit"],
@@ -57,13 +57,15 @@ def same(current: ProductionRecord, incoming: ProductionRecord) -> bool:
             and current.downtime_hours == incoming.downtime_hours)
 
 
-def decide(current, incoming, *, strategy: str, incoming_order: tuple, current_order: tuple) -> Decision:
-    if current is None:
+def decide(currents: list, incoming, *, strategy: str, incoming_order: tuple, order_of) -> Decision:
+    if not currents:
         return Decision(Outcome.APPLIED)
+    current = currents[0]
+    current_order = order_of(current)
     if same(current, incoming):  # kept, so the event's record exists, but nothing changes
-        return Decision(Outcome.APPLIED, incoming_wins=False)
+        return Decision(Outcome.APPLIED, current)
     if strategy == Strategy.MANUAL_REVIEW:
-        return Decision(Outcome.PENDING_REVIEW, stored=False, conflict_status="PENDING_REVIEW",
+        return Decision(Outcome.PENDING_REVIEW, current, stored=False, conflict_status="PENDING_REVIEW",
                         reason="Production for this well, day and product was already recorded with another volume.")
     if strategy == Strategy.NEWEST_WINS:
         wins = incoming_order > current_order
@@ -71,7 +73,7 @@ def decide(current, incoming, *, strategy: str, incoming_order: tuple, current_o
     else:
         wins = (incoming.volume_normalized, incoming_order) > (current.volume_normalized, current_order)
         reason = "Highest volume wins (compared in base units; production is never under-reported)."
-    return Decision(Outcome.AUTO_RESOLVED, incoming_wins=wins, conflict_status="AUTO_RESOLVED",
+    return Decision(Outcome.AUTO_RESOLVED, current, incoming_wins=wins, conflict_status="AUTO_RESOLVED",
                     reason=reason + (" The incoming value replaced the server's." if wins
                                      else " The server's value was kept."))
 
@@ -86,5 +88,5 @@ RULE = Rule(
     fields=FIELDS,
     actions=("USE_LOCAL", "USE_SERVER", "IGNORE"),  # one current record per key: never both
     single_current=True,
-    keyed=Keyed(key=key, load_current=load_current, build=build, pick=lambda records: records[0], decide=decide),
+    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide),
 )

@@ -29,11 +29,11 @@ def _minute(moment):
     return moment.replace(second=0, microsecond=0)
 
 
-def key(payload: dict) -> tuple:
+def key(payload: dict, time_zone: str = "") -> tuple:
     return (payload["well_id"], payload.get("equipment_id"), payload["reading_type"], _minute(payload["recorded_at"]))
 
 
-def load_current(keys: list[tuple]) -> dict:
+def load_current(keys: list[tuple], time_zone: str = "") -> dict:
     span = {}
     for well_id, _equipment, _type, minute in keys:
         low, high = span.get(well_id, (minute, minute))
@@ -50,7 +50,7 @@ def load_current(keys: list[tuple]) -> dict:
     return found
 
 
-def build(event, payload: dict) -> WellReading:
+def build(event, payload: dict, equipment: dict) -> WellReading:
     record = WellReading(
         well_id=payload["well_id"], equipment_id=payload.get("equipment_id"), reading_type=payload["reading_type"],
         value=payload["value"], unit=payload["unit"],
@@ -61,13 +61,16 @@ def build(event, payload: dict) -> WellReading:
     return record
 
 
-def decide(current, incoming, *, strategy: str, incoming_order: tuple, current_order: tuple) -> Decision:
-    if current is None:
+def decide(currents: list, incoming, *, strategy: str, incoming_order: tuple, order_of) -> Decision:
+    if not currents:
         return Decision(Outcome.APPLIED)
+    # The per-event rule compared with the current reading of the latest recordedAt in the minute.
+    current = max(currents, key=lambda r: r.recorded_at)
+    current_order = order_of(current)
     if current.value_normalized == incoming.value_normalized:
-        return Decision(Outcome.APPLIED, incoming_wins=False)
+        return Decision(Outcome.APPLIED, current)
     if strategy == Strategy.MANUAL_REVIEW:
-        return Decision(Outcome.PENDING_REVIEW, stored=False, conflict_status="PENDING_REVIEW",
+        return Decision(Outcome.PENDING_REVIEW, current, stored=False, conflict_status="PENDING_REVIEW",
                         reason="Another value was recorded for this reading in the same minute.")
     if strategy == Strategy.HIGHEST_VALUE:
         wins = (incoming.value_normalized, incoming_order) > (current.value_normalized, current_order)
@@ -75,7 +78,8 @@ def decide(current, incoming, *, strategy: str, incoming_order: tuple, current_o
     else:
         wins = incoming_order > current_order
         reason = "Newest reading wins (later occurredAt, then later receipt)."
-    return Decision(Outcome.AUTO_RESOLVED, incoming_wins=wins, conflict_status="AUTO_RESOLVED", reason=reason)
+    return Decision(Outcome.AUTO_RESOLVED, current, incoming_wins=wins, conflict_status="AUTO_RESOLVED",
+                    reason=reason)
 
 
 RULE = Rule(
@@ -86,7 +90,5 @@ RULE = Rule(
     schema=SCHEMAS["WELL_READING_RECORDED"],
     model=WellReading,
     fields=FIELDS,
-    # The per-event rule took the current reading of the latest recordedAt in the minute.
-    keyed=Keyed(key=key, load_current=load_current, build=build,
-                pick=lambda records: max(records, key=lambda r: r.recorded_at), decide=decide),
+    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide),
 )

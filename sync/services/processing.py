@@ -112,6 +112,7 @@ def _locked_pending(event_pks: list) -> list[SyncEvent]:
     return list(
         SyncEvent.objects.select_for_update(skip_locked=True, of=tenant_db.lock_of("self"))
         .filter(pk__in=event_pks, outcome=SyncEvent.Outcome.PENDING)
+        .defer("payload", "content_hash", "errors")  # the payload is read only if it was not cleaned at intake
         .order_by("occurred_at", "received_at", "id")
     )
 
@@ -181,7 +182,8 @@ class _Chunk:
             else:
                 one_by_one.append((event, payload))
         for event_type, items in keyed.items():
-            self.decide_keyed(RULES[event_type], items)
+            one_by_one += self.decide_keyed(RULES[event_type], items)
+        one_by_one.sort(key=lambda item: order_key(item[0]))
         if one_by_one:
             self.apply_one_by_one(one_by_one)
         self.write_conflicts()
@@ -192,30 +194,39 @@ class _Chunk:
 
     # ------------------------------------------------------------------ set-based rules
 
-    def decide_keyed(self, rule, items: list) -> None:
+    def decide_keyed(self, rule, items: list) -> list:
+        """Decide the rule's events in memory; returns those left to the per-event rule."""
         spec, strategy = rule.keyed, self.strategies[rule.event_type]
         equipment_ids = {payload["equipment_id"] for _, payload in items if payload.get("equipment_id")}
-        equipment_well = dict(
-            Equipment.objects.filter(pk__in=equipment_ids, deleted_at__isnull=True).values_list("pk", "well_id")
-        ) if equipment_ids else {}
+        equipment = Equipment.objects.filter(pk__in=equipment_ids, deleted_at__isnull=True).in_bulk() \
+            if equipment_ids else {}
         keyed_items = []
         for event, payload in items:
             equipment_id = payload.get("equipment_id")
-            if equipment_id is not None and equipment_well.get(equipment_id) != payload["well_id"]:
+            if equipment_id is not None and (equipment_id not in equipment
+                                             or equipment[equipment_id].well_id != payload["well_id"]):
                 self.reject(event, "unknown_equipment", "This equipment does not exist on this well.")
             else:
-                keyed_items.append((event, payload, spec.key(payload)))
-        loaded = spec.load_current(list({key for _, _, key in keyed_items}))
-        orders = record_order_keys(record for records in loaded.values() for record in records)
+                keyed_items.append((event, payload, spec.key(payload, self.time_zone)))
+        loaded = spec.load_current(list({key for _, _, key in keyed_items}), self.time_zone)
+        left = []
+        if spec.alone_only:
+            events_of_key = defaultdict(int)
+            for _, _, key in keyed_items:
+                events_of_key[key] += 1
+            left = [(event, payload) for event, payload, key in keyed_items if loaded.get(key) or events_of_key[key] > 1]
+            keyed_items = [item for item in keyed_items if not loaded.get(item[2]) and events_of_key[item[2]] == 1]
+        orders = record_order_keys(record for records in loaded.values() for record in records) \
+            if not spec.alone_only else {}
         state = {key: list(records) for key, records in loaded.items()}
         writes = _RecordWrites(rule.model, existing={key: records[0] for key, records in loaded.items() if records})
         for event, payload, key in keyed_items:
-            incoming = spec.build(event, payload)
+            incoming = spec.build(event, payload, equipment)
             currents = state.setdefault(key, [])
-            current = spec.pick(currents) if currents else None
             incoming_order = order_key(event)
-            decision = spec.decide(current, incoming, strategy=strategy, incoming_order=incoming_order,
-                                   current_order=orders[current.pk] if current is not None else None)
+            decision = spec.decide(currents, incoming, strategy=strategy, incoming_order=incoming_order,
+                                   order_of=lambda record: orders[record.pk])
+            current = decision.current
             local = as_json({name: getattr(incoming, name) for name in rule.fields}) if decision.conflict_status else None
             if decision.stored:
                 stored_decimals(incoming)  # from now on it compares as a record read back would
@@ -233,6 +244,7 @@ class _Chunk:
                                        strategy))
             self.outcomes[decision.outcome].append(event.pk)
         writes.flush()
+        return left
 
     # ------------------------------------------------------------------ one event at a time
 
