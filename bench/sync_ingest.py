@@ -304,8 +304,13 @@ def main() -> None:
         processing = (batch.finished_at - batch.started_at).total_seconds()
         rate, copy_rate = 10_000 / processing, 10_000 / copy_seconds
 
-        # --- end to end: 10,000 events of the same mix in two requests; the worker's RSS meanwhile
-        events = mixed_events(wells, equipment, 10_000, seed=2)
+        # --- end to end: 10,000 events of the same mix (on wells of their own: no conflict with the
+        # batch above beyond its own 5%) in two requests; the worker's RSS meanwhile
+        with schema_context(schema):
+            e2e_wells = fresh_wells(User.objects.get(email=OPERATOR), 100, f"End to end {uuid.uuid4().hex[:4]}")
+            for well_id, pk, kind in Equipment.objects.filter(well__in=e2e_wells).values_list("well_id", "pk", "type"):
+                equipment.setdefault(well_id, [None, None])[0 if kind == "PUMP_JACK" else 1] = pk
+        events = mixed_events(e2e_wells, equipment, 10_000, seed=2)
         peak = PeakRss(first)
         peak.start()
         started = time.perf_counter()

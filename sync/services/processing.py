@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError
@@ -108,26 +110,44 @@ def _process_chunk(event_pks: list, *, time_zone: str, strategies: dict) -> None
                                      f"The server could not apply this event ({type(exc).__name__}).")
 
 
-def _locked_pending(event_pks: list) -> list[SyncEvent]:
-    return list(
+@dataclass(slots=True)
+class _Event:
+    """What processing reads of a SyncEvent (rows, not model instances: a chunk has thousands)."""
+
+    pk: int
+    event_id: Any
+    type: str
+    occurred_at: Any
+    received_at: Any
+    user_id: Any
+    cleaned: dict | None
+    payload: dict | None = None
+
+
+def _locked_pending(event_pks: list) -> list[_Event]:
+    events = [_Event(*row) for row in (
         SyncEvent.objects.select_for_update(skip_locked=True, of=tenant_db.lock_of("self"))
         .filter(pk__in=event_pks, outcome=SyncEvent.Outcome.PENDING)
-        .defer("payload", "content_hash", "errors")  # the payload is read only if it was not cleaned at intake
         .order_by("occurred_at", "received_at", "id")
-    )
+        .values_list("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned")
+    )]
+    uncleaned = {event.pk: event for event in events if event.cleaned is None}
+    if uncleaned:  # stored before payloads were cleaned at intake
+        for pk, payload in SyncEvent.objects.filter(pk__in=list(uncleaned)).values_list("pk", "payload"):
+            uncleaned[pk].payload = payload
+    return events
 
 
-def _save_rejections(events: list[SyncEvent], code: str, message: str) -> None:
+def _save_rejections(events: list[_Event], code: str, message: str) -> None:
     now = timezone.now()
     for event in events:
-        _mark_rejected(event, code, message, {}, now)
-    SyncEvent.objects.bulk_update(events, ["outcome", "errors", "processed_at"])
+        _save_rejection(event, code, message, {}, now)
 
 
-def _mark_rejected(event: SyncEvent, code: str, message: str, details: dict, now) -> None:
-    event.outcome = SyncEvent.Outcome.REJECTED
-    event.errors = [{"eventId": str(event.event_id), "code": code, "message": message, "details": details}]
-    event.processed_at = now
+def _save_rejection(event: _Event, code: str, message: str, details: dict, now) -> None:
+    SyncEvent.objects.filter(pk=event.pk).update(
+        outcome=SyncEvent.Outcome.REJECTED, processed_at=now,
+        errors=[{"eventId": str(event.event_id), "code": code, "message": message, "details": details}])
 
 
 class _Chunk:
@@ -139,12 +159,11 @@ class _Chunk:
         self.strategies = strategies
         self.now = timezone.now()
         self.outcomes: dict[str, list] = defaultdict(list)
-        self.rejected: list[SyncEvent] = []
+        self.rejected: list[tuple] = []
         self.conflicts: list[tuple] = []  # (rule, event, incoming, current, decision, local data)
 
-    def reject(self, event: SyncEvent, code: str, message: str, details: dict | None = None) -> None:
-        _mark_rejected(event, code, message, details or {}, self.now)
-        self.rejected.append(event)
+    def reject(self, event: _Event, code: str, message: str, details: dict | None = None) -> None:
+        self.rejected.append((event, code, message, details or {}))
 
     def run(self) -> None:
         events = _locked_pending(self.event_pks)
@@ -189,8 +208,8 @@ class _Chunk:
         self.write_conflicts()
         for outcome, pks in self.outcomes.items():
             SyncEvent.objects.filter(pk__in=pks).update(outcome=outcome, errors=[], processed_at=self.now)
-        if self.rejected:
-            SyncEvent.objects.bulk_update(self.rejected, ["outcome", "errors", "processed_at"])
+        for event, code, message, details in self.rejected:
+            _save_rejection(event, code, message, details, self.now)
 
     # ------------------------------------------------------------------ set-based rules
 
@@ -264,7 +283,7 @@ class _Chunk:
             if result.conflict is not None:
                 draft = result.conflict
                 conflict = Conflict.objects.create(
-                    event=event, well=well, event_type=event.type, reason=draft.reason, strategy=ctx.strategy,
+                    event_id=event.pk, well=well, event_type=event.type, reason=draft.reason, strategy=ctx.strategy,
                     status=draft.status, local_data=draft.local_data, server_data=draft.server_data,
                 )
                 change_record(entity=Change.Entity.CONFLICT, entity_id=conflict.pk, well_id=well.pk)
@@ -276,7 +295,7 @@ class _Chunk:
             if incoming is not None:
                 local = local | {"id": str(incoming.pk)}
             rows.append(Conflict(
-                event=event, well_id=current.well_id, event_type=rule.event_type,
+                event_id=event.pk, well_id=current.well_id, event_type=rule.event_type,
                 reason=decision.reason, strategy=strategy, status=decision.conflict_status, local_data=local,
                 server_data=record_data(current, rule.fields)))
         if rows:
