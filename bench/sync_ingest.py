@@ -23,7 +23,6 @@ their own. Development settings (embedded PostgreSQL and Redis unless DATABASE_U
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import random
 import re
@@ -80,6 +79,14 @@ def fresh_wells(user: User, count: int, label: str) -> list[Well]:
                                    for t, n in (("PUMP_JACK", "Pump jack"), ("TANK", "Oil tank"))])
     WellAssignment.objects.bulk_create([WellAssignment(user=user, well=w) for w in wells])
     return wells
+
+
+def equipment_by_well(wells: list[Well], into: dict | None = None) -> dict:
+    """{well id: [pump jack id, tank id]}."""
+    into = {} if into is None else into
+    for well_id, pk, kind in Equipment.objects.filter(well__in=wells).values_list("well_id", "pk", "type"):
+        into.setdefault(well_id, [None, None])[0 if kind == "PUMP_JACK" else 1] = pk
+    return into
 
 
 def mixed_events(wells: list[Well], equipment: dict, count: int, *, conflicts: float = 0.05, seed: int = 1) -> list:
@@ -243,9 +250,7 @@ def main() -> None:
         user = operator(OPERATOR, "Bench Pumper")
         WellAssignment.objects.filter(user=user).delete()  # last run's route
         wells = fresh_wells(user, 100, f"Ingest {uuid.uuid4().hex[:4]}")
-        equipment: dict = {}
-        for well_id, pk, kind in Equipment.objects.filter(well__in=wells).values_list("well_id", "pk", "type"):
-            equipment.setdefault(well_id, [None, None])[0 if kind == "PUMP_JACK" else 1] = pk
+        equipment = equipment_by_well(wells)
         puller = operator(PULLER, "Bench Puller")
         missing = PULL_WELLS - WellAssignment.objects.filter(user=puller, well__deleted_at__isnull=True).count()
         if missing > 0:
@@ -308,8 +313,7 @@ def main() -> None:
         # batch above beyond its own 5%) in two requests; the worker's RSS meanwhile
         with schema_context(schema):
             e2e_wells = fresh_wells(User.objects.get(email=OPERATOR), 100, f"End to end {uuid.uuid4().hex[:4]}")
-            for well_id, pk, kind in Equipment.objects.filter(well__in=e2e_wells).values_list("well_id", "pk", "type"):
-                equipment.setdefault(well_id, [None, None])[0 if kind == "PUMP_JACK" else 1] = pk
+            equipment_by_well(e2e_wells, equipment)
         events = mixed_events(e2e_wells, equipment, 10_000, seed=2)
         peak = PeakRss(first)
         peak.start()
@@ -326,10 +330,7 @@ def main() -> None:
         def backlog_seconds(concurrency: int, seed: int) -> float:
             with schema_context(schema):
                 device_wells = fresh_wells(User.objects.get(email=OPERATOR), 50, f"Backlog {seed}")
-                device_equipment: dict = {}
-                for well_id, pk, kind in Equipment.objects.filter(well__in=device_wells).values_list(
-                        "well_id", "pk", "type"):
-                    device_equipment.setdefault(well_id, [None, None])[0 if kind == "PUMP_JACK" else 1] = pk
+                device_equipment = equipment_by_well(device_wells)
             ids = [post(mixed_events([well], device_equipment, 200, seed=seed * 100 + n), device=f"device-{n}")[0]
                    ["batchId"] for n, well in enumerate(device_wells)]
             workers.start(concurrency=concurrency)

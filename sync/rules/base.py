@@ -46,10 +46,6 @@ class ApplyContext:
     time_zone: str
     strategy: str
 
-    def day_of(self, moment: datetime) -> date:
-        """The calendar day of ``moment`` in the tenant's time zone ("same day" rules)."""
-        return moment.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
-
     @property
     def order_key(self) -> tuple:
         return order_key(self.event)
