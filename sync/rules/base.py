@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
@@ -164,13 +165,19 @@ def stored_decimals(record) -> None:
     """Round a record's decimals as the database stores them, so that values decided in memory
     compare (and show in conflicts) exactly as values read back would."""
     from django.db.backends.utils import format_number
+
+    for name, max_digits, decimal_places in _decimal_fields(type(record)):
+        value = getattr(record, name)
+        if value is not None:
+            setattr(record, name, Decimal(format_number(Decimal(value), max_digits, decimal_places)))
+
+
+@functools.cache
+def _decimal_fields(model) -> tuple:
     from django.db.models import DecimalField
 
-    for f in record._meta.concrete_fields:
-        if isinstance(f, DecimalField):
-            value = getattr(record, f.attname)
-            if value is not None:
-                setattr(record, f.attname, Decimal(format_number(Decimal(value), f.max_digits, f.decimal_places)))
+    return tuple((f.attname, f.max_digits, f.decimal_places) for f in model._meta.concrete_fields
+                 if isinstance(f, DecimalField))
 
 
 # Cleaned payloads are stored at intake (SyncEvent.cleaned) as JSON with a type tag per value.

@@ -47,12 +47,11 @@ log = logging.getLogger(__name__)
 CHUNK_EVENTS = 2_000
 
 
-def strategy_for(event_type: str) -> str:
-    rule = RULES[event_type]
-    if not rule.configurable:
-        return rule.default_strategy
-    chosen = ConflictPolicy.objects.filter(event_type=event_type).values_list("strategy", flat=True).first()
-    return chosen if chosen in rule.strategies else rule.default_strategy
+def strategies_chosen() -> dict[str, str]:
+    """The strategy of every event type: the tenant ADMIN's choice where one may choose (one query)."""
+    chosen = dict(ConflictPolicy.objects.values_list("event_type", "strategy"))
+    return {event_type: chosen[event_type] if rule.configurable and chosen.get(event_type) in rule.strategies
+            else rule.default_strategy for event_type, rule in RULES.items()}
 
 
 def _tenant_time_zone() -> str:
@@ -74,7 +73,7 @@ def batch_process(*, batch_id) -> SyncBatch | None:
         return SyncBatch.objects.filter(pk=batch_id).first()
     updated.update(status=SyncBatch.Status.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1)
     time_zone = _tenant_time_zone()
-    strategies = {event_type: strategy_for(event_type) for event_type in RULES}
+    strategies = strategies_chosen()
     pending = list(
         SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING)
         .order_by("occurred_at", "received_at", "id")
