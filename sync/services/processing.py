@@ -159,7 +159,7 @@ class _Chunk:
         self.now = timezone.now()
         self.outcomes: dict[str, list] = defaultdict(list)
         self.rejected: list[tuple] = []
-        self.conflicts: list[tuple] = []  # (rule, event, incoming, current, decision, local data)
+        self.conflicts: list[tuple] = []  # (rule, event, well id, incoming, current, decision, local data, strategy)
 
     def reject(self, event: _Event, code: str, message: str, details: dict | None = None) -> None:
         self.rejected.append((event, code, message, details or {}))
@@ -258,8 +258,8 @@ class _Chunk:
                 writes.add(key, incoming)
                 orders[incoming.pk] = incoming_order
             if decision.conflict_status:
-                self.conflicts.append((rule, event, incoming if decision.stored else None, current, decision, local,
-                                       strategy))
+                self.conflicts.append((rule, event, payload["well_id"], incoming if decision.stored else None, current,
+                                       decision, local, strategy))
             self.outcomes[decision.outcome].append(event.pk)
         writes.flush()
         return left
@@ -290,11 +290,11 @@ class _Chunk:
 
     def write_conflicts(self) -> None:
         rows = []
-        for rule, event, incoming, current, decision, local, strategy in self.conflicts:
+        for rule, event, well_id, incoming, current, decision, local, strategy in self.conflicts:
             if incoming is not None:
                 local = local | {"id": str(incoming.pk)}
             rows.append(Conflict(
-                event_id=event.pk, well_id=current.well_id, event_type=rule.event_type,
+                event_id=event.pk, well_id=well_id, event_type=rule.event_type,
                 reason=decision.reason, strategy=strategy, status=decision.conflict_status, local_data=local,
                 server_data=record_data(current, rule.fields)))
         if rows:
