@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-browser install migrate seed bench-auth bench-wells bench-tenancy clean-data
+.PHONY: run dev test test-browser install migrate seed bench-auth bench-wells bench-tenancy bench-sync clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -48,6 +48,9 @@ bench-wells: $(STAMP)
 
 bench-tenancy: $(STAMP)
 	$(PY) bench/tenancy_scale.py $(BENCH_ARGS)
+
+bench-sync: $(STAMP)
+	$(PY) bench/sync_ingest.py $(BENCH_ARGS)
 
 # Stops the embedded servers and deletes their data (asks first).
 clean-data: $(STAMP)

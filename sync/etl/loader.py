@@ -35,6 +35,7 @@ from wells.models import Equipment, ProductionRecord, Well
 from wells.services import equipment_create, equipment_update, well_create, well_update
 
 from ..models import Change, Conflict, EtlRun, EtlSource, SyncEvent
+from ..rules import production as production_rule
 from ..rules.base import as_json, record_data, settle
 from ..services.changes import change_record
 from .crypto import DecryptionFailed, decrypt
@@ -46,8 +47,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 LOCK_SECONDS = 1800  # the run task's hard time limit: a lock never outlives its run by much
-PRODUCTION_FIELDS = ("production_date", "product", "volume", "unit", "volume_normalized", "downtime_hours",
-                     "downtime_reason", "recorded_at")
+PRODUCTION_FIELDS = production_rule.FIELDS
 KEY_FIELDS = {
     "wells": ("api_number",),
     "equipment": ("api_number", "serial_number", "name"),
@@ -466,15 +466,13 @@ def _production_row(values: dict, entity: EntityMapping, ctx: RunContext) -> str
         downtime_reason=cleaned.get("downtime_reason", ""), recorded_at=cleaned.get("recorded_at"),
     )
     Well.objects.select_for_update().filter(pk=well.pk).first()  # same lock order as sync processing
-    current = (ProductionRecord.objects.select_for_update()
-               .filter(well=well, production_date=incoming.production_date, product=product,
-                       superseded_by__isnull=True).first())
+    key = production_rule.key(cleaned)
+    current = next(iter(production_rule.load_current([key]).get(key, [])), None)
     if current is None:
         incoming.save()
         return "inserted"
     if current.recorded_by_id or current.source_event_id:  # recorded in the field: never overwritten
-        if (current.volume_normalized == incoming.volume_normalized
-                and current.downtime_hours == incoming.downtime_hours):
+        if production_rule.same(current, incoming):
             return "unchanged"
         local = {name: getattr(incoming, name) for name in PRODUCTION_FIELDS} | {"etlSource": ctx.source.name}
         server = record_data(current, PRODUCTION_FIELDS)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -44,14 +47,41 @@ class ApplyContext:
     time_zone: str
     strategy: str
 
-    def day_of(self, moment: datetime) -> date:
-        """The calendar day of ``moment`` in the tenant's time zone ("same day" rules)."""
-        return moment.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
-
     @property
     def order_key(self) -> tuple:
-        """How events compare for NEWEST_WINS: later occurredAt, then later receipt."""
-        return (self.event.occurred_at, self.event.received_at, str(self.event.event_id))
+        return order_key(self.event)
+
+
+def order_key(event) -> tuple:
+    """How events compare for NEWEST_WINS: later occurredAt, then later receipt, then id."""
+    return (event.occurred_at, event.received_at, str(event.event_id))
+
+
+def record_order_keys(records) -> dict:
+    """The order key of each record (by pk): its source event's, in one query; a record entered on
+    the server, not by sync, counts as received when it was created."""
+    from sync.models import SyncEvent
+
+    records = list(records)
+    events = {
+        event_id: (occurred_at, received_at, str(event_id))
+        for event_id, occurred_at, received_at in SyncEvent.objects.filter(
+            event_id__in={r.source_event_id for r in records if r.source_event_id}
+        ).values_list("event_id", "occurred_at", "received_at")
+    }
+    return {
+        r.pk: events.get(r.source_event_id) or (getattr(r, "recorded_at", None) or r.created_at, r.created_at,
+                                                 str(r.source_event_id or ""))
+        for r in records
+    }
+
+
+def day_bounds(time_zone: str, moment: datetime) -> tuple[datetime, datetime]:
+    """The tenant day (its time zone) ``moment`` falls on, as [start, end)."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+    day = moment.astimezone(zone).date()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
 
 
 @dataclass
@@ -69,14 +99,112 @@ class RuleResult:
 
 
 @dataclass(frozen=True)
+class Keyed:
+    """A rule decided set-based (sync.services.processing): its events are grouped by conflict
+    key, the current records of all keys are loaded at once, and each key's events are decided in
+    memory in order by a pure function of (current records, incoming record, strategy)."""
+
+    # The conflict key of a cleaned payload: key(payload, time_zone).
+    key: Callable[[dict, str], tuple]
+    # {key: [current records]} for many keys, in a few queries: load_current(keys, time_zone).
+    load_current: Callable[[list[tuple], str], dict]
+    # The unsaved record an event makes: build(event, payload, equipment by pk).
+    build: Callable[[Any, dict, dict], Any]
+    # decide(current records, incoming, strategy=, incoming_order=, order_of=) -> Decision.
+    decide: Callable[..., "Decision"]
+    # Decided in memory only for a key without records and with one event in the chunk; any other
+    # key's events go to the per-event ``Rule.apply`` (rules whose decision reads more than the
+    # current records, e.g. MERGE of a day's notes).
+    alone_only: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str
+    # The current record the incoming one was compared with (None: none, it becomes current
+    # beside the others). Shown as the server's side of a conflict.
+    current: Any = None
+    # False: only kept in the conflict record (review).
+    stored: bool = True
+    # Stored and current.is not None: whether it replaces ``current`` or is superseded by it.
+    incoming_wins: bool = False
+    reason: str = ""
+    conflict_status: str = ""  # "" when no conflict is recorded
+
+
+DEFAULT_ACTIONS = ("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "IGNORE")
+
+
+@dataclass(frozen=True)
 class Rule:
+    """Everything about one event type (STYLE.md, "Conflict rules are data")."""
+
     event_type: str
     default_strategy: str
     strategies: tuple[str, ...]
-    apply: Callable[[ApplyContext], RuleResult]
+    # One event at a time (None for a set-based rule: ``keyed``).
+    apply: Callable[[ApplyContext], RuleResult] | None
     # Safety-critical types stay MANUAL_REVIEW whatever a tenant configures.
     configurable: bool = True
+    # The payload schema (sync.schemas.SCHEMAS), importable without Django for the field client.
+    schema: Any = None
+    # The record model events of this type make (None: the type changes the well itself).
+    model: Any = None
+    # The record fields a conflict shows of either side.
+    fields: tuple[str, ...] = ()
+    # Resolutions a manager may choose for a conflict of this type (API.md section 8).
+    actions: tuple[str, ...] = DEFAULT_ACTIONS
+    # The database holds one current record per key: two can never both stay current.
+    single_current: bool = False
+    # Set-based decision (None: events are applied one at a time by ``apply``).
+    keyed: Keyed | None = None
     extra: dict = field(default_factory=dict)
+
+
+def stored_decimals(record) -> None:
+    """Round a record's decimals as the database stores them, so that values decided in memory
+    compare (and show in conflicts) exactly as values read back would."""
+    from django.db.backends.utils import format_number
+
+    for name, max_digits, decimal_places in _decimal_fields(type(record)):
+        value = getattr(record, name)
+        if value is not None:
+            setattr(record, name, Decimal(format_number(Decimal(value), max_digits, decimal_places)))
+
+
+@functools.cache
+def _decimal_fields(model) -> tuple:
+    from django.db.models import DecimalField
+
+    return tuple((f.attname, f.max_digits, f.decimal_places) for f in model._meta.concrete_fields
+                 if isinstance(f, DecimalField))
+
+
+# Cleaned payloads are stored at intake (SyncEvent.cleaned) as JSON with a type tag per value.
+_TAGS = {"n": Decimal, "u": uuid.UUID, "d": date.fromisoformat, "t": datetime.fromisoformat, "s": str}
+
+
+def cleaned_dump(cleaned: dict) -> dict:
+    def tag(value):
+        if isinstance(value, bool) or isinstance(value, int) or value is None:
+            return value
+        if isinstance(value, Decimal):
+            return f"n:{value}"
+        if isinstance(value, uuid.UUID):
+            return f"u:{value}"
+        if isinstance(value, datetime):
+            return f"t:{value.isoformat()}"
+        if isinstance(value, date):
+            return f"d:{value.isoformat()}"
+        if isinstance(value, str):
+            return f"s:{value}"
+        raise TypeError(f"cannot store a cleaned {type(value).__name__}")
+
+    return {name: tag(value) for name, value in cleaned.items()}
+
+
+def cleaned_load(stored: dict) -> dict:
+    return {name: _TAGS[value[0]](value[2:]) if isinstance(value, str) else value for name, value in stored.items()}
 
 
 def as_json(data: dict) -> dict:

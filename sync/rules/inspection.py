@@ -1,67 +1,85 @@
 """EQUIPMENT_INSPECTED: safety-critical. Another status for the same equipment on the same day
-(tenant's time zone) goes to MANUAL_REVIEW; the field's value waits in the conflict record."""
+(tenant's time zone) goes to MANUAL_REVIEW; the field's value waits in the conflict record.
+Decided set-based; ``same_day`` is shared with repairs."""
 
-from datetime import datetime, time, timedelta
+from collections import defaultdict
+from dataclasses import dataclass
 
-import zoneinfo
+from django.db.models import Q
 
 from wells.models import EquipmentInspection
 
-from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json, record_data
-from .reading import equipment_of
+from ..schemas import SCHEMAS
+from .base import Decision, Keyed, Outcome, Rule, Strategy, day_bounds
 
 FIELDS = ("equipment_id", "inspection_type", "status", "inspected_at", "notes")
 
 
-def day_bounds(ctx: ApplyContext, moment: datetime) -> tuple[datetime, datetime]:
-    zone = zoneinfo.ZoneInfo(ctx.time_zone)
-    day = ctx.day_of(moment)
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-
-
-def same_day_or_review(ctx: ApplyContext, incoming, *, moment: str, differs_on: str, fields: tuple[str, ...],
-                       reason: str) -> RuleResult:
-    """The safety-critical rule shared by inspections and repairs: a current record of the same
+@dataclass(frozen=True)
+class SameDay:
+    """The safety-critical rule of inspections and repairs: a current record of the same
     equipment on the same tenant day with another ``differs_on`` value sends the incoming one to
-    review (it waits in the conflict record); otherwise it is stored."""
-    start, end = day_bounds(ctx, getattr(incoming, moment))
-    clash = (
-        type(incoming).objects.select_for_update()
-        .filter(equipment=incoming.equipment, superseded_by__isnull=True,
-                **{f"{moment}__gte": start, f"{moment}__lt": end})
-        .exclude(**{differs_on: getattr(incoming, differs_on)})
-        .order_by(moment)
-        .first()
+    review (it waits in the conflict record); otherwise it is stored, beside the others."""
+
+    model: type
+    moment: str
+    differs_on: str
+    reason: str
+
+    def key(self, payload: dict, time_zone: str) -> tuple:
+        start, _ = day_bounds(time_zone, payload[self.moment])
+        return (payload["equipment_id"], start)
+
+    def load_current(self, keys: list[tuple], time_zone: str) -> dict:
+        days = defaultdict(list)
+        for equipment_id, start in keys:
+            days[equipment_id].append(start)
+        match = Q()
+        for equipment_id, starts in days.items():
+            _, end = day_bounds(time_zone, max(starts))
+            match |= Q(equipment_id=equipment_id, **{f"{self.moment}__gte": min(starts), f"{self.moment}__lt": end})
+        wanted, found = set(keys), defaultdict(list)
+        for record in self.model.objects.filter(match, superseded_by__isnull=True):
+            record_key = (record.equipment_id, day_bounds(time_zone, getattr(record, self.moment))[0])
+            if record_key in wanted:
+                found[record_key].append(record)
+        return found
+
+    def decide(self, currents: list, incoming, *, strategy: str, incoming_order: tuple, order_of) -> Decision:
+        value = getattr(incoming, self.differs_on)
+        clashes = [r for r in currents if getattr(r, self.differs_on) != value]
+        if not clashes:
+            return Decision(Outcome.APPLIED)
+        clash = min(clashes, key=lambda r: getattr(r, self.moment))
+        return Decision(
+            Outcome.PENDING_REVIEW, clash, stored=False, conflict_status="PENDING_REVIEW",
+            reason=self.reason.format(equipment=incoming.equipment.name, server=getattr(clash, self.differs_on),
+                                      field=value) + " Safety-critical: a manager decides.")
+
+    def keyed(self, build) -> Keyed:
+        return Keyed(key=self.key, load_current=self.load_current, build=build, decide=self.decide)
+
+
+def build(event, payload: dict, equipment: dict) -> EquipmentInspection:
+    return EquipmentInspection(
+        well_id=payload["well_id"], equipment=equipment[payload["equipment_id"]],
+        inspection_type=payload["inspection_type"], status=payload["status"], inspected_at=payload["inspected_at"],
+        notes=payload.get("notes", ""), recorded_by_id=event.user_id, source_event_id=event.event_id,
     )
-    if clash is None:
-        incoming.save()
-        return RuleResult(Outcome.APPLIED)
-    return RuleResult(Outcome.PENDING_REVIEW, ConflictDraft(
-        reason.format(equipment=incoming.equipment.name, server=getattr(clash, differs_on),
-                      field=getattr(incoming, differs_on)) + " Safety-critical: a manager decides.",
-        "PENDING_REVIEW",
-        as_json({name: getattr(incoming, name) for name in fields}),
-        record_data(clash, fields),
-    ))
 
 
-def apply(ctx: ApplyContext) -> RuleResult:
-    p = ctx.payload
-    incoming = EquipmentInspection(
-        well=ctx.well, equipment=equipment_of(ctx, p["equipment_id"]), inspection_type=p["inspection_type"],
-        status=p["status"], inspected_at=p["inspected_at"], notes=p.get("notes", ""), recorded_by=ctx.user,
-        source_event_id=ctx.event.event_id,
-    )
-    return same_day_or_review(ctx, incoming, moment="inspected_at", differs_on="status", fields=FIELDS,
-                              reason="Equipment {equipment} was already inspected that day with status {server}; "
-                                     "the field reports {field}.")
-
+SAME_DAY = SameDay(EquipmentInspection, "inspected_at", "status",
+                   "Equipment {equipment} was already inspected that day with status {server}; "
+                   "the field reports {field}.")
 
 RULE = Rule(
     event_type="EQUIPMENT_INSPECTED",
     default_strategy=Strategy.MANUAL_REVIEW,
     strategies=(Strategy.MANUAL_REVIEW,),
-    apply=apply,
+    apply=None,
     configurable=False,
+    schema=SCHEMAS["EQUIPMENT_INSPECTED"],
+    model=EquipmentInspection,
+    fields=FIELDS,
+    keyed=SAME_DAY.keyed(build),
 )

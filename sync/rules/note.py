@@ -3,13 +3,16 @@ of the day's original notes, each with its author and time, in time order (so th
 not depend on which device synced first). The originals stay, superseded by the merged note."""
 
 import zoneinfo
+from collections import defaultdict
+
+from django.db.models import Q
 
 from tenants import databases as tenant_db
 from wells.models import FieldNote
 
-from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json, record_data
-from .inspection import day_bounds
-from .production import _order_key_of
+from ..schemas import SCHEMAS
+from .base import (ApplyContext, ConflictDraft, Decision, Keyed, Outcome, Rule, RuleResult, Strategy, as_json,
+                   day_bounds, record_data, record_order_keys)
 
 FIELDS = ("notes", "recorded_at", "is_merged")
 NOTES_MAX = 10_000
@@ -22,7 +25,7 @@ def _entry(note: FieldNote, zone: zoneinfo.ZoneInfo) -> str:
 
 def apply(ctx: ApplyContext) -> RuleResult:
     p = ctx.payload
-    start, end = day_bounds(ctx, p["recorded_at"])
+    start, end = day_bounds(ctx.time_zone, p["recorded_at"])
     day_notes = FieldNote.objects.select_for_update(of=tenant_db.lock_of("self")).filter(well=ctx.well, recorded_at__gte=start, recorded_at__lt=end)
     current = list(day_notes.filter(superseded_by__isnull=True).order_by("recorded_at"))
     incoming = FieldNote(well=ctx.well, notes=p["notes"], recorded_at=p["recorded_at"], recorded_by=ctx.user,
@@ -40,8 +43,9 @@ def apply(ctx: ApplyContext) -> RuleResult:
         return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
             "The well already had a note that day; both are kept.", "AUTO_RESOLVED", local, server))
     if ctx.strategy == Strategy.NEWEST_WINS:
-        newest = max(current, key=_order_key_of)
-        incoming_wins = ctx.order_key > _order_key_of(newest)
+        orders = record_order_keys(current)
+        newest = max(current, key=lambda n: orders[n.pk])
+        incoming_wins = ctx.order_key > orders[newest.pk]
         incoming.superseded_by = None if incoming_wins else newest
         incoming.save()
         if incoming_wins:
@@ -65,9 +69,43 @@ def apply(ctx: ApplyContext) -> RuleResult:
         local | {"id": str(incoming.pk)}, server | {"mergedInto": str(merged.pk)}))
 
 
+def key(payload: dict, time_zone: str) -> tuple:
+    return (payload["well_id"], day_bounds(time_zone, payload["recorded_at"])[0])
+
+
+def load_current(keys: list[tuple], time_zone: str) -> dict:
+    """Every note of those days, current or not: a day with any goes to the per-event rule."""
+    days = defaultdict(list)
+    for well_id, start in keys:
+        days[well_id].append(start)
+    match = Q()
+    for well_id, starts in days.items():
+        match |= Q(well_id=well_id, recorded_at__gte=min(starts), recorded_at__lt=day_bounds(time_zone, max(starts))[1])
+    wanted, found = set(keys), defaultdict(list)
+    for note in FieldNote.objects.filter(match):
+        note_key = (note.well_id, day_bounds(time_zone, note.recorded_at)[0])
+        if note_key in wanted:
+            found[note_key].append(note)
+    return found
+
+
+def build(event, payload: dict, equipment: dict) -> FieldNote:
+    return FieldNote(well_id=payload["well_id"], notes=payload["notes"], recorded_at=payload["recorded_at"],
+                     recorded_by_id=event.user_id, source_event_id=event.event_id)
+
+
+def decide(currents: list, incoming, *, strategy: str, incoming_order: tuple, order_of) -> Decision:
+    return Decision(Outcome.APPLIED)  # the day's only note (alone_only: any other day goes to ``apply``)
+
+
 RULE = Rule(
     event_type="NOTES_ADDED",
     default_strategy=Strategy.MERGE,
     strategies=(Strategy.MERGE, Strategy.KEEP_BOTH, Strategy.NEWEST_WINS, Strategy.MANUAL_REVIEW),
     apply=apply,
+    schema=SCHEMAS["NOTES_ADDED"],
+    model=FieldNote,
+    fields=FIELDS,
+    actions=("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "MERGE", "IGNORE"),
+    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide, alone_only=True),
 )

@@ -3,8 +3,9 @@ The image itself arrives by PUT /api/v1/sync/photos/{photoId}, before or after t
 
 from wells.models import Photo
 
-from .base import ApplyContext, ConflictDraft, EventRejected, Outcome, Rule, RuleResult, Strategy, as_json, record_data
-from .inspection import day_bounds
+from ..schemas import SCHEMAS
+from .base import (ApplyContext, ConflictDraft, EventRejected, Outcome, Rule, RuleResult, Strategy, as_json, day_bounds,
+                   record_data)
 from .reading import equipment_of
 
 FIELDS = ("photo_id", "taken_at", "caption", "equipment_id")
@@ -17,7 +18,7 @@ def apply(ctx: ApplyContext) -> RuleResult:
     equipment = equipment_of(ctx, p.get("equipment_id"))
     if Photo.objects.filter(photo_id=p["photo_id"]).exists():
         raise EventRejected("photo_id_reused", "Another event already attached this photoId.")
-    start, end = day_bounds(ctx, p["taken_at"])
+    start, end = day_bounds(ctx.time_zone, p["taken_at"])
     same_day = (
         Photo.objects.select_for_update()
         .filter(well=ctx.well, superseded_by__isnull=True, taken_at__gte=start, taken_at__lt=end)
@@ -45,4 +46,7 @@ RULE = Rule(
     default_strategy=Strategy.KEEP_BOTH,
     strategies=(Strategy.KEEP_BOTH, Strategy.MANUAL_REVIEW),
     apply=apply,
+    schema=SCHEMAS["PHOTO_ATTACHED"],
+    model=Photo,
+    fields=FIELDS,
 )

@@ -1,72 +1,92 @@
 """PRODUCTION_LOGGED: one current record per well, production date and product.
 Default HIGHEST_VALUE (compared after unit conversion: never under-report); NEWEST_WINS or
-MANUAL_REVIEW when the tenant ADMIN chooses. The loser stays as a superseded record."""
+MANUAL_REVIEW when the tenant ADMIN chooses. The loser stays as a superseded record.
+
+Decided set-based (``KEYED``); the ETL loader uses ``KEY_OF``, ``FIELDS`` and ``same`` too."""
+
+from collections import defaultdict
+
+from django.db.models import Q
 
 from wells.domain import normalise_volume
 from wells.models import ProductionRecord
 
-from .base import ApplyContext, ConflictDraft, settle, Outcome, Rule, RuleResult, Strategy, as_json, record_data
+from ..schemas import SCHEMAS
+from .base import Decision, Keyed, Outcome, Rule, Strategy, stored_decimals
 
 FIELDS = ("production_date", "product", "volume", "unit", "volume_normalized", "downtime_hours",
           "downtime_reason", "recorded_at")
 
 
-def apply(ctx: ApplyContext) -> RuleResult:
-    p = ctx.payload
-    current = (
-        ProductionRecord.objects.select_for_update()
-        .filter(well=ctx.well, production_date=p["production_date"], product=p["product"], superseded_by__isnull=True)
-        .first()
-    )
-    incoming = ProductionRecord(
-        well=ctx.well, production_date=p["production_date"], product=p["product"], volume=p["volume"],
-        unit=p["unit"], volume_normalized=normalise_volume(p["product"], p["volume"], p["unit"]),
-        downtime_hours=p.get("downtime_hours"), downtime_reason=p.get("downtime_reason", ""),
-        recorded_at=p.get("recorded_at"), recorded_by=ctx.user, source_event_id=ctx.event.event_id,
-    )
-    if current is None:
-        incoming.save()
-        return RuleResult(Outcome.APPLIED)
-    server = record_data(current, FIELDS)
-    if _same(current, incoming):
-        incoming.superseded_by = current  # kept, so the event's record exists, but nothing changes
-        incoming.save()
-        return RuleResult(Outcome.APPLIED)
-    local = as_json({name: getattr(incoming, name) for name in FIELDS})
-    if ctx.strategy == Strategy.MANUAL_REVIEW:
-        return RuleResult(Outcome.PENDING_REVIEW, ConflictDraft(
-            "Production for this well, day and product was already recorded with another volume.",
-            "PENDING_REVIEW", local, server))
-    if ctx.strategy == Strategy.NEWEST_WINS:
-        incoming_wins = ctx.order_key > _order_key_of(current)
-        reason = "Newest record wins (later occurredAt)."
-    else:
-        incoming_wins = (incoming.volume_normalized, ctx.order_key) > (current.volume_normalized, _order_key_of(current))
-        reason = "Highest volume wins (compared in base units; production is never under-reported)."
-    settle(incoming=incoming, current=current, incoming_wins=incoming_wins)
-    local["id"] = str(incoming.pk)
-    return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
-        reason + (" The incoming value replaced the server's." if incoming_wins else " The server's value was kept."),
-        "AUTO_RESOLVED", local, server))
+def key(payload: dict, time_zone: str = "") -> tuple:
+    return (payload["well_id"], payload["production_date"], payload["product"])
 
 
-def _same(current: ProductionRecord, incoming: ProductionRecord) -> bool:
+def key_of(record: ProductionRecord) -> tuple:
+    return (record.well_id, record.production_date, record.product)
+
+
+def load_current(keys: list[tuple], time_zone: str = "") -> dict:
+    dates_of_well = defaultdict(set)
+    for well_id, day, _product in keys:
+        dates_of_well[well_id].add(day)
+    match = Q()
+    for well_id, days in dates_of_well.items():
+        match |= Q(well_id=well_id, production_date__in=days)
+    found = defaultdict(list)
+    for record in ProductionRecord.objects.filter(match, superseded_by__isnull=True):
+        found[key_of(record)].append(record)
+    return found
+
+
+def build(event, payload: dict, equipment: dict) -> ProductionRecord:
+    record = ProductionRecord(
+        well_id=payload["well_id"], production_date=payload["production_date"], product=payload["product"],
+        volume=payload["volume"], unit=payload["unit"],
+        volume_normalized=normalise_volume(payload["product"], payload["volume"], payload["unit"]),
+        downtime_hours=payload.get("downtime_hours"), downtime_reason=payload.get("downtime_reason", ""),
+        recorded_at=payload.get("recorded_at"), recorded_by_id=event.user_id, source_event_id=event.event_id,
+    )
+    stored_decimals(record)
+    return record
+
+
+def same(current: ProductionRecord, incoming: ProductionRecord) -> bool:
+    """The same production again: nothing changes, it is no conflict."""
     return (current.volume_normalized == incoming.volume_normalized
             and current.downtime_hours == incoming.downtime_hours)
 
 
-def _order_key_of(record: ProductionRecord) -> tuple:
-    from sync.models import SyncEvent
-
-    event = SyncEvent.objects.filter(event_id=record.source_event_id).only("occurred_at", "received_at").first()
-    if event is None:  # entered on the server, not by sync: treat as received at creation
-        return (record.recorded_at or record.created_at, record.created_at, str(record.source_event_id or ""))
-    return (event.occurred_at, event.received_at, str(record.source_event_id))
+def decide(currents: list, incoming, *, strategy: str, incoming_order: tuple, order_of) -> Decision:
+    if not currents:
+        return Decision(Outcome.APPLIED)
+    current = currents[0]
+    current_order = order_of(current)
+    if same(current, incoming):  # kept, so the event's record exists, but nothing changes
+        return Decision(Outcome.APPLIED, current)
+    if strategy == Strategy.MANUAL_REVIEW:
+        return Decision(Outcome.PENDING_REVIEW, current, stored=False, conflict_status="PENDING_REVIEW",
+                        reason="Production for this well, day and product was already recorded with another volume.")
+    if strategy == Strategy.NEWEST_WINS:
+        wins = incoming_order > current_order
+        reason = "Newest record wins (later occurredAt)."
+    else:
+        wins = (incoming.volume_normalized, incoming_order) > (current.volume_normalized, current_order)
+        reason = "Highest volume wins (compared in base units; production is never under-reported)."
+    return Decision(Outcome.AUTO_RESOLVED, current, incoming_wins=wins, conflict_status="AUTO_RESOLVED",
+                    reason=reason + (" The incoming value replaced the server's." if wins
+                                     else " The server's value was kept."))
 
 
 RULE = Rule(
     event_type="PRODUCTION_LOGGED",
     default_strategy=Strategy.HIGHEST_VALUE,
     strategies=(Strategy.HIGHEST_VALUE, Strategy.NEWEST_WINS, Strategy.MANUAL_REVIEW),
-    apply=apply,
+    apply=None,
+    schema=SCHEMAS["PRODUCTION_LOGGED"],
+    model=ProductionRecord,
+    fields=FIELDS,
+    actions=("USE_LOCAL", "USE_SERVER", "IGNORE"),  # one current record per key: never both
+    single_current=True,
+    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide),
 )

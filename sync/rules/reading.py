@@ -1,15 +1,19 @@
 """WELL_READING_RECORDED: one current reading per well, equipment, reading type and minute of
-recordedAt. Default NEWEST_WINS (later occurredAt, then later receipt)."""
+recordedAt. Default NEWEST_WINS (later occurredAt, then later receipt). Decided set-based."""
 
+from collections import defaultdict
 from datetime import timedelta
+
+from django.db.models import Q
 
 from wells.domain import normalise_reading
 from wells.models import Equipment, WellReading
 
-from .base import ApplyContext, ConflictDraft, settle, EventRejected, Outcome, Rule, RuleResult, Strategy, as_json, record_data
-from .production import _order_key_of
+from ..schemas import SCHEMAS
+from .base import ApplyContext, Decision, EventRejected, Keyed, Outcome, Rule, Strategy, stored_decimals
 
 FIELDS = ("reading_type", "value", "unit", "value_normalized", "recorded_at", "equipment_id")
+MINUTE = timedelta(minutes=1)
 
 
 def equipment_of(ctx: ApplyContext, equipment_id):
@@ -21,47 +25,70 @@ def equipment_of(ctx: ApplyContext, equipment_id):
     return equipment
 
 
-def apply(ctx: ApplyContext) -> RuleResult:
-    p = ctx.payload
-    equipment = equipment_of(ctx, p.get("equipment_id"))
-    minute = p["recorded_at"].replace(second=0, microsecond=0)
-    current = (
-        WellReading.objects.select_for_update()
-        .filter(well=ctx.well, equipment=equipment, reading_type=p["reading_type"], superseded_by__isnull=True,
-                recorded_at__gte=minute, recorded_at__lt=minute + timedelta(minutes=1))
-        .first()
+def _minute(moment):
+    return moment.replace(second=0, microsecond=0)
+
+
+def key(payload: dict, time_zone: str = "") -> tuple:
+    return (payload["well_id"], payload.get("equipment_id"), payload["reading_type"], _minute(payload["recorded_at"]))
+
+
+def load_current(keys: list[tuple], time_zone: str = "") -> dict:
+    span = {}
+    for well_id, _equipment, _type, minute in keys:
+        low, high = span.get(well_id, (minute, minute))
+        span[well_id] = (min(low, minute), max(high, minute))
+    match = Q()
+    for well_id, (low, high) in span.items():
+        match |= Q(well_id=well_id, recorded_at__gte=low, recorded_at__lt=high + MINUTE)
+    wanted = set(keys)
+    found = defaultdict(list)
+    for record in WellReading.objects.filter(match, superseded_by__isnull=True):
+        record_key = (record.well_id, record.equipment_id, record.reading_type, _minute(record.recorded_at))
+        if record_key in wanted:
+            found[record_key].append(record)
+    return found
+
+
+def build(event, payload: dict, equipment: dict) -> WellReading:
+    record = WellReading(
+        well_id=payload["well_id"], equipment_id=payload.get("equipment_id"), reading_type=payload["reading_type"],
+        value=payload["value"], unit=payload["unit"],
+        value_normalized=normalise_reading(payload["reading_type"], payload["value"], payload["unit"]),
+        recorded_at=payload["recorded_at"], recorded_by_id=event.user_id, source_event_id=event.event_id,
     )
-    incoming = WellReading(
-        well=ctx.well, equipment=equipment, reading_type=p["reading_type"], value=p["value"], unit=p["unit"],
-        value_normalized=normalise_reading(p["reading_type"], p["value"], p["unit"]), recorded_at=p["recorded_at"],
-        recorded_by=ctx.user, source_event_id=ctx.event.event_id,
-    )
-    if current is None:
-        incoming.save()
-        return RuleResult(Outcome.APPLIED)
-    server = record_data(current, FIELDS)
-    local = as_json({name: getattr(incoming, name) for name in FIELDS})
+    stored_decimals(record)
+    return record
+
+
+def decide(currents: list, incoming, *, strategy: str, incoming_order: tuple, order_of) -> Decision:
+    if not currents:
+        return Decision(Outcome.APPLIED)
+    # The per-event rule compared with the current reading of the latest recordedAt in the minute.
+    current = max(currents, key=lambda r: r.recorded_at)
+    current_order = order_of(current)
     if current.value_normalized == incoming.value_normalized:
-        incoming.superseded_by = current
-        incoming.save()
-        return RuleResult(Outcome.APPLIED)
-    if ctx.strategy == Strategy.MANUAL_REVIEW:
-        return RuleResult(Outcome.PENDING_REVIEW, ConflictDraft(
-            "Another value was recorded for this reading in the same minute.", "PENDING_REVIEW", local, server))
-    if ctx.strategy == Strategy.HIGHEST_VALUE:
-        incoming_wins = (incoming.value_normalized, ctx.order_key) > (current.value_normalized, _order_key_of(current))
+        return Decision(Outcome.APPLIED, current)
+    if strategy == Strategy.MANUAL_REVIEW:
+        return Decision(Outcome.PENDING_REVIEW, current, stored=False, conflict_status="PENDING_REVIEW",
+                        reason="Another value was recorded for this reading in the same minute.")
+    if strategy == Strategy.HIGHEST_VALUE:
+        wins = (incoming.value_normalized, incoming_order) > (current.value_normalized, current_order)
         reason = "Highest value wins."
     else:
-        incoming_wins = ctx.order_key > _order_key_of(current)
+        wins = incoming_order > current_order
         reason = "Newest reading wins (later occurredAt, then later receipt)."
-    settle(incoming=incoming, current=current, incoming_wins=incoming_wins)
-    local["id"] = str(incoming.pk)
-    return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(reason, "AUTO_RESOLVED", local, server))
+    return Decision(Outcome.AUTO_RESOLVED, current, incoming_wins=wins, conflict_status="AUTO_RESOLVED",
+                    reason=reason)
 
 
 RULE = Rule(
     event_type="WELL_READING_RECORDED",
     default_strategy=Strategy.NEWEST_WINS,
     strategies=(Strategy.NEWEST_WINS, Strategy.HIGHEST_VALUE, Strategy.MANUAL_REVIEW),
-    apply=apply,
+    apply=None,
+    schema=SCHEMAS["WELL_READING_RECORDED"],
+    model=WellReading,
+    fields=FIELDS,
+    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide),
 )

@@ -1,30 +1,34 @@
 """EQUIPMENT_REPAIRED: safety-critical. Another description for the same equipment on the same
-day goes to MANUAL_REVIEW."""
+day goes to MANUAL_REVIEW. Decided set-based, by the inspections' same-day rule."""
 
 from wells.models import EquipmentRepair
 
-from .base import ApplyContext, Rule, RuleResult, Strategy
-from .inspection import same_day_or_review
-from .reading import equipment_of
+from ..schemas import SCHEMAS
+from .base import Rule, Strategy
+from .inspection import SameDay
 
 FIELDS = ("equipment_id", "description", "parts_replaced", "repaired_at")
 
 
-def apply(ctx: ApplyContext) -> RuleResult:
-    p = ctx.payload
-    incoming = EquipmentRepair(
-        well=ctx.well, equipment=equipment_of(ctx, p["equipment_id"]), description=p["description"],
-        parts_replaced=p.get("parts_replaced", ""), repaired_at=p["repaired_at"], recorded_by=ctx.user,
-        source_event_id=ctx.event.event_id,
+def build(event, payload: dict, equipment: dict) -> EquipmentRepair:
+    return EquipmentRepair(
+        well_id=payload["well_id"], equipment=equipment[payload["equipment_id"]], description=payload["description"],
+        parts_replaced=payload.get("parts_replaced", ""), repaired_at=payload["repaired_at"],
+        recorded_by_id=event.user_id, source_event_id=event.event_id,
     )
-    return same_day_or_review(ctx, incoming, moment="repaired_at", differs_on="description", fields=FIELDS,
-                              reason="Equipment {equipment} already has another repair recorded that day.")
 
+
+SAME_DAY = SameDay(EquipmentRepair, "repaired_at", "description",
+                   "Equipment {equipment} already has another repair recorded that day.")
 
 RULE = Rule(
     event_type="EQUIPMENT_REPAIRED",
     default_strategy=Strategy.MANUAL_REVIEW,
     strategies=(Strategy.MANUAL_REVIEW,),
-    apply=apply,
+    apply=None,
     configurable=False,
+    schema=SCHEMAS["EQUIPMENT_REPAIRED"],
+    model=EquipmentRepair,
+    fields=FIELDS,
+    keyed=SAME_DAY.keyed(build),
 )

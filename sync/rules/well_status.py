@@ -7,6 +7,7 @@ from django.utils import timezone
 from wells.models import Well
 
 from ..services.changes import change_record
+from ..schemas import SCHEMAS
 from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json
 
 
@@ -37,4 +38,6 @@ RULE = Rule(
     strategies=(Strategy.MANUAL_REVIEW,),
     apply=apply,
     configurable=False,
+    schema=SCHEMAS["WELL_STATUS_CHANGED"],
+    actions=("USE_LOCAL", "USE_SERVER", "IGNORE"),  # a well has one status
 )

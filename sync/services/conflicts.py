@@ -15,31 +15,15 @@ from django.utils import timezone
 from tenants import databases as tenant_db
 from accounts.audit import Kind, Outcome, audit_record
 from accounts.models import Role
-from wells.models import (
-    EquipmentInspection,
-    EquipmentRepair,
-    FieldNote,
-    Photo,
-    ProductionRecord,
-    Well,
-    WellReading,
-)
+from wells.models import FieldNote, Well
 from wells.selectors import wells_for_user
 
 from ..models import Conflict
+from ..rules import RULES
+from ..rules.base import DEFAULT_ACTIONS
 from .changes import change_record
 
 ACTIONS = ("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "MERGE", "IGNORE")
-RECORD_MODELS = {
-    "PRODUCTION_LOGGED": ProductionRecord,
-    "WELL_READING_RECORDED": WellReading,
-    "EQUIPMENT_INSPECTED": EquipmentInspection,
-    "EQUIPMENT_REPAIRED": EquipmentRepair,
-    "NOTES_ADDED": FieldNote,
-    "PHOTO_ATTACHED": Photo,
-}
-# One current record per key is a database rule for production: both cannot stay current.
-SINGLE_CURRENT = {"PRODUCTION_LOGGED"}
 
 
 class AlreadyResolved(Exception):
@@ -63,15 +47,10 @@ def conflict_list(*, user, status: str = "") -> QuerySet[Conflict]:
 
 
 def actions_for(conflict: Conflict) -> list[str]:
-    """The resolutions that make sense for this conflict (the API refuses the others with 400)."""
-    if conflict.event_type == "WELL_STATUS_CHANGED":
-        return ["USE_LOCAL", "USE_SERVER", "IGNORE"]
-    actions = ["USE_LOCAL", "USE_SERVER"]
-    if conflict.event_type not in SINGLE_CURRENT:
-        actions.append("KEEP_BOTH")
-    if conflict.event_type == "NOTES_ADDED":
-        actions.append("MERGE")
-    return actions + ["IGNORE"]
+    """The resolutions that make sense for this conflict (the API refuses the others with 400):
+    what its rule module declares."""
+    rule = RULES.get(conflict.event_type)
+    return list(rule.actions if rule is not None else DEFAULT_ACTIONS)
 
 
 def conflicts_pending_count(*, user) -> int:
@@ -109,7 +88,8 @@ def conflict_resolve(*, conflict: Conflict, action: str, note: str, user, reques
 
 def _carry_out(conflict: Conflict, action: str) -> None:
     event_type = conflict.event_type
-    if event_type == "WELL_STATUS_CHANGED":
+    rule = RULES[event_type]
+    if rule.model is None:  # WELL_STATUS_CHANGED: the well itself
         if action == "USE_LOCAL":
             Well.objects.filter(pk=conflict.well_id).update(
                 status=conflict.local_data["status"], version=F("version") + 1, updated_at=timezone.now())
@@ -118,20 +98,20 @@ def _carry_out(conflict: Conflict, action: str) -> None:
         elif action != "USE_SERVER":
             raise ActionNotPossible("A well has one status: use the field's (USE_LOCAL) or the server's (USE_SERVER).")
         return
-    model = RECORD_MODELS[event_type]
+    model = rule.model
     local_id = conflict.local_data.get("id")
     server = model.objects.filter(pk=conflict.server_data.get("id")).first()
     local = model.objects.filter(pk=local_id).first() if local_id else None
-    if action == "MERGE" and event_type != "NOTES_ADDED":
+    if action == "MERGE" and "MERGE" not in rule.actions:
         raise ActionNotPossible("Only notes can be merged.")
-    if action == "KEEP_BOTH" and event_type in SINGLE_CURRENT:
+    if action == "KEEP_BOTH" and rule.single_current:
         raise ActionNotPossible("Production keeps one current record per well, day and product.")
 
     if local is None and action in ("USE_LOCAL", "KEEP_BOTH", "MERGE"):
         event = conflict.event  # None for an ETL conflict: its local side is the source's value, not the field's
         local = model(**_record_fields(model, conflict.local_data), well_id=conflict.well_id,
                       recorded_by=event.user if event else None, source_event_id=event.event_id if event else None)
-        if event_type in SINGLE_CURRENT and server is not None and server.superseded_by_id is None:
+        if rule.single_current and server is not None and server.superseded_by_id is None:
             local.superseded_by = server  # saved as superseded first: the unique rule holds at every step
         local.save()
         local.refresh_from_db()  # typed values (dates, decimals) instead of the JSON strings
@@ -179,7 +159,6 @@ class UnknownEventType(Exception):
 
 def policies_list() -> list[dict]:
     from ..models import ConflictPolicy
-    from ..rules import RULES
 
     chosen = dict(ConflictPolicy.objects.values_list("event_type", "strategy"))
     return [
@@ -194,7 +173,6 @@ def policies_list() -> list[dict]:
 def policy_set(*, event_type: str, strategy: str, user) -> dict:
     """A tenant ADMIN's choice for one of the four configurable types."""
     from ..models import ConflictPolicy
-    from ..rules import RULES
 
     rule = RULES.get(event_type)
     if rule is None:

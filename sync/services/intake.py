@@ -24,6 +24,7 @@ from wells.models import Equipment
 from wells.selectors import wells_for_user
 
 from ..models import Device, RejectedEvent, SyncBatch, SyncEvent
+from ..rules.base import cleaned_dump
 from ..schemas import Invalid, parse_datetime, parse_uuid, validate_event_payload
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,7 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
             rejection = item.rejection
             rows.append(SyncEvent(
                 event_id=item.event_id, batch=batch, type=text_storable(item.type)[:40], payload=_json_safe(item.raw.get("payload") or {}),
+                cleaned=None if rejection else cleaned_dump(item.cleaned),  # accepted: storable text only
                 content_hash=item.hash, occurred_at=item.occurred_at, device=device_row, user=user,
                 outcome=SyncEvent.Outcome.REJECTED if rejection else SyncEvent.Outcome.PENDING,
                 errors=_json_safe([rejection.as_wire()]) if rejection else [],  # may quote what was sent
