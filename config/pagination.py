@@ -24,10 +24,13 @@ def _page_number(raw: str | None, *, default: int) -> int | None:
     return int(raw) if _WHOLE_NUMBER.fullmatch(raw.strip()) else None
 
 
-def paginate(request, queryset, output: type[serializers.Serializer]) -> Response:
-    """One page of ``queryset`` as {count, next, previous, results}. Out-of-range ``page`` or
-    ``page_size`` is refused (400), never silently clamped: a client asking for 500 rows and
-    getting 200 would believe it had them all."""
+def page_problems(request) -> dict[str, list[str]]:
+    """What is wrong with ``page`` and ``page_size`` ({} when nothing): a list view reports these
+    with its filters' errors in one response."""
+    return _page_params(request)[2]
+
+
+def _page_params(request) -> tuple[int | None, int | None, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     size = _page_number(request.query_params.get("page_size"), default=PAGE_SIZE_DEFAULT)
     if size is None or not 1 <= size <= PAGE_SIZE_MAX:
@@ -35,6 +38,14 @@ def paginate(request, queryset, output: type[serializers.Serializer]) -> Respons
     number = _page_number(request.query_params.get("page"), default=1)
     if number is None or number < 1:
         errors["page"] = ["A page number is a whole number from 1."]
+    return size, number, errors
+
+
+def paginate(request, queryset, output: type[serializers.Serializer]) -> Response:
+    """One page of ``queryset`` as {count, next, previous, results}. Out-of-range ``page`` or
+    ``page_size`` is refused (400), never silently clamped: a client asking for 500 rows and
+    getting 200 would believe it had them all."""
+    size, number, errors = _page_params(request)
     if errors:
         raise ApiError(400, "invalid_request", INVALID, details=errors)
     count = queryset.count()

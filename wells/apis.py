@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from accounts.apis import ERROR
 from accounts.permissions import object_permissions_required, permissions_required
 from config.api_errors import ApiError
-from config.pagination import PAGE_PARAMETERS, paginate, paginated
+from config.pagination import PAGE_PARAMETERS, page_problems, paginate, paginated
 
 from . import selectors, services
 from .domain import WellStatus
@@ -36,6 +36,7 @@ from .serializers import (
     EquipmentInput,
     EquipmentOutput,
     InspectionOutput,
+    NoQuery,
     NoteOutput,
     PhotoOutput,
     ProductionQuery,
@@ -94,6 +95,11 @@ def service_errors():
         raise ApiError(400, "invalid_request", INVALID, details=service_error_details(exc)) from None
 
 
+def well_domain_problems(valid: dict, *, instance) -> dict[str, list[str]]:
+    problems = services.well_problems(data=valid, instance=instance)
+    return service_error_details(DjangoValidationError(problems)) if problems else {}
+
+
 def visible_well(request, well_id):
     well = selectors.well_get_for_user(user=request.user, well_id=well_id)
     if well is None:
@@ -129,7 +135,7 @@ class WellsApi(APIView):
                    **errors(bad=f"unknown status, a filter over 200 characters, {BAD_PAGE}", forbidden=READ_ONLY)},
     )
     def get(self, request):
-        filters = parse(WellListQuery, request.query_params)
+        filters = parse(WellListQuery, request.query_params, domain=lambda _: page_problems(request))
         return paginate(request, selectors.well_list(user=request.user, **filters), WellOutput)
 
     @extend_schema(
@@ -141,7 +147,7 @@ class WellsApi(APIView):
             forbidden="an OPERATOR")},
     )
     def post(self, request):
-        data = parse(WellInput, request.data)
+        data = parse(WellInput, request.data, domain=lambda valid: well_domain_problems(valid, instance=None))
         with service_errors():
             well = services.well_create(data=data, actor=request.user)
         location = reverse("wells-api:well-detail", kwargs={"well_id": well.pk})
@@ -166,7 +172,8 @@ class WellDetailApi(APIView):
     def patch(self, request, well_id):
         well = visible_well(request, well_id)
         self.check_object_permissions(request, well)
-        data = parse(WellInput, request.data, partial=True)
+        data = parse(WellInput, request.data, partial=True,
+                     domain=lambda valid: well_domain_problems(valid, instance=well))
         with service_errors():
             well = services.well_update(well=well, data=data, actor=request.user)
         return Response(WellOutput(well).data)
@@ -196,10 +203,18 @@ class EquipmentCreateApi(APIView):
             bad="a field missing or invalid, an unknown field, or wellId not a well you may see", forbidden="an OPERATOR")},
     )
     def post(self, request):
-        data = parse(EquipmentInput, request.data)
-        well = selectors.well_get_for_user(user=request.user, well_id=data.pop("well_id"))
-        if well is None:
-            raise ApiError(400, "invalid_request", INVALID, details={"wellId": ["No such well."]})
+        wells = {}
+
+        def well_visible(valid: dict) -> dict[str, list[str]]:
+            if "well_id" in valid:
+                wells["well"] = selectors.well_get_for_user(user=request.user, well_id=valid["well_id"])
+                if wells["well"] is None:
+                    return {"wellId": ["No such well."]}
+            return {}
+
+        data = parse(EquipmentInput, request.data, domain=well_visible)
+        data.pop("well_id")
+        well = wells["well"]
         with service_errors():
             equipment = services.equipment_create(well=well, data=data, actor=request.user)
         location = reverse("wells-api:equipment-detail", kwargs={"equipment_id": equipment.pk})
@@ -226,10 +241,13 @@ class EquipmentDetailApi(APIView):
     def patch(self, request, equipment_id):
         equipment = visible_equipment(request, equipment_id)
         self.check_object_permissions(request, equipment)
-        data = parse(EquipmentInput, request.data, partial=True)
-        if "well_id" in data and data.pop("well_id") != equipment.well_id:
-            raise ApiError(400, "invalid_request", INVALID,
-                           details={"wellId": ["Equipment stays on its well; add new equipment to the other well."]})
+        def same_well(valid: dict) -> dict[str, list[str]]:
+            if "well_id" in valid and valid["well_id"] != equipment.well_id:
+                return {"wellId": ["Equipment stays on its well; add new equipment to the other well."]}
+            return {}
+
+        data = parse(EquipmentInput, request.data, partial=True, domain=same_well)
+        data.pop("well_id", None)
         with service_errors():
             equipment = services.equipment_update(equipment=equipment, data=data, actor=request.user)
         return Response(EquipmentOutput(equipment).data)
@@ -262,7 +280,7 @@ def well_records_api(name: str, *, what: str, permission: str, records: Callable
         )
         def get(self, request, well_id):
             well = visible_well(request, well_id)
-            filters = parse(query, request.query_params) if query else {}
+            filters = parse(query or NoQuery, request.query_params, domain=lambda _: page_problems(request))
             return paginate(request, records(well=well, **filters), output)
 
     WellRecordsApi.__name__ = WellRecordsApi.__qualname__ = name

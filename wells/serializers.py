@@ -10,7 +10,7 @@ a request failing the first check is not put to the second, so its domain errors
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -46,17 +46,37 @@ def _messages(value) -> list[str]:
     return [str(value)]
 
 
-def parse(serializer_class: type[serializers.Serializer], data, *, partial: bool = False) -> dict:
-    """Validated data (snake_case keys) or ApiError 400 with {"fieldName": [messages]}."""
-    serializer = serializer_class(data=data, partial=partial)
-    if serializer.is_valid():
-        return serializer.validated_data
+def _type_errors(serializer: serializers.Serializer) -> dict[str, list[str]]:
     details = {}
     for key, value in serializer.errors.items():
         # Declared fields are already named as on the wire; unknown keys are echoed as sent.
         name = "nonFieldErrors" if key in ("non_field_errors", NON_FIELD_ERRORS) else str(key)
         details[name] = _messages(value)
-    raise ApiError(400, "invalid_request", INVALID, details=details)
+    return details
+
+
+def parse(serializer_class: type[serializers.Serializer], data, *, partial: bool = False,
+          domain: Callable[[dict], dict[str, list[str]]] | None = None) -> dict:
+    """Validated data (snake_case keys) or ApiError 400 with {"fieldName": [messages]}.
+
+    ``domain`` (validated data → {"fieldName": [messages]}) runs the rules beyond types, e.g.
+    an API number's check digits, on every field that passed its type check, also when another
+    field failed: one response names every bad field."""
+    serializer = serializer_class(data=data, partial=partial)
+    if serializer.is_valid():
+        validated, details = serializer.validated_data, {}
+    else:
+        details = _type_errors(serializer)
+        validated = {}
+        if domain is not None and isinstance(data, Mapping):
+            sound = serializer_class(data={k: v for k, v in data.items() if k not in details}, partial=True)
+            validated = sound.validated_data if sound.is_valid() else {}
+    if domain is not None:
+        for name, messages in domain(validated).items():
+            details.setdefault(name, messages)
+    if details:
+        raise ApiError(400, "invalid_request", INVALID, details=details)
+    return validated
 
 
 def service_error_details(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -307,6 +327,10 @@ class PhotoOutput(FieldRecordOutput):
     def get_url(self, photo) -> str | None:
         """Where the image is downloaded (with the same three credentials); null until it arrives."""
         return f"/api/v1/sync/photos/{photo.photo_id}" if photo.file else None
+
+
+class NoQuery(serializers.Serializer):
+    """A list with no filters (its page parameters are checked by config.pagination)."""
 
 
 class _DateRangeQuery(serializers.Serializer):

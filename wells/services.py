@@ -49,7 +49,17 @@ def _decimal_in_range(value, low: int, high: int, label: str, errors: dict, key:
     return number.quantize(Decimal("0.000001"))
 
 
-def _clean_well(data: dict, *, instance: Well | None) -> dict:
+def well_problems(*, data: dict, instance: Well | None = None) -> dict[str, list[str]]:
+    """The domain errors of ``data`` (model field names), without raising: the API puts them in
+    one response with the type errors of the other fields."""
+    try:
+        _clean_well(data, instance=instance, check_required=False)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
+def _clean_well(data: dict, *, instance: Well | None, check_required: bool = True) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     if "api_number" in data:
@@ -98,7 +108,7 @@ def _clean_well(data: dict, *, instance: Well | None) -> dict:
         elif spud is not None and spud > timezone.now().date():
             errors["spud_date"] = ["The spud date cannot be in the future."]
         cleaned["spud_date"] = spud
-    if instance is None:
+    if instance is None and check_required:
         for required in ("api_number", "name"):
             if required not in data:
                 errors.setdefault(required, ["This field is required."])

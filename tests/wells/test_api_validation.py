@@ -292,3 +292,35 @@ def test_a_malformed_or_unknown_id_in_the_path_is_404(api, tenant_a, well_id, su
         assert response.json()["error"]["code"] == "not_found"
     assert api(tenant_a, "ADMIN").get(f"/api/v1/equipment/{well_id}/").status_code == 404
     assert api(tenant_a, "ADMIN").delete(f"/api/v1/equipment/{well_id}/").status_code == 404
+
+
+# ------------------------------------------------------------------ every bad field at once
+
+
+def test_a_bad_api_number_and_a_bad_latitude_are_reported_in_one_response(manager):
+    response = manager.post("/api/v1/wells/", {**VALID, "apiNumber": "99501201300300", "latitude": 91})
+    assert response.status_code == 400, response.content
+    details = response.json()["error"]["details"]
+    assert set(details) == {"apiNumber", "latitude"}, details
+    assert "state code" in details["apiNumber"][0]
+
+
+def test_a_patch_reports_a_duplicate_api_number_with_an_unknown_field(manager):
+    other = manager.post("/api/v1/wells/", {**VALID, "apiNumber": next_api_number()}).json()
+    mine = manager.post("/api/v1/wells/", {**VALID, "apiNumber": next_api_number()}).json()
+    response = manager.patch(f"/api/v1/wells/{mine['id']}/", {"apiNumber": other["apiNumber"], "colour": "red"})
+    assert response.status_code == 400, response.content
+    details = response.json()["error"]["details"]
+    assert set(details) == {"apiNumber", "colour"}, details
+
+
+def test_equipment_on_an_unknown_well_is_reported_with_its_other_bad_fields(manager):
+    response = manager.post("/api/v1/equipment/", {"wellId": str(uuid.uuid4()), "type": "ROCKET", "name": "x"})
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["details"]) == {"wellId", "type"}
+
+
+def test_a_list_reports_a_bad_filter_and_a_bad_page_size_together(manager):
+    response = manager.get("/api/v1/wells/?status=DRILLING&page_size=0")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["details"]) == {"status", "page_size"}
