@@ -15,6 +15,7 @@ INVALID = "The request is not valid; see details."
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
+PAGE_MAX = 999_999_999
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -50,8 +51,8 @@ def paginate(request, queryset, output: type[serializers.Serializer]) -> Respons
         raise ApiError(400, "invalid_request", INVALID, details=errors)
     count = queryset.count()
     last = max(1, -(-count // size))
-    if number > last:
-        raise ApiError(400, "invalid_request", INVALID,
+    if number > last:  # a well-formed page number that names no page: 404, like an unknown id
+        raise ApiError(404, "not_found", f"Page {number} does not exist: the last page is {last}.",
                        details={"page": [f"Page {number} does not exist: the last page is {last}."]})
     rows = queryset[(number - 1) * size : number * size]
     url = request.build_absolute_uri()
@@ -77,8 +78,9 @@ def paginated(output: type[serializers.Serializer]):
 
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", {"type": "integer", "minimum": 1, "default": 1}, description="Page number from 1 (default 1). A page past the last "
-                     "is 400 invalid_request (details.page); page 1 of an empty list is an empty page."),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": 1},
+                     description="Page number from 1 (default 1). A page past the last is 404 not_found "
+                     "(details.page); page 1 of an empty list is an empty page."),
     OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": PAGE_SIZE_MAX,
                                    "default": PAGE_SIZE_DEFAULT}, description=f"Rows per page, 1 to {PAGE_SIZE_MAX} (default "
                      f"{PAGE_SIZE_DEFAULT}). Outside that range: 400 invalid_request (details.page_size); "

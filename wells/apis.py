@@ -63,10 +63,15 @@ EQUIPMENT_ID = _path_id("equipment_id", "equipment")
 # ------------------------------------------------------------------ error responses in the schema
 
 
-def errors(*, forbidden: str, bad: str = "", missing: str = "") -> dict:
-    """The error responses of an endpoint, for the schema (all in the API.md section 1 shape)."""
+def errors(*, forbidden: str, bad: str = "", missing: str = "", body: bool = False) -> dict:
+    """The error responses of an endpoint, for the schema (all in the API.md section 1 shape);
+    ``body``: it reads a JSON body (so 413 and 415 too)."""
     mismatch = "tenant_mismatch: the X-Tenant-ID header and the sub-domain name different tenants"
-    return {
+    with_body = {
+        413: OpenApiResponse(ERROR, description="request_too_large: the body is over 1 MiB (the limit in details)"),
+        415: OpenApiResponse(ERROR, description="unsupported_media_type: the body is not application/json"),
+    } if body else {}
+    return {**with_body,
         400: OpenApiResponse(ERROR, description=(
             f"invalid_request: {bad}; details holds the messages per field (camelCase). Or {mismatch}."
             if bad else mismatch.capitalize() + ".")),
@@ -80,6 +85,9 @@ def errors(*, forbidden: str, bad: str = "", missing: str = "") -> dict:
 
 READ_ONLY = "the role may not read these (every role may, today)"
 BAD_PAGE = "page or page_size out of range"
+NO_PAGE = "a page past the last"
+CONFLICT = OpenApiResponse(ERROR, description="conflict: another well has this API number (and nothing else "
+                           "is wrong; with other errors it is one of the 400's details)")
 NO_WELL = "no such well, or not one you may see (an OPERATOR sees only the wells on their route)"
 NO_EQUIPMENT = "no such equipment, or its well is not one you may see"
 
@@ -88,11 +96,27 @@ NO_EQUIPMENT = "no such equipment, or its well is not one you may see"
 
 @contextmanager
 def service_errors():
-    """A service's ValidationError becomes 400 invalid_request with camelCase field names."""
+    """A service's ValidationError becomes 400 invalid_request with camelCase field names; an
+    API number another well holds, when nothing else is wrong, is 409 conflict."""
     try:
         yield
     except DjangoValidationError as exc:
-        raise ApiError(400, "invalid_request", INVALID, details=service_error_details(exc)) from None
+        raise duplicate_as_conflict(ApiError(400, "invalid_request", INVALID,
+                                             details=service_error_details(exc))) from None
+    except ApiError as exc:
+        raise duplicate_as_conflict(exc) from None
+
+
+def duplicate_as_conflict(exc: ApiError) -> ApiError:
+    if exc.status_code == 400 and exc.details == {"apiNumber": [services.DUPLICATE_API_NUMBER]}:
+        return ApiError(409, "conflict", services.DUPLICATE_API_NUMBER, details=exc.details)
+    return exc
+
+
+def query_values(request) -> dict[str, str]:
+    """The query as a plain dict: DRF reads an empty ``?to=`` from a QueryDict as "not sent",
+    where it is a date that is not one (400), as the schema says."""
+    return request.query_params.dict()
 
 
 def well_domain_problems(valid: dict, *, instance) -> dict[str, list[str]]:
@@ -132,10 +156,11 @@ class WellsApi(APIView):
             *PAGE_PARAMETERS,
         ],
         responses={200: paginated(WellOutput),
-                   **errors(bad=f"unknown status, a filter over 200 characters, {BAD_PAGE}", forbidden=READ_ONLY)},
+                   **errors(bad=f"unknown status, a filter over 200 characters, {BAD_PAGE}", forbidden=READ_ONLY,
+                            missing=NO_PAGE)},
     )
     def get(self, request):
-        filters = parse(WellListQuery, request.query_params, domain=lambda _: page_problems(request))
+        filters = parse(WellListQuery, query_values(request), domain=lambda _: page_problems(request))
         return paginate(request, selectors.well_list(user=request.user, **filters), WellOutput)
 
     @extend_schema(
@@ -144,11 +169,11 @@ class WellsApi(APIView):
         responses={201: WellOutput, **errors(
             bad="a field missing or invalid (apiNumber: 14 digits, valid state and county codes, unique; latitude "
                 "-90..90; longitude -180..180; spudDate YYYY-MM-DD not in the future), or an unknown field",
-            forbidden="an OPERATOR")},
+            forbidden="an OPERATOR", body=True), 409: CONFLICT},
     )
     def post(self, request):
-        data = parse(WellInput, request.data, domain=lambda valid: well_domain_problems(valid, instance=None))
         with service_errors():
+            data = parse(WellInput, request.data, domain=lambda valid: well_domain_problems(valid, instance=None))
             well = services.well_create(data=data, actor=request.user)
         location = reverse("wells-api:well-detail", kwargs={"well_id": well.pk})
         return Response(WellOutput(well).data, status=201, headers={"Location": location})
@@ -167,14 +192,15 @@ class WellDetailApi(APIView):
         operation_id="wells_partial_update", tags=["wells"], parameters=[WELL_ID], request=WellInput,
         summary="Change some fields of a well (MANAGER, ADMIN); version goes up by one if anything changed",
         responses={200: WellOutput, **errors(bad="a field invalid (the rules of create) or unknown",
-                                             forbidden="an OPERATOR (for a well on their route)", missing=NO_WELL)},
+                                             forbidden="an OPERATOR (for a well on their route)", missing=NO_WELL,
+                                             body=True), 409: CONFLICT},
     )
     def patch(self, request, well_id):
         well = visible_well(request, well_id)
         self.check_object_permissions(request, well)
-        data = parse(WellInput, request.data, partial=True,
-                     domain=lambda valid: well_domain_problems(valid, instance=well))
         with service_errors():
+            data = parse(WellInput, request.data, partial=True,
+                         domain=lambda valid: well_domain_problems(valid, instance=well))
             well = services.well_update(well=well, data=data, actor=request.user)
         return Response(WellOutput(well).data)
 
@@ -200,7 +226,8 @@ class EquipmentCreateApi(APIView):
         operation_id="equipment_create", tags=["equipment"], summary="Add equipment to a well (MANAGER, ADMIN)",
         request=EquipmentInput,
         responses={201: EquipmentOutput, **errors(
-            bad="a field missing or invalid, an unknown field, or wellId not a well you may see", forbidden="an OPERATOR")},
+            bad="a field missing or invalid, an unknown field, or wellId not a well you may see", forbidden="an OPERATOR",
+            body=True)},
     )
     def post(self, request):
         wells = {}
@@ -236,7 +263,7 @@ class EquipmentDetailApi(APIView):
         request=EquipmentInput, summary="Change equipment (MANAGER, ADMIN); version goes up if anything changed",
         responses={200: EquipmentOutput, **errors(
             bad="a field invalid or unknown, or a wellId other than its well's", forbidden="an OPERATOR",
-            missing=NO_EQUIPMENT)},
+            missing=NO_EQUIPMENT, body=True)},
     )
     def patch(self, request, equipment_id):
         equipment = visible_equipment(request, equipment_id)
@@ -276,11 +303,12 @@ def well_records_api(name: str, *, what: str, permission: str, records: Callable
         @extend_schema(
             operation_id=f"wells_{what}_list", tags=["wells"], summary=f"The {what} of a well, newest first",
             parameters=[WELL_ID, *parameters, *PAGE_PARAMETERS],
-            responses={200: paginated(output), **errors(bad=bad, forbidden=READ_ONLY, missing=NO_WELL)},
+            responses={200: paginated(output), **errors(bad=bad, forbidden=READ_ONLY,
+                                                        missing=f"{NO_WELL}; or {NO_PAGE}")},
         )
         def get(self, request, well_id):
             well = visible_well(request, well_id)
-            filters = parse(query or NoQuery, request.query_params, domain=lambda _: page_problems(request))
+            filters = parse(query or NoQuery, query_values(request), domain=lambda _: page_problems(request))
             return paginate(request, records(well=well, **filters), output)
 
     WellRecordsApi.__name__ = WellRecordsApi.__qualname__ = name

@@ -19,8 +19,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api_errors import ApiError, camel
+from config.text_fields import NOT_BLANK, StrictCharField
 
 from .domain import (
+    US_STATES,
     ALL_PRODUCTION_UNITS,
     ALL_READING_UNITS,
     EquipmentStatus,
@@ -117,6 +119,37 @@ class StrictInput(serializers.Serializer):
 # ------------------------------------------------------------------ fields
 
 
+def _pattern_field(pattern: str, *, max_length: int, help_text: str, **kwargs) -> serializers.CharField:
+    """Text matching ``pattern`` whole, as sent (no trimming): the schema's pattern is the check."""
+    compiled = re.compile(pattern)
+
+    class PatternField(StrictCharField):
+        default_error_messages = {"invalid": "Send text as a JSON string.", "pattern": help_text}
+
+        def to_internal_value(self, data):
+            value = super().to_internal_value(data)
+            if not compiled.fullmatch(value):
+                self.fail("pattern")
+            return value
+
+    schema = {"type": "string", "pattern": f"^{pattern}$", "maxLength": max_length}
+    if kwargs.get("allow_null"):
+        schema["nullable"] = True
+    field_class = extend_schema_field(schema)(PatternField)
+    return field_class(max_length=max_length, trim_whitespace=False, help_text=help_text, **kwargs)
+
+
+# An API number as people write it: 14 digits in the groups state (01-50, 55-61), county (not
+# 000), well (not 00000), sidetrack and event, each group optionally after a hyphen or a space,
+# with spaces around. wells.domain.api_number_problem says the same in words (the portal uses it).
+API_NUMBER_PATTERN = (
+    r" *(0[1-9]|[1-4][0-9]|50|5[5-9]|6[01])[ -]?(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})[ -]?"
+    r"(0000[1-9]|000[1-9][0-9]|00[1-9][0-9]{2}|0[1-9][0-9]{3}|[1-9][0-9]{4})[ -]?[0-9]{2}[ -]?[0-9]{2} *"
+)
+# A US state postal code in any letter case (stored upper case), or empty.
+STATE_PATTERN = "(" + "|".join(["", *(f"[{a}{a.lower()}][{b}{b.lower()}]" for a, b in US_STATES)]) + ")"
+
+
 class StrictDateField(serializers.DateField):
     """A date written exactly YYYY-MM-DD (Python alone would also take 20260226 or 2026-W09-4)."""
 
@@ -127,6 +160,11 @@ class StrictDateField(serializers.DateField):
         if not isinstance(value, str) or not self._FORMAT.fullmatch(value):
             self.fail("invalid")
         return super().to_internal_value(value)
+
+
+@extend_schema_field({"type": "string", "format": "date", "nullable": True, "x-not-after-today": True})
+class PastDateField(StrictDateField):
+    """A date not after today (UTC): the schema's pattern says so (sync.openapi fills it in per request)."""
 
 
 class CoordinateField(serializers.DecimalField):
@@ -147,34 +185,36 @@ class CoordinateField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-def _enum_field(choices, component: str):
+def enum_field(choices, component: str):
     """A choice field shown in the schema as the named enum ``component`` (one name per domain,
-    so "status" of a well, of equipment and of an inspection do not collide)."""
+    so "status" of a well, of equipment and of an inspection do not collide). ``choices``: a
+    TextChoices class or a sequence of strings."""
+    values = list(choices.values) if hasattr(choices, "values") else list(choices)
 
     class EnumField(serializers.ChoiceField):
         def __init__(self, **kwargs):
-            super().__init__(choices=choices.choices, **kwargs)
+            super().__init__(choices=values, **kwargs)
 
     EnumField.__name__ = f"{component}Field"
-    return extend_schema_field({"type": "string", "enum": list(choices.values)}, component_name=component)(EnumField)
+    return extend_schema_field({"type": "string", "enum": values}, component_name=component)(EnumField)
 
 
-WellStatusField = _enum_field(WellStatus, "WellStatus")
-EquipmentTypeField = _enum_field(EquipmentType, "EquipmentType")
-EquipmentStatusField = _enum_field(EquipmentStatus, "EquipmentStatus")
-InspectionStatusField = _enum_field(InspectionStatus, "InspectionStatus")
-InspectionTypeField = _enum_field(InspectionType, "InspectionType")
-ProductField = _enum_field(Product, "Product")
-ReadingTypeField = _enum_field(ReadingType, "ReadingType")
+WellStatusField = enum_field(WellStatus, "WellStatus")
+EquipmentTypeField = enum_field(EquipmentType, "EquipmentType")
+EquipmentStatusField = enum_field(EquipmentStatus, "EquipmentStatus")
+InspectionStatusField = enum_field(InspectionStatus, "InspectionStatus")
+InspectionTypeField = enum_field(InspectionType, "InspectionType")
+ProductField = enum_field(Product, "Product")
+ReadingTypeField = enum_field(ReadingType, "ReadingType")
 
 
 def _text(max_length: int, **kwargs) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, **kwargs)
+    return StrictCharField(max_length=max_length, validators=[NOT_BLANK], **kwargs)
 
 
 def _optional_text(max_length: int, **kwargs) -> serializers.CharField:
     # null is taken as "empty" for optional text: clients need not know which one we store.
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, allow_null=True, **kwargs)
+    return StrictCharField(max_length=max_length, required=False, allow_blank=True, allow_null=True, **kwargs)
 
 
 # ------------------------------------------------------------------ wells
@@ -183,17 +223,20 @@ def _optional_text(max_length: int, **kwargs) -> serializers.CharField:
 class WellInput(StrictInput):
     """A well as written by a client (PATCH: any subset). Unknown fields are refused."""
 
-    apiNumber = _text(32, source="api_number", help_text="14-digit API/UWI number; hyphens and spaces are "
-                      "accepted and dropped, e.g. 42-501-20130-03-00. Unique in the tenant.")
+    apiNumber = _pattern_field(API_NUMBER_PATTERN, max_length=32, source="api_number", help_text=(
+        "14-digit API/UWI number: state code (01-50, 55-61), county (not 000), well (not 00000), sidetrack, "
+        "event; a hyphen or space may separate the groups, e.g. 42-501-20130-03-00. Unique in the tenant "
+        "(a number another well has is 409 conflict)."))
     name = _text(200)
     lease = _optional_text(200)
     field = _optional_text(200)
     county = _optional_text(100)
-    state = _optional_text(2, help_text="US state postal code, e.g. TX.")
+    state = _pattern_field(STATE_PATTERN, max_length=2, required=False, allow_blank=True, allow_null=True,
+                           help_text="US state postal code, e.g. TX (any letter case; stored upper case).")
     latitude = CoordinateField(limit=90)
     longitude = CoordinateField(limit=180)
     status = WellStatusField(required=False)
-    spudDate = StrictDateField(source="spud_date", required=False, allow_null=True,
+    spudDate = PastDateField(source="spud_date", required=False, allow_null=True,
                                help_text="YYYY-MM-DD, not in the future.")
 
 
@@ -216,7 +259,7 @@ class WellOutput(serializers.Serializer):
 
 
 class WellListQuery(serializers.Serializer):
-    status = WellStatusField(required=False, allow_blank=True)
+    status = WellStatusField(required=False)
     lease = serializers.CharField(required=False, allow_blank=True, max_length=200)
     field = serializers.CharField(required=False, allow_blank=True, max_length=200)
     search = serializers.CharField(required=False, allow_blank=True, max_length=200)

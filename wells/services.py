@@ -33,6 +33,7 @@ EQUIPMENT_FIELDS = ("type", "name", "serial_number", "status")
 
 
 _API_NUMBER_CHARACTERS = re.compile(r"[0-9][0-9 -]*")
+DUPLICATE_API_NUMBER = "A well with this API number already exists in this tenant."
 
 
 def _decimal_in_range(value, low: int, high: int, label: str, errors: dict, key: str):
@@ -73,7 +74,7 @@ def _clean_well(data: dict, *, instance: Well | None, check_required: bool = Tru
         if problem:
             errors["api_number"] = [problem]
         elif Well.objects.filter(api_number=api).exclude(pk=getattr(instance, "pk", None)).exists():
-            errors["api_number"] = [f"A well with API number {api} already exists in this tenant."]
+            errors["api_number"] = [DUPLICATE_API_NUMBER]
         cleaned["api_number"] = api
     if "name" in data:
         name = (data["name"] or "").strip()
@@ -125,7 +126,7 @@ def well_create(*, data: dict, actor: User | None = None) -> Well:
             change_record(entity="well", entity_id=well.pk, well_id=well.pk, version=well.version)
             return well
     except IntegrityError as exc:  # a concurrent create of the same API number
-        raise ValidationError({"api_number": ["A well with this API number already exists in this tenant."]}) from exc
+        raise ValidationError({"api_number": [DUPLICATE_API_NUMBER]}) from exc
 
 
 def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
@@ -140,7 +141,7 @@ def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
             well.refresh_from_db()
             change_record(entity="well", entity_id=well.pk, well_id=well.pk, version=well.version)
     except IntegrityError as exc:  # a concurrent write took the API number between check and update
-        raise ValidationError({"api_number": ["A well with this API number already exists in this tenant."]}) from exc
+        raise ValidationError({"api_number": [DUPLICATE_API_NUMBER]}) from exc
     return well
 
 
