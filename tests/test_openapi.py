@@ -21,6 +21,7 @@ def schema(django_db_setup, django_db_blocker):
     return yaml.safe_load(response.content)
 
 
+@pytest.mark.django_db
 def test_the_openapi_schema_is_served_and_valid(schema, client):
     validate(schema)
     paths = schema["paths"]
