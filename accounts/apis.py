@@ -9,11 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_errors import ApiError
+from config.text_fields import NOT_BLANK, StrictCharField
 
 from . import services
 from .audit import Kind, Outcome, audit_record, client_address, user_agent
 from .authentication import TenantSecretAuthentication
 from .openapi import TENANT_LAYERS_ONLY
+from .models import Role
 from .selectors import navigation_for, permissions_for
 from .tokens import RefreshReused, TokenInvalid, refresh_revoke, refresh_rotate, token_pair_issue
 
@@ -42,7 +44,7 @@ class UserOutput(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
     name = serializers.CharField()
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 def user_payload(user) -> dict:
@@ -54,8 +56,8 @@ class LoginApi(APIView):
     permission_classes = [AllowAny]
 
     class LoginInput(serializers.Serializer):
-        email = serializers.CharField(max_length=254)
-        password = serializers.CharField(max_length=1024, trim_whitespace=False)
+        email = StrictCharField(max_length=254, validators=[NOT_BLANK])
+        password = StrictCharField(max_length=1024, trim_whitespace=False)
 
     class LoginOutput(serializers.Serializer):
         access = serializers.CharField()
@@ -94,7 +96,7 @@ class LoginApi(APIView):
 
 
 class RefreshInput(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = StrictCharField(max_length=4096, validators=[NOT_BLANK])
 
 
 class RefreshApi(APIView):

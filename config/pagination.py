@@ -15,6 +15,7 @@ INVALID = "The request is not valid; see details."
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
+PAGE_MAX = 999_999_999
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -24,10 +25,13 @@ def _page_number(raw: str | None, *, default: int) -> int | None:
     return int(raw) if _WHOLE_NUMBER.fullmatch(raw.strip()) else None
 
 
-def paginate(request, queryset, output: type[serializers.Serializer]) -> Response:
-    """One page of ``queryset`` as {count, next, previous, results}. Out-of-range ``page`` or
-    ``page_size`` is refused (400), never silently clamped: a client asking for 500 rows and
-    getting 200 would believe it had them all."""
+def page_problems(request) -> dict[str, list[str]]:
+    """What is wrong with ``page`` and ``page_size`` ({} when nothing): a list view reports these
+    with its filters' errors in one response."""
+    return _page_params(request)[2]
+
+
+def _page_params(request) -> tuple[int | None, int | None, dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     size = _page_number(request.query_params.get("page_size"), default=PAGE_SIZE_DEFAULT)
     if size is None or not 1 <= size <= PAGE_SIZE_MAX:
@@ -35,12 +39,20 @@ def paginate(request, queryset, output: type[serializers.Serializer]) -> Respons
     number = _page_number(request.query_params.get("page"), default=1)
     if number is None or number < 1:
         errors["page"] = ["A page number is a whole number from 1."]
+    return size, number, errors
+
+
+def paginate(request, queryset, output: type[serializers.Serializer]) -> Response:
+    """One page of ``queryset`` as {count, next, previous, results}. Out-of-range ``page`` or
+    ``page_size`` is refused (400), never silently clamped: a client asking for 500 rows and
+    getting 200 would believe it had them all."""
+    size, number, errors = _page_params(request)
     if errors:
         raise ApiError(400, "invalid_request", INVALID, details=errors)
     count = queryset.count()
     last = max(1, -(-count // size))
-    if number > last:
-        raise ApiError(400, "invalid_request", INVALID,
+    if number > last:  # a well-formed page number that names no page: 404, like an unknown id
+        raise ApiError(404, "not_found", f"Page {number} does not exist: the last page is {last}.",
                        details={"page": [f"Page {number} does not exist: the last page is {last}."]})
     rows = queryset[(number - 1) * size : number * size]
     url = request.build_absolute_uri()
@@ -66,8 +78,9 @@ def paginated(output: type[serializers.Serializer]):
 
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("page", {"type": "integer", "minimum": 1, "default": 1}, description="Page number from 1 (default 1). A page past the last "
-                     "is 400 invalid_request (details.page); page 1 of an empty list is an empty page."),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": 1},
+                     description="Page number from 1 (default 1). A page past the last is 404 not_found "
+                     "(details.page); page 1 of an empty list is an empty page."),
     OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": PAGE_SIZE_MAX,
                                    "default": PAGE_SIZE_DEFAULT}, description=f"Rows per page, 1 to {PAGE_SIZE_MAX} (default "
                      f"{PAGE_SIZE_DEFAULT}). Outside that range: 400 invalid_request (details.page_size); "

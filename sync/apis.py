@@ -12,10 +12,13 @@ from rest_framework.views import APIView
 from accounts.apis import ERROR
 from config.api_errors import ApiError
 from config.middleware import BodyLimit
-from config.pagination import PAGE_PARAMETERS, paginate, paginated
+from config.pagination import PAGE_PARAMETERS, page_problems, paginate, paginated
+from config.text_fields import StrictCharField
 from wells.selectors import tenant_today
+from wells.serializers import enum_field
 
 from .models import Conflict, SyncBatch
+from .rules.base import Strategy
 from .services import conflicts as conflict_services
 from .services.changes import CursorExpired, CursorInvalid, changes_feed
 from .schemas import MAX_BYTES, MAX_EVENTS, MAX_PHOTO_BYTES
@@ -24,11 +27,23 @@ from .services.photos import PhotoRejected, photo_upload
 from .services.processing import batch_counts
 
 PLATFORMS = ["electron", "ios", "android", "web", "cli", "integration"]
+OUTCOMES = ["PENDING", "APPLIED", "AUTO_RESOLVED", "PENDING_REVIEW", "REJECTED", "DUPLICATE"]
+PlatformField = enum_field(PLATFORMS, "Platform")
+BatchStatusField = enum_field(SyncBatch.Status, "BatchState")
+OutcomeField = enum_field(OUTCOMES, "EventOutcome")
+ConflictStatusField = enum_field(Conflict.Status, "ConflictStatus")
+StrategyField = enum_field(Strategy.ALL, "ConflictStrategy")
+ActionField = enum_field(conflict_services.ACTIONS, "ResolutionAction")
 ERRORS = {
     400: OpenApiResponse(ERROR, description="invalid_request (details name the fields)"),
     401: OpenApiResponse(ERROR, description="invalid_credentials or token_expired"),
     403: OpenApiResponse(ERROR, description="permission_denied or tenant_suspended"),
     404: OpenApiResponse(ERROR, description="not_found"),
+}
+BODY_ERRORS = {
+    413: OpenApiResponse(ERROR, description="request_too_large (the limit in details)"),
+    415: OpenApiResponse(ERROR, description="unsupported_media_type: the body is not application/json"),
+    **ERRORS,
 }
 
 
@@ -54,8 +69,8 @@ def _too_large(events: int | None = None, size: int | None = None) -> ApiError:
 
 class DeviceInput(serializers.Serializer):
     deviceId = serializers.RegexField(r"^[\w.:@-]{1,100}$", error_messages={"invalid": "1-100 letters, digits, . : @ _ -"})
-    platform = serializers.ChoiceField(choices=PLATFORMS)
-    appVersion = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    platform = PlatformField()
+    appVersion = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
 
 
 class BatchInput(serializers.Serializer):
@@ -72,7 +87,7 @@ class RejectionOutput(serializers.Serializer):
 
 class BatchAccepted(serializers.Serializer):
     batchId = serializers.UUIDField()
-    status = serializers.CharField()
+    status = BatchStatusField()
     statusUrl = serializers.CharField()
     accepted = serializers.ListField(child=serializers.CharField())
     duplicates = serializers.ListField(child=serializers.CharField())
@@ -88,7 +103,8 @@ class BatchCreateApi(APIView):
         description="Every accepted event is durably stored before the answer; processing is asynchronous "
                     "(poll statusUrl). One bad event never fails the others.",
         request=BatchInput,
-        responses={202: BatchAccepted, 413: OpenApiResponse(ERROR, description="batch_too_large"), **ERRORS},
+        responses={202: BatchAccepted, **BODY_ERRORS,
+                   413: OpenApiResponse(ERROR, description="batch_too_large (more than 5,000 events or 8 MiB)")},
     )
     def post(self, request):
         _require(request, "sync.add_syncbatch")
@@ -118,15 +134,14 @@ class BatchCreateApi(APIView):
 
 class BatchResult(serializers.Serializer):
     eventId = serializers.CharField(allow_null=True)
-    outcome = serializers.ChoiceField(choices=["PENDING", "APPLIED", "AUTO_RESOLVED", "PENDING_REVIEW", "REJECTED",
-                                               "DUPLICATE"])
+    outcome = OutcomeField()
     conflict = serializers.UUIDField(allow_null=True)
     errors = serializers.ListField(child=serializers.DictField())
 
 
 class BatchStatus(serializers.Serializer):
     batchId = serializers.UUIDField()
-    status = serializers.CharField()
+    status = BatchStatusField()
     counts = serializers.DictField(child=serializers.IntegerField())
     results = BatchResult(many=True)
 
@@ -228,8 +243,8 @@ class ConflictOutput(serializers.Serializer):
                   "what the tenant's source database holds; serverData is the value recorded in the field)")
     wellId = serializers.UUIDField(source="well_id", allow_null=True)
     reason = serializers.CharField()
-    strategy = serializers.CharField()
-    status = serializers.CharField()
+    strategy = StrategyField()
+    status = ConflictStatusField()
     localData = serializers.JSONField(source="local_data")
     serverData = serializers.JSONField(source="server_data")
     resolution = serializers.SerializerMethodField()
@@ -253,28 +268,30 @@ class ConflictListApi(APIView):
     @extend_schema(
         summary="Conflicts (MANAGER, ADMIN)",
         parameters=[OpenApiParameter("status", str, enum=list(Conflict.Status.values)), *PAGE_PARAMETERS],
-        responses={200: paginated(ConflictOutput), **ERRORS},
+        responses={200: paginated(ConflictOutput), **ERRORS},  # 404: a page past the last
     )
     def get(self, request):
         _require(request, "sync.view_conflict")
-        status = request.query_params.get("status", "")
-        if status and status not in Conflict.Status.values:
-            raise ApiError(400, "invalid_request", "Unknown status.",
-                           {"status": [f"one of {', '.join(Conflict.Status.values)}"]})
+        status = request.query_params.get("status")
+        problems = page_problems(request)  # reported with a bad status, in one response
+        if status is not None and status not in Conflict.Status.values:
+            problems["status"] = [f"one of {', '.join(Conflict.Status.values)}"]
+        if problems:
+            raise ApiError(400, "invalid_request", "The request is not valid; see details.", problems)
         conflicts = conflict_services.conflict_list(user=request.user, status=status)
         return paginate(request, conflicts.select_related("event"), ConflictOutput)
 
 
 class ResolveInput(serializers.Serializer):
-    action = serializers.ChoiceField(choices=conflict_services.ACTIONS)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    action = ActionField()
+    note = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class ConflictResolveApi(APIView):
     @extend_schema(summary="Resolve a conflict (MANAGER, ADMIN); resolving twice is 409",
                    request=ResolveInput,
                    responses={200: ConflictOutput, 409: OpenApiResponse(ERROR, description="already resolved"),
-                              **ERRORS})
+                              **BODY_ERRORS})
     def post(self, request, conflict_id):
         _require(request, "sync.change_conflict")
         conflict = conflict_services.conflict_list(user=request.user).filter(pk=conflict_id).first()
@@ -299,14 +316,14 @@ class ConflictResolveApi(APIView):
 
 class PolicyOutput(serializers.Serializer):
     eventType = serializers.CharField()
-    strategy = serializers.CharField()
-    defaultStrategy = serializers.CharField()
-    strategies = serializers.ListField(child=serializers.CharField())
+    strategy = StrategyField()
+    defaultStrategy = StrategyField()
+    strategies = serializers.ListField(child=StrategyField())
     configurable = serializers.BooleanField()
 
 
 class PolicyInput(serializers.Serializer):
-    strategy = serializers.CharField(max_length=20)
+    strategy = StrategyField()
 
 
 class PolicyListApi(APIView):
@@ -318,7 +335,7 @@ class PolicyListApi(APIView):
 
 class PolicyUpdateApi(APIView):
     @extend_schema(summary="Choose the strategy of a configurable event type (ADMIN); safety-critical types stay "
-                           "MANUAL_REVIEW", request=PolicyInput, responses={200: PolicyOutput, **ERRORS})
+                           "MANUAL_REVIEW", request=PolicyInput, responses={200: PolicyOutput, **BODY_ERRORS})
     def put(self, request, event_type):
         _require(request, "sync.change_conflictpolicy")
         data = PolicyInput(data=request.data)
@@ -353,8 +370,10 @@ class ChangesPage(serializers.Serializer):
 class ChangesApi(APIView):
     @extend_schema(
         summary="What changed since a cursor (no cursor: a full snapshot, paged), scoped to what you may see",
-        parameters=[OpenApiParameter("cursor", str, description="Opaque; from the previous page"),
-                    OpenApiParameter("limit", int, description="1-1000, default 500")],
+        parameters=[OpenApiParameter("cursor", str, description="Opaque; from the previous page. One this server "
+                                     "did not issue to you is 400 invalid_request (details.cursor)."),
+                    OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500},
+                                     description="Changes per page, 1-1000 (default 500).")],
         responses={200: ChangesPage, 410: OpenApiResponse(ERROR, description="cursor_expired: re-snapshot"),
                    **ERRORS},
     )

@@ -27,7 +27,8 @@ from rest_framework.views import APIView
 from accounts.apis import ERROR
 from accounts.permissions import object_permissions_required, permissions_required
 from config.api_errors import ApiError
-from config.pagination import PAGE_PARAMETERS, paginate, paginated
+from config.dates import EARLIEST_DATE, date_from_pattern
+from config.pagination import PAGE_PARAMETERS, page_problems, paginate, paginated
 
 from . import selectors, services
 from .domain import WellStatus
@@ -36,6 +37,7 @@ from .serializers import (
     EquipmentInput,
     EquipmentOutput,
     InspectionOutput,
+    NoQuery,
     NoteOutput,
     PhotoOutput,
     ProductionQuery,
@@ -57,15 +59,21 @@ def _path_id(name: str, what: str) -> OpenApiParameter:
 
 
 WELL_ID = _path_id("well_id", "well")
+DATE_FILTER_PATTERN = date_from_pattern(EARLIEST_DATE.year)
 EQUIPMENT_ID = _path_id("equipment_id", "equipment")
 
 # ------------------------------------------------------------------ error responses in the schema
 
 
-def errors(*, forbidden: str, bad: str = "", missing: str = "") -> dict:
-    """The error responses of an endpoint, for the schema (all in the API.md section 1 shape)."""
+def errors(*, forbidden: str, bad: str = "", missing: str = "", body: bool = False) -> dict:
+    """The error responses of an endpoint, for the schema (all in the API.md section 1 shape);
+    ``body``: it reads a JSON body (so 413 and 415 too)."""
     mismatch = "tenant_mismatch: the X-Tenant-ID header and the sub-domain name different tenants"
-    return {
+    with_body = {
+        413: OpenApiResponse(ERROR, description="request_too_large: the body is over 1 MiB (the limit in details)"),
+        415: OpenApiResponse(ERROR, description="unsupported_media_type: the body is not application/json"),
+    } if body else {}
+    return {**with_body,
         400: OpenApiResponse(ERROR, description=(
             f"invalid_request: {bad}; details holds the messages per field (camelCase). Or {mismatch}."
             if bad else mismatch.capitalize() + ".")),
@@ -79,6 +87,9 @@ def errors(*, forbidden: str, bad: str = "", missing: str = "") -> dict:
 
 READ_ONLY = "the role may not read these (every role may, today)"
 BAD_PAGE = "page or page_size out of range"
+NO_PAGE = "a page past the last"
+CONFLICT = OpenApiResponse(ERROR, description="conflict: another well has this API number (and nothing else "
+                           "is wrong; with other errors it is one of the 400's details)")
 NO_WELL = "no such well, or not one you may see (an OPERATOR sees only the wells on their route)"
 NO_EQUIPMENT = "no such equipment, or its well is not one you may see"
 
@@ -87,11 +98,32 @@ NO_EQUIPMENT = "no such equipment, or its well is not one you may see"
 
 @contextmanager
 def service_errors():
-    """A service's ValidationError becomes 400 invalid_request with camelCase field names."""
+    """A service's ValidationError becomes 400 invalid_request with camelCase field names; an
+    API number another well holds, when nothing else is wrong, is 409 conflict."""
     try:
         yield
     except DjangoValidationError as exc:
-        raise ApiError(400, "invalid_request", INVALID, details=service_error_details(exc)) from None
+        raise duplicate_as_conflict(ApiError(400, "invalid_request", INVALID,
+                                             details=service_error_details(exc))) from None
+    except ApiError as exc:
+        raise duplicate_as_conflict(exc) from None
+
+
+def duplicate_as_conflict(exc: ApiError) -> ApiError:
+    if exc.status_code == 400 and exc.details == {"apiNumber": [services.DUPLICATE_API_NUMBER]}:
+        return ApiError(409, "conflict", services.DUPLICATE_API_NUMBER, details=exc.details)
+    return exc
+
+
+def query_values(request) -> dict[str, str]:
+    """The query as a plain dict: DRF reads an empty ``?to=`` from a QueryDict as "not sent",
+    where it is a date that is not one (400), as the schema says."""
+    return request.query_params.dict()
+
+
+def well_domain_problems(valid: dict, *, instance) -> dict[str, list[str]]:
+    problems = services.well_problems(data=valid, instance=instance)
+    return service_error_details(DjangoValidationError(problems)) if problems else {}
 
 
 def visible_well(request, well_id):
@@ -126,10 +158,11 @@ class WellsApi(APIView):
             *PAGE_PARAMETERS,
         ],
         responses={200: paginated(WellOutput),
-                   **errors(bad=f"unknown status, a filter over 200 characters, {BAD_PAGE}", forbidden=READ_ONLY)},
+                   **errors(bad=f"unknown status, a filter over 200 characters, {BAD_PAGE}", forbidden=READ_ONLY,
+                            missing=NO_PAGE)},
     )
     def get(self, request):
-        filters = parse(WellListQuery, request.query_params)
+        filters = parse(WellListQuery, query_values(request), domain=lambda _: page_problems(request))
         return paginate(request, selectors.well_list(user=request.user, **filters), WellOutput)
 
     @extend_schema(
@@ -138,11 +171,11 @@ class WellsApi(APIView):
         responses={201: WellOutput, **errors(
             bad="a field missing or invalid (apiNumber: 14 digits, valid state and county codes, unique; latitude "
                 "-90..90; longitude -180..180; spudDate YYYY-MM-DD not in the future), or an unknown field",
-            forbidden="an OPERATOR")},
+            forbidden="an OPERATOR", body=True), 409: CONFLICT},
     )
     def post(self, request):
-        data = parse(WellInput, request.data)
         with service_errors():
+            data = parse(WellInput, request.data, domain=lambda valid: well_domain_problems(valid, instance=None))
             well = services.well_create(data=data, actor=request.user)
         location = reverse("wells-api:well-detail", kwargs={"well_id": well.pk})
         return Response(WellOutput(well).data, status=201, headers={"Location": location})
@@ -161,13 +194,15 @@ class WellDetailApi(APIView):
         operation_id="wells_partial_update", tags=["wells"], parameters=[WELL_ID], request=WellInput,
         summary="Change some fields of a well (MANAGER, ADMIN); version goes up by one if anything changed",
         responses={200: WellOutput, **errors(bad="a field invalid (the rules of create) or unknown",
-                                             forbidden="an OPERATOR (for a well on their route)", missing=NO_WELL)},
+                                             forbidden="an OPERATOR (for a well on their route)", missing=NO_WELL,
+                                             body=True), 409: CONFLICT},
     )
     def patch(self, request, well_id):
         well = visible_well(request, well_id)
         self.check_object_permissions(request, well)
-        data = parse(WellInput, request.data, partial=True)
         with service_errors():
+            data = parse(WellInput, request.data, partial=True,
+                         domain=lambda valid: well_domain_problems(valid, instance=well))
             well = services.well_update(well=well, data=data, actor=request.user)
         return Response(WellOutput(well).data)
 
@@ -193,13 +228,22 @@ class EquipmentCreateApi(APIView):
         operation_id="equipment_create", tags=["equipment"], summary="Add equipment to a well (MANAGER, ADMIN)",
         request=EquipmentInput,
         responses={201: EquipmentOutput, **errors(
-            bad="a field missing or invalid, an unknown field, or wellId not a well you may see", forbidden="an OPERATOR")},
+            bad="a field missing or invalid, an unknown field, or wellId not a well you may see", forbidden="an OPERATOR",
+            body=True)},
     )
     def post(self, request):
-        data = parse(EquipmentInput, request.data)
-        well = selectors.well_get_for_user(user=request.user, well_id=data.pop("well_id"))
-        if well is None:
-            raise ApiError(400, "invalid_request", INVALID, details={"wellId": ["No such well."]})
+        wells = {}
+
+        def well_visible(valid: dict) -> dict[str, list[str]]:
+            if "well_id" in valid:
+                wells["well"] = selectors.well_get_for_user(user=request.user, well_id=valid["well_id"])
+                if wells["well"] is None:
+                    return {"wellId": ["No such well."]}
+            return {}
+
+        data = parse(EquipmentInput, request.data, domain=well_visible)
+        data.pop("well_id")
+        well = wells["well"]
         with service_errors():
             equipment = services.equipment_create(well=well, data=data, actor=request.user)
         location = reverse("wells-api:equipment-detail", kwargs={"equipment_id": equipment.pk})
@@ -221,15 +265,18 @@ class EquipmentDetailApi(APIView):
         request=EquipmentInput, summary="Change equipment (MANAGER, ADMIN); version goes up if anything changed",
         responses={200: EquipmentOutput, **errors(
             bad="a field invalid or unknown, or a wellId other than its well's", forbidden="an OPERATOR",
-            missing=NO_EQUIPMENT)},
+            missing=NO_EQUIPMENT, body=True)},
     )
     def patch(self, request, equipment_id):
         equipment = visible_equipment(request, equipment_id)
         self.check_object_permissions(request, equipment)
-        data = parse(EquipmentInput, request.data, partial=True)
-        if "well_id" in data and data.pop("well_id") != equipment.well_id:
-            raise ApiError(400, "invalid_request", INVALID,
-                           details={"wellId": ["Equipment stays on its well; add new equipment to the other well."]})
+        def same_well(valid: dict) -> dict[str, list[str]]:
+            if "well_id" in valid and valid["well_id"] != equipment.well_id:
+                return {"wellId": ["Equipment stays on its well; add new equipment to the other well."]}
+            return {}
+
+        data = parse(EquipmentInput, request.data, partial=True, domain=same_well)
+        data.pop("well_id", None)
         with service_errors():
             equipment = services.equipment_update(equipment=equipment, data=data, actor=request.user)
         return Response(EquipmentOutput(equipment).data)
@@ -258,11 +305,12 @@ def well_records_api(name: str, *, what: str, permission: str, records: Callable
         @extend_schema(
             operation_id=f"wells_{what}_list", tags=["wells"], summary=f"The {what} of a well, newest first",
             parameters=[WELL_ID, *parameters, *PAGE_PARAMETERS],
-            responses={200: paginated(output), **errors(bad=bad, forbidden=READ_ONLY, missing=NO_WELL)},
+            responses={200: paginated(output), **errors(bad=bad, forbidden=READ_ONLY,
+                                                        missing=f"{NO_WELL}; or {NO_PAGE}")},
         )
         def get(self, request, well_id):
             well = visible_well(request, well_id)
-            filters = parse(query, request.query_params) if query else {}
+            filters = parse(query or NoQuery, query_values(request), domain=lambda _: page_problems(request))
             return paginate(request, records(well=well, **filters), output)
 
     WellRecordsApi.__name__ = WellRecordsApi.__qualname__ = name
@@ -275,8 +323,11 @@ WellProductionApi = well_records_api(
     "WellProductionApi", what="production", permission="wells.view_productionrecord",
     records=selectors.well_production, output=ProductionRecordOutput, query=ProductionQuery,
     parameters=[
-        OpenApiParameter("from", OpenApiTypes.DATE, description="First production date (YYYY-MM-DD), inclusive."),
-        OpenApiParameter("to", OpenApiTypes.DATE, description="Last production date (YYYY-MM-DD), inclusive."),
+        # From 1900-01-01 (config.dates), stated as a pattern; a range may reach into the future.
+        OpenApiParameter("from", OpenApiTypes.DATE, pattern=DATE_FILTER_PATTERN, allow_blank=False,
+                         description="First production date (YYYY-MM-DD, from 1900-01-01), inclusive."),
+        OpenApiParameter("to", OpenApiTypes.DATE, pattern=DATE_FILTER_PATTERN, allow_blank=False,
+                         description="Last production date (YYYY-MM-DD, from 1900-01-01), inclusive."),
     ],
     bad=f"from or to not a real YYYY-MM-DD date, from after to, {BAD_PAGE}",
 )

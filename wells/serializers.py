@@ -10,7 +10,7 @@ a request failing the first check is not put to the second, so its domain errors
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -21,8 +21,10 @@ from rest_framework import serializers
 
 from config.api_errors import ApiError, camel
 from config.dates import EARLIEST_DATE, EARLIEST_SPUD_DATE, NO_LATER_BOUND_DATE, date_bound_problem
+from config.text_fields import NOT_BLANK, StrictCharField
 
 from .domain import (
+    US_STATES,
     ALL_PRODUCTION_UNITS,
     ALL_READING_UNITS,
     EquipmentStatus,
@@ -49,17 +51,37 @@ def _messages(value) -> list[str]:
     return [str(value)]
 
 
-def parse(serializer_class: type[serializers.Serializer], data, *, partial: bool = False) -> dict:
-    """Validated data (snake_case keys) or ApiError 400 with {"fieldName": [messages]}."""
-    serializer = serializer_class(data=data, partial=partial)
-    if serializer.is_valid():
-        return serializer.validated_data
+def _type_errors(serializer: serializers.Serializer) -> dict[str, list[str]]:
     details = {}
     for key, value in serializer.errors.items():
         # Declared fields are already named as on the wire; unknown keys are echoed as sent.
         name = "nonFieldErrors" if key in ("non_field_errors", NON_FIELD_ERRORS) else str(key)
         details[name] = _messages(value)
-    raise ApiError(400, "invalid_request", INVALID, details=details)
+    return details
+
+
+def parse(serializer_class: type[serializers.Serializer], data, *, partial: bool = False,
+          domain: Callable[[dict], dict[str, list[str]]] | None = None) -> dict:
+    """Validated data (snake_case keys) or ApiError 400 with {"fieldName": [messages]}.
+
+    ``domain`` (validated data → {"fieldName": [messages]}) runs the rules beyond types, e.g.
+    an API number's check digits, on every field that passed its type check, also when another
+    field failed: one response names every bad field."""
+    serializer = serializer_class(data=data, partial=partial)
+    if serializer.is_valid():
+        validated, details = serializer.validated_data, {}
+    else:
+        details = _type_errors(serializer)
+        validated = {}
+        if domain is not None and isinstance(data, Mapping):
+            sound = serializer_class(data={k: v for k, v in data.items() if k not in details}, partial=True)
+            validated = sound.validated_data if sound.is_valid() else {}
+    if domain is not None:
+        for name, messages in domain(validated).items():
+            details.setdefault(name, messages)
+    if details:
+        raise ApiError(400, "invalid_request", INVALID, details=details)
+    return validated
 
 
 def service_error_details(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -100,6 +122,37 @@ class StrictInput(serializers.Serializer):
 # ------------------------------------------------------------------ fields
 
 
+def _pattern_field(pattern: str, *, max_length: int, help_text: str, **kwargs) -> serializers.CharField:
+    """Text matching ``pattern`` whole, as sent (no trimming): the schema's pattern is the check."""
+    compiled = re.compile(pattern)
+
+    class PatternField(StrictCharField):
+        default_error_messages = {"invalid": "Send text as a JSON string.", "pattern": help_text}
+
+        def to_internal_value(self, data):
+            value = super().to_internal_value(data)
+            if not compiled.fullmatch(value):
+                self.fail("pattern")
+            return value
+
+    schema = {"type": "string", "pattern": f"^{pattern}$", "maxLength": max_length}
+    if kwargs.get("allow_null"):
+        schema["nullable"] = True
+    field_class = extend_schema_field(schema)(PatternField)
+    return field_class(max_length=max_length, trim_whitespace=False, help_text=help_text, **kwargs)
+
+
+# An API number as people write it: 14 digits in the groups state (01-50, 55-61), county (not
+# 000), well (not 00000), sidetrack and event, each group optionally after a hyphen or a space,
+# with spaces around. wells.domain.api_number_problem says the same in words (the portal uses it).
+API_NUMBER_PATTERN = (
+    r" *(0[1-9]|[1-4][0-9]|50|5[5-9]|6[01])[ -]?(00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})[ -]?"
+    r"(0000[1-9]|000[1-9][0-9]|00[1-9][0-9]{2}|0[1-9][0-9]{3}|[1-9][0-9]{4})[ -]?[0-9]{2}[ -]?[0-9]{2} *"
+)
+# A US state postal code in any letter case (stored upper case), or empty.
+STATE_PATTERN = "(" + "|".join(["", *(f"[{a}{a.lower()}][{b}{b.lower()}]" for a, b in US_STATES)]) + ")"
+
+
 class StrictDateField(serializers.DateField):
     """A date written exactly YYYY-MM-DD (Python alone would also take 20260226 or 2026-W09-4),
     from ``earliest`` (1900-01-01 on the wire) to today (config.dates; ``future=True``: no upper
@@ -122,6 +175,12 @@ class StrictDateField(serializers.DateField):
         return parsed
 
 
+@extend_schema_field({"type": "string", "format": "date", "nullable": True, "x-not-after-today": EARLIEST_SPUD_DATE.year})
+class PastDateField(StrictDateField):
+    """A date from 1850 (a spud date) to today (UTC): the schema's pattern says so (sync.openapi
+    fills it in per request, from the year the marker carries)."""
+
+
 class CoordinateField(serializers.DecimalField):
     """A number (JSON number or numeric string) kept exact as a Decimal; NaN and infinities refused."""
 
@@ -140,34 +199,36 @@ class CoordinateField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-def _enum_field(choices, component: str):
+def enum_field(choices, component: str):
     """A choice field shown in the schema as the named enum ``component`` (one name per domain,
-    so "status" of a well, of equipment and of an inspection do not collide)."""
+    so "status" of a well, of equipment and of an inspection do not collide). ``choices``: a
+    TextChoices class or a sequence of strings."""
+    values = list(choices.values) if hasattr(choices, "values") else list(choices)
 
     class EnumField(serializers.ChoiceField):
         def __init__(self, **kwargs):
-            super().__init__(choices=choices.choices, **kwargs)
+            super().__init__(choices=values, **kwargs)
 
     EnumField.__name__ = f"{component}Field"
-    return extend_schema_field({"type": "string", "enum": list(choices.values)}, component_name=component)(EnumField)
+    return extend_schema_field({"type": "string", "enum": values}, component_name=component)(EnumField)
 
 
-WellStatusField = _enum_field(WellStatus, "WellStatus")
-EquipmentTypeField = _enum_field(EquipmentType, "EquipmentType")
-EquipmentStatusField = _enum_field(EquipmentStatus, "EquipmentStatus")
-InspectionStatusField = _enum_field(InspectionStatus, "InspectionStatus")
-InspectionTypeField = _enum_field(InspectionType, "InspectionType")
-ProductField = _enum_field(Product, "Product")
-ReadingTypeField = _enum_field(ReadingType, "ReadingType")
+WellStatusField = enum_field(WellStatus, "WellStatus")
+EquipmentTypeField = enum_field(EquipmentType, "EquipmentType")
+EquipmentStatusField = enum_field(EquipmentStatus, "EquipmentStatus")
+InspectionStatusField = enum_field(InspectionStatus, "InspectionStatus")
+InspectionTypeField = enum_field(InspectionType, "InspectionType")
+ProductField = enum_field(Product, "Product")
+ReadingTypeField = enum_field(ReadingType, "ReadingType")
 
 
 def _text(max_length: int, **kwargs) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, **kwargs)
+    return StrictCharField(max_length=max_length, validators=[NOT_BLANK], **kwargs)
 
 
 def _optional_text(max_length: int, **kwargs) -> serializers.CharField:
     # null is taken as "empty" for optional text: clients need not know which one we store.
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, allow_null=True, **kwargs)
+    return StrictCharField(max_length=max_length, required=False, allow_blank=True, allow_null=True, **kwargs)
 
 
 # ------------------------------------------------------------------ wells
@@ -176,18 +237,21 @@ def _optional_text(max_length: int, **kwargs) -> serializers.CharField:
 class WellInput(StrictInput):
     """A well as written by a client (PATCH: any subset). Unknown fields are refused."""
 
-    apiNumber = _text(32, source="api_number", help_text="14-digit API/UWI number; hyphens and spaces are "
-                      "accepted and dropped, e.g. 42-501-20130-03-00. Unique in the tenant.")
+    apiNumber = _pattern_field(API_NUMBER_PATTERN, max_length=32, source="api_number", help_text=(
+        "14-digit API/UWI number: state code (01-50, 55-61), county (not 000), well (not 00000), sidetrack, "
+        "event; a hyphen or space may separate the groups, e.g. 42-501-20130-03-00. Unique in the tenant "
+        "(a number another well has is 409 conflict)."))
     name = _text(200)
     lease = _optional_text(200)
     field = _optional_text(200)
     county = _optional_text(100)
-    state = _optional_text(2, help_text="US state postal code, e.g. TX.")
+    state = _pattern_field(STATE_PATTERN, max_length=2, required=False, allow_blank=True, allow_null=True,
+                           help_text="US state postal code, e.g. TX (any letter case; stored upper case).")
     latitude = CoordinateField(limit=90)
     longitude = CoordinateField(limit=180)
     status = WellStatusField(required=False)
-    spudDate = StrictDateField(source="spud_date", required=False, allow_null=True, earliest=EARLIEST_SPUD_DATE,
-                               future=True, help_text="YYYY-MM-DD, from 1850-01-01, not in the future.")
+    spudDate = PastDateField(source="spud_date", required=False, allow_null=True, earliest=EARLIEST_SPUD_DATE,
+                             future=True, help_text="YYYY-MM-DD, from 1850-01-01, not in the future.")
 
 
 class WellOutput(serializers.Serializer):
@@ -209,7 +273,7 @@ class WellOutput(serializers.Serializer):
 
 
 class WellListQuery(serializers.Serializer):
-    status = WellStatusField(required=False, allow_blank=True)
+    status = WellStatusField(required=False)
     lease = serializers.CharField(required=False, allow_blank=True, max_length=200)
     field = serializers.CharField(required=False, allow_blank=True, max_length=200)
     search = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -320,6 +384,10 @@ class PhotoOutput(FieldRecordOutput):
     def get_url(self, photo) -> str | None:
         """Where the image is downloaded (with the same three credentials); null until it arrives."""
         return f"/api/v1/sync/photos/{photo.photo_id}" if photo.file else None
+
+
+class NoQuery(serializers.Serializer):
+    """A list with no filters (its page parameters are checked by config.pagination)."""
 
 
 class _DateRangeQuery(serializers.Serializer):

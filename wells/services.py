@@ -34,6 +34,7 @@ EQUIPMENT_FIELDS = ("type", "name", "serial_number", "status")
 
 
 _API_NUMBER_CHARACTERS = re.compile(r"[0-9][0-9 -]*")
+DUPLICATE_API_NUMBER = "A well with this API number already exists in this tenant."
 
 
 def _decimal_in_range(value, low: int, high: int, label: str, errors: dict, key: str):
@@ -50,7 +51,17 @@ def _decimal_in_range(value, low: int, high: int, label: str, errors: dict, key:
     return number.quantize(Decimal("0.000001"))
 
 
-def _clean_well(data: dict, *, instance: Well | None) -> dict:
+def well_problems(*, data: dict, instance: Well | None = None) -> dict[str, list[str]]:
+    """The domain errors of ``data`` (model field names), without raising: the API puts them in
+    one response with the type errors of the other fields."""
+    try:
+        _clean_well(data, instance=instance, check_required=False)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
+def _clean_well(data: dict, *, instance: Well | None, check_required: bool = True) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     if "api_number" in data:
@@ -64,7 +75,7 @@ def _clean_well(data: dict, *, instance: Well | None) -> dict:
         if problem:
             errors["api_number"] = [problem]
         elif Well.objects.filter(api_number=api).exclude(pk=getattr(instance, "pk", None)).exists():
-            errors["api_number"] = [f"A well with API number {api} already exists in this tenant."]
+            errors["api_number"] = [DUPLICATE_API_NUMBER]
         cleaned["api_number"] = api
     if "name" in data:
         name = (data["name"] or "").strip()
@@ -101,7 +112,7 @@ def _clean_well(data: dict, *, instance: Well | None) -> dict:
         elif spud is not None and spud < EARLIEST_SPUD_DATE:
             errors["spud_date"] = [f"The spud date cannot be before {EARLIEST_SPUD_DATE.isoformat()}."]
         cleaned["spud_date"] = spud
-    if instance is None:
+    if instance is None and check_required:
         for required in ("api_number", "name"):
             if required not in data:
                 errors.setdefault(required, ["This field is required."])
@@ -118,7 +129,7 @@ def well_create(*, data: dict, actor: User | None = None) -> Well:
             change_record(entity="well", entity_id=well.pk, well_id=well.pk, version=well.version)
             return well
     except IntegrityError as exc:  # a concurrent create of the same API number
-        raise ValidationError({"api_number": ["A well with this API number already exists in this tenant."]}) from exc
+        raise ValidationError({"api_number": [DUPLICATE_API_NUMBER]}) from exc
 
 
 def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
@@ -133,7 +144,7 @@ def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
             well.refresh_from_db()
             change_record(entity="well", entity_id=well.pk, well_id=well.pk, version=well.version)
     except IntegrityError as exc:  # a concurrent write took the API number between check and update
-        raise ValidationError({"api_number": ["A well with this API number already exists in this tenant."]}) from exc
+        raise ValidationError({"api_number": [DUPLICATE_API_NUMBER]}) from exc
     return well
 
 

@@ -298,3 +298,11 @@ def test_navigation_is_filtered_by_the_role_permissions(tenant_a, role, expected
     with schema_context(tenant_a.tenant.schema_name):
         user = User.objects.get(email=tenant_a.users[role])
         assert [entry["name"] for entry in navigation_for(user=user)] == expected
+
+@pytest.mark.parametrize(("body", "field"), [({"email": 0, "password": "x"}, "email"),
+                                             ({"email": "a@b.test", "password": 12345678}, "password"),
+                                             ({"email": "   ", "password": "x"}, "email")])
+def test_login_refuses_numbers_for_text_and_a_blank_email(client, tenant_a, body, field):
+    response = client.post("/api/v1/auth/login", body, content_type="application/json", **tenant_a.headers())
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["details"]) == {field}

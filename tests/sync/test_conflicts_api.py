@@ -161,3 +161,20 @@ def test_an_unknown_conflict_is_404(client, manager_headers):
     response = client.post(f"/api/v1/conflicts/{uuid.uuid4()}/resolve", {"action": "IGNORE"},
                            content_type="application/json", **manager_headers)
     assert response.status_code == 404
+
+
+def test_a_bad_status_and_a_bad_page_size_are_reported_together(client, manager_headers):
+    response = client.get("/api/v1/conflicts/?status=OPEN&page_size=500", **manager_headers)
+    assert response.status_code == 400
+    assert set(response.json()["error"]["details"]) == {"status", "page_size"}
+
+
+def test_an_empty_status_is_not_a_status(client, manager_headers):
+    response = client.get("/api/v1/conflicts/?status=", **manager_headers)
+    assert response.status_code == 400 and "status" in response.json()["error"]["details"]
+
+
+def test_a_note_sent_as_a_number_is_refused(client, manager_headers, inspection_conflict):
+    response = client.post(f"/api/v1/conflicts/{inspection_conflict.pk}/resolve", {"action": "IGNORE", "note": 7},
+                           content_type="application/json", **manager_headers)
+    assert response.status_code == 400 and "note" in response.json()["error"]["details"]

@@ -230,3 +230,28 @@ def test_times_are_compared_in_utc_whatever_their_offset(push, route):
     assert only_rejection(body, early["id"])["details"] == {
         "payload.recordedAt": ["must be on or after 1900-01-01T00:00:00Z"]}
     assert body["accepted"] == [edge["id"]]
+
+
+@pytest.mark.parametrize("offset", ["-23:08", "+15:00", "-12:30", "+16:00"])
+def test_a_time_offset_no_time_zone_has_is_rejected_not_a_500(push, route, offset):
+    # Found by the schema fuzz run: Python takes any offset under 24 hours, PostgreSQL none beyond
+    # 15:59 ("time zone displacement out of range"), so the whole batch answered 500.
+    fields = {**payload_of("EQUIPMENT_REPAIRED", route), "repairedAt": f"2026-11-20T12:15:40{offset}"}
+    bad_payload = event("EQUIPMENT_REPAIRED", fields)
+    bad_occurred = {**event("NOTES_ADDED", payload_of("NOTES_ADDED", route)), "occurredAt": f"2026-11-20T12:15:40{offset}"}
+    fine = event("NOTES_ADDED", payload_of("NOTES_ADDED", route))
+    response = push([bad_payload, bad_occurred, fine])
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["accepted"] == [fine["id"]]
+    rejected = {r["eventId"]: r["details"] for r in body["rejected"]}
+    assert rejected == {
+        bad_payload["id"]: {"payload.repairedAt": ["needs a time zone offset between -12:00 and +14:00"]},
+        bad_occurred["id"]: {"occurredAt": ["needs a time zone offset between -12:00 and +14:00"]},
+    }
+
+
+def test_the_offsets_of_real_time_zones_are_accepted(push, route):
+    events = [event("NOTES_ADDED", {**payload_of("NOTES_ADDED", route), "recordedAt": f"2026-11-20T12:15:40{offset}"})
+              for offset in ("-12:00", "+14:00", "+05:45", "Z")]
+    assert sorted(push(events).json()["accepted"]) == sorted(e["id"] for e in events)

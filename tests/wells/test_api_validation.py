@@ -92,17 +92,19 @@ def test_nan_in_the_json_body_is_not_json(manager):
     assert_invalid(response)
 
 
-def test_a_duplicate_api_number_is_refused_however_it_is_written(manager, tenant_a):
+def test_a_duplicate_api_number_is_a_conflict_however_it_is_written(manager, tenant_a):
     make_well(tenant_a, api_number="42501201300300")
-    details = assert_invalid(manager.post("/api/v1/wells/", {**VALID, "apiNumber": "42 501 20130 03 00"}),
-                             "apiNumber")
-    assert "already exists" in details["apiNumber"][0]
+    response = manager.post("/api/v1/wells/", {**VALID, "apiNumber": "42 501 20130 03 00"})
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "conflict"
+    assert "already exists" in response.json()["error"]["details"]["apiNumber"][0]
 
 
 def test_the_api_number_of_a_deleted_well_stays_taken(manager, tenant_a, api):
     well = make_well(tenant_a, api_number="42501201300300")
     assert api(tenant_a, "ADMIN").delete(f"/api/v1/wells/{well.pk}/").status_code == 204
-    assert_invalid(manager.post("/api/v1/wells/", VALID), "apiNumber")
+    response = manager.post("/api/v1/wells/", VALID)
+    assert response.status_code == 409 and "apiNumber" in response.json()["error"]["details"], response.content
 
 
 def test_the_same_api_number_may_exist_in_another_tenant(manager, tenant_b):
@@ -165,12 +167,12 @@ def test_a_patch_is_checked_by_the_same_rules_and_changes_nothing_when_refused(m
     assert (again.name, again.version) == ("Before", 1)
 
 
-def test_a_patch_to_the_api_number_of_another_well_is_refused(manager, tenant_a):
+def test_a_patch_to_the_api_number_of_another_well_is_a_conflict(manager, tenant_a):
     make_well(tenant_a, api_number="42501201300300")
     well = make_well(tenant_a)
-    details = assert_invalid(manager.patch(f"/api/v1/wells/{well.pk}/", {"apiNumber": "42-501-20130-03-00"}),
-                             "apiNumber")
-    assert "already exists" in details["apiNumber"][0]
+    response = manager.patch(f"/api/v1/wells/{well.pk}/", {"apiNumber": "42-501-20130-03-00"})
+    assert response.status_code == 409, response.content
+    assert "already exists" in response.json()["error"]["details"]["apiNumber"][0]
 
 
 def test_a_patch_may_clear_optional_fields(manager, tenant_a):
@@ -227,7 +229,7 @@ def test_unknown_equipment_fields_are_listed(manager, tenant_a):
     ({"page_size": "0"}, "page_size"), ({"page_size": "201"}, "page_size"), ({"page_size": "-1"}, "page_size"),
     ({"page_size": "ten"}, "page_size"), ({"page_size": ""}, "page_size"), ({"page_size": "1e2"}, "page_size"),
     ({"page_size": str(10**30)}, "page_size"), ({"page": "0"}, "page"), ({"page": "-1"}, "page"),
-    ({"page": "x"}, "page"), ({"page": "2"}, "page"), ({"page": str(10**30)}, "page"), ({"page": "1.5"}, "page"),
+    ({"page": "x"}, "page"), ({"page": str(10**30)}, "page"), ({"page": "1.5"}, "page"),
     ({"status": "BOGUS"}, "status"), ({"search": "x" * 201}, "search"), ({"search": "a\x00b"}, "search"),
     ({"lease": "\x00"}, "lease"),
 ])
@@ -292,3 +294,74 @@ def test_a_malformed_or_unknown_id_in_the_path_is_404(api, tenant_a, well_id, su
         assert response.json()["error"]["code"] == "not_found"
     assert api(tenant_a, "ADMIN").get(f"/api/v1/equipment/{well_id}/").status_code == 404
     assert api(tenant_a, "ADMIN").delete(f"/api/v1/equipment/{well_id}/").status_code == 404
+
+
+# ------------------------------------------------------------------ every bad field at once
+
+
+def test_a_bad_api_number_and_a_bad_latitude_are_reported_in_one_response(manager):
+    response = manager.post("/api/v1/wells/", {**VALID, "apiNumber": "99501201300300", "latitude": 91})
+    assert response.status_code == 400, response.content
+    details = response.json()["error"]["details"]
+    assert set(details) == {"apiNumber", "latitude"}, details
+    assert "state code" in details["apiNumber"][0]
+
+
+def test_a_patch_reports_a_duplicate_api_number_with_an_unknown_field(manager):
+    other = manager.post("/api/v1/wells/", {**VALID, "apiNumber": next_api_number()}).json()
+    mine = manager.post("/api/v1/wells/", {**VALID, "apiNumber": next_api_number()}).json()
+    response = manager.patch(f"/api/v1/wells/{mine['id']}/", {"apiNumber": other["apiNumber"], "colour": "red"})
+    assert response.status_code == 400, response.content
+    details = response.json()["error"]["details"]
+    assert set(details) == {"apiNumber", "colour"}, details
+
+
+def test_equipment_on_an_unknown_well_is_reported_with_its_other_bad_fields(manager):
+    response = manager.post("/api/v1/equipment/", {"wellId": str(uuid.uuid4()), "type": "ROCKET", "name": "x"})
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["details"]) == {"wellId", "type"}
+
+
+def test_a_list_reports_a_bad_filter_and_a_bad_page_size_together(manager):
+    response = manager.get("/api/v1/wells/?status=DRILLING&page_size=0")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["details"]) == {"status", "page_size"}
+
+
+@pytest.mark.parametrize(("field", "value"), [("name", 0), ("lease", 12.5), ("county", True)])
+def test_text_sent_as_a_json_number_or_boolean_is_refused_not_stored_as_text(manager, field, value):
+    response = manager.post("/api/v1/wells/", {**VALID, "apiNumber": next_api_number(), field: value})
+    assert_invalid(response, field)
+
+
+def test_equipment_named_with_the_number_0_is_refused(manager, tenant_a):
+    well = make_well(tenant_a)
+    assert_invalid(manager.post("/api/v1/equipment/", {"wellId": str(well.pk), "type": "PUMP_JACK", "name": 0}),
+                   "name")
+
+
+def test_a_page_past_the_last_is_not_found_naming_the_page(manager):
+    response = manager.get("/api/v1/wells/?page=999")
+    assert response.status_code == 404, response.content
+    assert "page" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize("params", [{"to": ""}, {"from": ""}])
+def test_an_empty_production_date_filter_is_refused_not_ignored(manager, tenant_a, params):
+    well = make_well(tenant_a)
+    assert_invalid(manager.get(f"/api/v1/wells/{well.pk}/production/", params), *params)
+
+
+def test_an_empty_status_filter_is_refused(manager):
+    assert_invalid(manager.get("/api/v1/wells/", {"status": ""}), "status")
+
+
+def test_a_spud_date_after_today_is_refused_and_today_is_taken(manager):
+    from django.utils import timezone
+
+    today = timezone.now().date()
+    tomorrow = today.fromordinal(today.toordinal() + 1)
+    assert_invalid(manager.post("/api/v1/wells/", {**VALID, "apiNumber": next_api_number(),
+                                                   "spudDate": tomorrow.isoformat()}), "spudDate")
+    response = manager.post("/api/v1/wells/", {**VALID, "apiNumber": next_api_number(), "spudDate": today.isoformat()})
+    assert response.status_code == 201, response.content

@@ -59,7 +59,7 @@ def test_the_representations_are_camel_case(schema):
     assert set(components["WellOutput"]["properties"]) == {
         "id", "apiNumber", "name", "lease", "field", "county", "state", "latitude", "longitude", "status",
         "spudDate", "version", "updatedAt"}
-    assert set(components["WellInput"]["properties"]) == set(components["WellOutput"]["properties"]) - {
+    assert set(components["WellInputRequest"]["properties"]) == set(components["WellOutput"]["properties"]) - {
         "id", "version", "updatedAt"}
     assert components["WellOutput"]["properties"]["latitude"]["type"] == "number"
     assert set(components["EquipmentOutput"]["properties"]) == {
