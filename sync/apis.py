@@ -196,7 +196,7 @@ class PhotoUploadApi(APIView):
             raise ApiError(404, "not_found", "No such photo, or its image has not arrived yet.")
         response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
         response["X-Content-SHA256"] = photo.sha256
-        response["Cache-Control"] = "private, max-age=3600"
+        # Cache-Control: no-store, like all tenant data (config.middleware).
         return response
 
     @extend_schema(
