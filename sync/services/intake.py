@@ -212,8 +212,10 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
                 continue
             rejection = item.rejection
             rows.append(SyncEvent(
-                event_id=item.event_id, batch=batch, type=text_storable(item.type)[:40], payload=_json_safe(item.raw.get("payload") or {}),
-                cleaned=None if rejection else cleaned_dump(item.cleaned),  # accepted: storable text only
+                event_id=item.event_id, batch=batch, type=text_storable(item.type)[:40],
+                # An accepted event holds storable text only (find_bad_text passed): stored as parsed.
+                payload=_json_safe(item.raw.get("payload") or {}) if rejection else item.payload,
+                cleaned=None if rejection else cleaned_dump(item.cleaned),
                 content_hash=item.hash, occurred_at=item.occurred_at, device=device_row, user=user,
                 outcome=SyncEvent.Outcome.REJECTED if rejection else SyncEvent.Outcome.PENDING,
                 errors=_json_safe([rejection.as_wire()]) if rejection else [],  # may quote what was sent

@@ -10,7 +10,7 @@ import requests
 from sync.models import SyncBatch
 from tests.conftest import tenant_at_level
 from tests.e2e.conftest import committed, wait_until
-from tests.e2e.test_sync_worker import make_well, outcomes, production_events, push
+from tests.e2e.test_sync_worker import batch_status, make_well, outcomes, production_events, push
 from wells.models import ProductionRecord
 
 pytestmark = pytest.mark.live
@@ -33,7 +33,8 @@ def test_a_batch_of_a_database_tenant_is_processed_by_the_worker_into_its_own_da
 
     for handle in (own, e2e_tenant):
         well, body = batches[handle.public_id]
-        wait_until(lambda: outcomes(django_db_blocker, handle, body["batchId"]) == {"APPLIED": 15},
+        wait_until(lambda: outcomes(django_db_blocker, handle, body["batchId"]) == {"APPLIED": 15}
+                   and batch_status(django_db_blocker, handle, body["batchId"]) != "PROCESSING",
                    seconds=60, message=f"the batch of {handle.public_id} to be applied")
         with committed(django_db_blocker, handle):
             assert SyncBatch.objects.get(pk=body["batchId"]).status == "COMPLETED"

@@ -46,6 +46,12 @@ def push(live_web, handle, token, events, device="e2e-tablet"):
     return response.json()
 
 
+def batch_status(django_db_blocker, handle, batch_id) -> str:
+    # A chunk commits its events' outcomes; the batch is marked COMPLETED just after the last one.
+    with committed(django_db_blocker, handle):
+        return SyncBatch.objects.get(pk=batch_id).status
+
+
 def outcomes(django_db_blocker, handle, batch_id) -> dict[str, int]:
     with committed(django_db_blocker, handle):
         rows = SyncEvent.objects.filter(batch_id=batch_id).values_list("outcome", flat=True)
@@ -83,7 +89,8 @@ def test_a_worker_killed_mid_batch_then_replaced_applies_every_event_exactly_onc
     settings.SYNC_SWEEP_PROCESSING_AFTER_SECONDS = 0
     with django_db_blocker.unblock():
         assert sweep_stuck_batches() >= 1
-    wait_until(lambda: outcomes(django_db_blocker, e2e_tenant, body["batchId"]).get("PENDING", 0) == 0,
+    wait_until(lambda: outcomes(django_db_blocker, e2e_tenant, body["batchId"]).get("PENDING", 0) == 0
+               and batch_status(django_db_blocker, e2e_tenant, body["batchId"]) != "PROCESSING",
                seconds=180, message="the new worker to finish the batch")
     with committed(django_db_blocker, e2e_tenant):
         assert SyncBatch.objects.get(pk=body["batchId"]).status == "COMPLETED"
