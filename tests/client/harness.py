@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import socket
 import sqlite3
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -111,7 +113,16 @@ class Device:
         return self.client.login(tenant_id=self.handle.public_id, tenant_secret=self.handle.secret, email=self.email,
                                  password=PASSWORD)
 
+    @property
+    def time_zone(self) -> str:
+        """A device in the field keeps its operator's local time (the tenant's time zone), so its
+        "today" is the server's: a test machine on UTC would otherwise write tomorrow's
+        productionDate between midnight UTC and midnight in Texas, which the server rightly refuses."""
+        return self.handle.tenant.time_zone
+
     def record(self, kind: str, **options) -> dict:
+        if kind == "production" and options.get("date") is None:
+            options["date"] = datetime.now(ZoneInfo(self.time_zone)).date().isoformat()
         return record(self.client.store, self.folder, kind, options)
 
     def record_many(self, events: list[tuple[str, dict]], *, start: datetime | None = None) -> list[str]:
@@ -126,19 +137,25 @@ class Device:
 
     def cli(self, *args: str, check: bool = True, timeout: float = 120, env: dict | None = None,
             input: str | None = None) -> subprocess.CompletedProcess:
-        """`pumpjack-field --data-dir ... --profile NAME ARGS` in a subprocess."""
+        """`pumpjack-field --data-dir ... --profile NAME ARGS` in a subprocess, on the device's local
+        time (TZ, unless ``env`` sets it)."""
         done = subprocess.run(
             [sys.executable, "-m", "sync.client", "--data-dir", str(self.data_dir), "--profile", self.name, *args],
-            cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env, input=input,
+            cwd=REPO, capture_output=True, text=True, timeout=timeout, env=self._env(env), input=input,
         )
         if check:
             assert done.returncode == 0, f"exit {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr}"
         return done
 
+    def _env(self, env: dict | None) -> dict:
+        if env is None:
+            return {**os.environ, "TZ": self.time_zone}
+        return {"TZ": self.time_zone, **env}  # a test's own TZ wins
+
     def cli_popen(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "sync.client", "--data-dir", str(self.data_dir), "--profile", self.name, *args],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self._env(None),
         )
 
     def peek(self, sql: str, params: tuple = ()) -> list[tuple]:
