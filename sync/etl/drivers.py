@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .source_url import ENGINE_LABELS, SourceUrl
+from config.database_urls import ENGINE_LABELS, SourceUrl
 
 CONNECT_TIMEOUT_SECONDS = 10
 # Stands for a bound parameter while SQL is assembled; replaced per driver at execution.

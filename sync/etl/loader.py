@@ -38,10 +38,10 @@ from ..models import Change, Conflict, EtlRun, EtlSource, SyncEvent
 from ..rules import production as production_rule
 from ..rules.base import as_json, record_data, settle
 from ..services.changes import change_record
-from .crypto import DecryptionFailed, decrypt
+from config.crypto import DecryptionFailed, decrypt
 from .drivers import SourceConnection, SourceError, connect, scrub
 from .mapping import FOREIGN_UNITS, EntityMapping, MappingInvalid, mapping_check_against_source, mapping_parse
-from .source_url import InvalidSourceUrl, SourceUrl, parse_source_url
+from config.database_urls import InvalidSourceUrl, SourceUrl, parse_source_url
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from django.db.models import Q
 
 from tenants import databases as tenant_db
 from ..models import EtlRun, EtlSource
-from .crypto import DecryptionFailed, decrypt, encrypt
+from config.crypto import DecryptionFailed, decrypt, encrypt
 from .drivers import SourceError, connect, scrub
 from .mapping import Mapping, MappingInvalid, mapping_check_against_source, mapping_parse
-from .source_url import ENGINE_LABELS, InvalidSourceUrl, SourceUrl, parse_source_url
+from config.database_urls import ENGINE_LABELS, InvalidSourceUrl, SourceUrl, parse_source_url
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import connection
 
-from tenants.dedicated import MigrateOutcome, database_migrate, databases_migrate
-from tenants.management.base import JsonCommand, tenant_from_option
 from tenants.models import Tenant
-
+from tenants.operations.management.base import JsonCommand, tenant_from_option
+from tenants.operations.own_database import MigrateOutcome, database_migrate, databases_migrate
 
 # --------------------------------------------------------------------------- one tenant, many tenants
 # (Used by this command and by the staff admin's "Migrate" action.)
@@ -26,7 +25,7 @@ def _pending_counts(schema_names: list[str]) -> dict[str, int]:
     """How many migrations each of these schemas lacks (only schemas lacking some are listed).
     Counted as for a tenant database: the tenant apps' migrations (a schema also records the
     shared apps', which change nothing there)."""
-    from tenants.migration import missing_migrations
+    from tenants.operations.schema_migrations import missing_migrations
     from tenants.routers import _TENANT_APPS
 
     return {name: len({m for m in lacks if m[0] in _TENANT_APPS}) or len(lacks)
@@ -118,8 +117,8 @@ def _explained(outcome: MigrateOutcome) -> MigrateOutcome:
     """A tenant database that failed to migrate because it cannot be used at all (down, wrong
     password, ...) gets the connection check's message, which names the problem and the server,
     instead of the driver's (e.g. a pool timeout that says neither)."""
-    from sync.etl.crypto import DecryptionFailed, decrypt
-    from tenants.dedicated import connection_check
+    from config.crypto import DecryptionFailed, decrypt
+    from tenants.operations.own_database import connection_check
 
     if not outcome.error:
         return outcome
@@ -198,7 +197,7 @@ class Command(JsonCommand):
 
     def _template_migrate(self, stream) -> None:
         """New schema tenants are cloned from the template schema: keep it migrated too."""
-        from tenants.services import template_schema_ensure
+        from tenants.operations.schemas import template_schema_ensure
 
         template_schema_ensure()
         applied = schema_migrate(settings.TENANT_BASE_SCHEMA)

@@ -1,4 +1,5 @@
-"""Source URLs: which engine, where, as whom. Parsed here once; shown only masked.
+"""Database URLs (a tenant's own database, an ETL source): which engine, where, as whom. Parsed
+here once; shown only masked. Below both the tenancy core and the ETL, which use it alike.
 
     postgresql://etl_user:pw@db.example:5432/fielddata?sslmode=require
     postgresql://etl_user:pw@/fielddata?host=/var/run/postgresql     (a Unix socket)

@@ -1,6 +1,6 @@
 """The staff admin's pages about one tenant, beyond the ModelAdmin list and change form:
 provisioning, suspension, soft delete, device secrets, the security audit log and the tenant's
-users. Every change goes through a service (tenants.services, accounts.services) with the staff
+users. Every change goes through a service (tenants.operations.provisioning, accounts.services) with the staff
 user's email as actor; the tenant's own rows are read and written in its schema.
 
 A new secret is kept in the staff session only until the next page (the result page) takes it
@@ -29,23 +29,16 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_tenants.utils import schema_context
 
-from config.forms import service_errors_to_form
 from accounts.models import Role, SecurityEvent, User
 from accounts.services import user_create, user_deactivate, user_reactivate, user_set_role
-from sync.etl.crypto import DecryptionFailed, decrypt, encrypt
+from accounts.tenant_secrets import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
+from config.crypto import DecryptionFailed, decrypt, encrypt
+from config.forms import service_errors_to_form
+from tenants.databases import TenantDatabaseError, database_url_masked, masked, parse_url
+from tenants.models import Tenant, TenantSecret
 
-from .databases import TenantDatabaseError, masked, parse_url
-from .dedicated import connection_check
-from .models import Tenant, TenantSecret
-from .services import (
-    tenant_create,
-    tenant_reactivate,
-    tenant_secret_expire,
-    tenant_secret_issue,
-    tenant_secret_rotate,
-    tenant_soft_delete,
-    tenant_suspend,
-)
+from .own_database import connection_check
+from .provisioning import tenant_create, tenant_reactivate, tenant_soft_delete, tenant_suspend
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 REVEAL_SESSION_KEY = "pumpjack_admin_secret_reveal"
@@ -622,7 +615,8 @@ class TenantDatabasePages:
 
     def database_view(self, request, tenant_id):
         tenant = self._tenant(request, tenant_id, change=False)
-        return self._render(request, "database.html", tenant, "Database")
+        return self._render(request, "database.html", tenant, "Database",
+                            database_url_masked=database_url_masked(tenant))
 
     @_post_only
     @sensitive_variables("url")
@@ -711,7 +705,7 @@ class TenantDatabasePages:
         else:
             page_title, submit_label = "Move back to a schema", "Move back to a schema"
             consequences = [
-                f"Its data is copied from its database ({tenant.database_url_masked}) into schema "
+                f"Its data is copied from its database ({database_url_masked(tenant)}) into schema "
                 f"{tenant.schema_name} of the shared database, and checked row count by row count.",
                 "Its writes are refused (503) until the move is done; if anything fails on the way, the tenant "
                 "stays in its database as it was.",

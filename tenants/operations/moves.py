@@ -45,12 +45,12 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from accounts.audit import Kind, Outcome, audit_record
-from sync.etl.crypto import decrypt, encrypt
+from config.crypto import decrypt, encrypt
+from tenants.databases import masked, parse_url, registered_alias, tenant_databases
+from tenants.directory import bump_generation
+from tenants.models import Tenant
 
-from .databases import masked, parse_url, registered_alias, tenant_databases
-from .dedicated import temporary_alias
-from .directory import bump_generation
-from .models import Tenant
+from .own_database import temporary_alias
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def tenant_move(*, tenant: Tenant, to: str, database_url: str = "", actor: str =
 
 
 def _refuse_unless_possible(tenant: Tenant, *, to: str, database_url: str) -> None:
-    from .services import database_url_check
+    from .provisioning import database_url_check
 
     if to not in (SCHEMA, DATABASE):
         raise ValidationError({"to": ["Move a tenant to SCHEMA or DATABASE."]})
@@ -189,7 +189,7 @@ def _refuse_unless_possible(tenant: Tenant, *, to: str, database_url: str) -> No
 def _source_url(tenant: Tenant) -> str:
     if not tenant.has_own_database:
         return ""
-    from sync.etl.crypto import DecryptionFailed
+    from config.crypto import DecryptionFailed
 
     try:
         return decrypt(tenant.database_url)
@@ -347,7 +347,7 @@ class _SchemaTarget:
         self.created = False
 
     def prepare(self) -> None:
-        from .services import schema_clone
+        from .schemas import schema_clone
 
         if schema_exists(self.schema_name, case_sensitive=False):
             # Checked before: it holds no users, so it is the clone of an interrupted move.
