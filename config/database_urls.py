@@ -141,3 +141,26 @@ def mask_url(url: str) -> str:
         return parse_source_url(url).masked()
     except InvalidSourceUrl:
         return "(unreadable URL)"
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every one of ``secrets`` replaced by ••• (the longest first, so a password
+    that contains another is hidden whole)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "•••")
+    return text
+
+
+def scrub_urls(text: str, *urls: str) -> str:
+    """``text`` (a driver's message, say) without the password of any of ``urls``; a URL that does
+    not parse hides nothing and raises nothing."""
+    secrets: list[str] = []
+    for url in urls:
+        if not url:
+            continue
+        try:
+            secrets.extend(parse_source_url(url).secrets)
+        except InvalidSourceUrl:
+            continue
+    return scrub(text, secrets)

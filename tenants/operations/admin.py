@@ -2,7 +2,7 @@
 
 The list and the change form are plain ModelAdmin; creating a tenant and everything else with
 side effects (suspension, soft delete, secrets, the tenant's users, its audit log, where its data
-lives: testing and migrating its database, moving it) are the pages of tenants.operations.admin_pages, which
+lives: testing and migrating its database, moving it) are the pages of tenants.operations.staff_admin, which
 go through the services. Tenants are never hard-deleted here. A tenant's database URL is never
 shown in full: the change form shows it masked.
 """
@@ -22,8 +22,7 @@ from tenants.databases import database_url_masked
 from tenants.directory import bump_generation
 from tenants.models import Domain, Tenant
 
-from .admin_etl import TenantEtlPages  # ETL sources of a tenant (sync.etl): pages of their own
-from .admin_pages import TIME_ZONE_CHOICES, TenantDatabasePages, TenantStaffPages
+from .staff_admin import TIME_ZONE_CHOICES, TenantDatabasePages, TenantEtlPages, TenantStaffPages
 
 
 class DeletedFilter(admin.SimpleListFilter):

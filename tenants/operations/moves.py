@@ -46,6 +46,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 
 from accounts.audit import Kind, Outcome, audit_record
 from config.crypto import decrypt, encrypt
+from config.database_urls import scrub_urls
 from tenants.databases import masked, parse_url, registered_alias, tenant_databases
 from tenants.directory import bump_generation
 from tenants.models import Tenant
@@ -125,7 +126,7 @@ def tenant_move(*, tenant: Tenant, to: str, database_url: str = "", actor: str =
                 _switch(tenant, to=to, database_url=database_url, status=previous_status)
                 target.keep()
         except BaseException as exc:  # Ctrl-C too: the tenant must not stay MIGRATING
-            message = _scrubbed(_failure_message(exc), database_url, source_url)
+            message = scrub_urls(_failure_message(exc), database_url, source_url)
             _status_set(tenant, old=Tenant.Status.MIGRATING, new=previous_status)
             _audit(tenant, Outcome.FAILURE, actor,
                    {"from": report.from_level, "to": to, "error": message[:500],
@@ -241,19 +242,6 @@ def _failure_message(exc: BaseException) -> str:
         return exc.message
     detail = " ".join(str(exc.__cause__ or exc).split())[:400]
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-
-
-def _scrubbed(text: str, *urls: str) -> str:
-    for url in urls:
-        if not url:
-            continue
-        try:
-            secrets = parse_url(url).secrets
-        except Exception:
-            continue
-        for secret in secrets:
-            text = text.replace(secret, "•••")
-    return text
 
 
 # --------------------------------------------------------------------------- where the data is
@@ -509,7 +497,7 @@ def _source_after(tenant: Tenant, report: MoveReport, *, source_url: str, keep: 
         return ""
     except Exception as exc:  # the tenant has moved; the old copy is only left where it was
         where = tenant.schema_name if report.from_level == SCHEMA else masked(source_url)
-        message = _scrubbed(f"the old copy at {where} could not be {'renamed' if keep else 'dropped'}: "
+        message = scrub_urls(f"the old copy at {where} could not be {'renamed' if keep else 'dropped'}: "
                             f"{_failure_message(exc)}", source_url)
         log.error("tenant %s: %s", tenant.public_id, message)
         report.warnings.append(message)

@@ -34,7 +34,8 @@ from sync.etl.services import (
 from sync.models import EtlRun, EtlSource
 from tenants.models import Tenant
 
-from .admin_pages import StaffForm, _post_only
+from .base import post_only
+from .forms import StaffForm
 
 TEMPLATES = "admin/tenants/"
 RUNS_PAGE_SIZE = 50
@@ -261,7 +262,7 @@ class TenantEtlPages:
         return self._etl_render(request, "etl_run.html", tenant, f"Run {run.pk} of {source.name}", source=source,
                                 run=run, kept=len(run.rejected_rows))
 
-    @_post_only
+    @post_only
     def etl_run_now_view(self, request, tenant_id, source_id):
         tenant = self._tenant(request, tenant_id, change=True)
         source = self._etl_source(tenant, source_id)
