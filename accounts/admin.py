@@ -1,6 +1,6 @@
 """Pumpjack staff in the Django admin. The admin only runs on the base domain, in the public
 schema, so the users listed here are staff; a tenant's users are managed on the tenant's pages
-(tenants.admin_views)."""
+(tenants.operations.staff_admin)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin

@@ -83,3 +83,11 @@ def audit_record(
         user_agent=user_agent(request),
         detail=_clean(detail or {}),
     )
+
+
+def audit_in_tenant(tenant, **kwargs) -> SecurityEvent:
+    """A row in the given tenant's own log, whatever schema is active (staff pages and commands)."""
+    from django_tenants.utils import schema_context
+
+    with schema_context(tenant.schema_name):
+        return audit_record(tenant_public_id=tenant.public_id, **kwargs)

@@ -1,6 +1,28 @@
 from django.conf import settings
 from django.contrib.auth import logout
 
+from .audit import Kind, Outcome, audit_record
+
+
+class TenantRejectionAuditMiddleware:
+    """The security log's row for a tenant ID that resolution refused (layer 1). Sits just outside
+    tenants.middleware.TenantResolutionMiddleware, which marks the request (``tenant_rejected``)
+    and has already pointed the connection at the public schema: there is no tenant to log to,
+    so the public schema's log keeps the attempt."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        detail = getattr(request, "tenant_rejected", None)
+        if detail is not None:
+            audit_record(kind=Kind.TENANT_ID_REJECTED, outcome=Outcome.FAILURE, request=request, layer="1",
+                         detail=detail)
+        return response
+
+
+
 
 class SessionTenantBindingMiddleware:
     """A session belongs to the tenant it was opened on. Sessions already live in the tenant's

@@ -1,7 +1,7 @@
 """Portal pages of the accounts app: session login on the tenant's sub-domain, logout, and the
 tenant ADMIN's pages: the team (users, roles, routes) and the tenant's device secrets.
 
-Every change goes through a service (accounts.services, wells.services, tenants.services) with
+Every change goes through a service (accounts.services, wells.services, tenants.operations.provisioning) with
 the ADMIN's email as actor and the request for the audit row. A service's ValidationError is
 shown next to the field it names. A new secret is kept in the session only until the result page
 takes it out, as on the staff admin's pages: shown once, gone on reload.
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.forms import service_errors_to_form
 from tenants.models import TenantSecret
-from tenants.services import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
+from .tenant_secrets import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
 from wells.domain import api_number_normalise
 from wells.models import Well
 from wells.services import wells_assign, wells_unassign

@@ -27,7 +27,8 @@ BENCH_PASSWORD = "Bench-Password-For-Local-Use-1"
 def bench_tenant(slug: str, name: str):
     """Return (tenant, secret) for a benchmark tenant, creating it or re-issuing a secret."""
     from tenants.models import Tenant
-    from tenants.services import tenant_create, tenant_secret_rotate
+    from accounts.tenant_secrets import tenant_secret_rotate
+    from tenants.operations.provisioning import tenant_create
 
     tenant = Tenant.objects.filter(slug=slug, deleted_at__isnull=True).first()
     if tenant is None:

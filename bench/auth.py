@@ -102,7 +102,8 @@ def main() -> None:
                     "HTTP_AUTHORIZATION": f"Bearer {token}"}
     full = WSGIHandler()
     # Everything else in the stack (sessions, CSRF, security headers...) stays in both.
-    switched_off = {"tenants.middleware.TenantResolutionMiddleware", "accounts.middleware.SessionTenantBindingMiddleware"}
+    switched_off = {"accounts.middleware.TenantRejectionAuditMiddleware", "tenants.middleware.TenantResolutionMiddleware",
+                    "accounts.middleware.SessionTenantBindingMiddleware"}
     with override_settings(MIDDLEWARE=[m for m in settings.MIDDLEWARE if m not in switched_off],
                            ROOT_URLCONF=__name__):
         bare = WSGIHandler()

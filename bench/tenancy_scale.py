@@ -11,7 +11,7 @@ Figures, each printed with its target where it has one (reported, not asserted):
 - what one registry change costs the next request of each tenant (the directory reloads the
   tenant; the verified secret survives the change), and one Argon2 secret check (no targets);
 - `manage.py migrate_schemas --noinput` across every tenant with nothing to apply (a subprocess);
-- tenant_create of a new schema tenant, a few times from a ready schema (tenants.spares, what a
+- tenant_create of a new schema tenant, a few times from a ready schema (tenants.operations.spare_schemas, what a
   running installation provisions from) and a few times with none (the template cloned); the new
   tenants are removed afterwards.
 
@@ -83,12 +83,13 @@ from django_tenants.utils import schema_context  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from accounts.tokens import access_token_issue  # noqa: E402
-from sync.etl.source_url import parse_source_url  # noqa: E402
+from config.database_urls import parse_source_url  # noqa: E402
 from tenants.databases import tenant_databases  # noqa: E402
 from tenants.directory import bump_generation  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 from tenants.secrets import secret_hash, secret_matches  # noqa: E402
-from tenants.services import tenant_create, tenant_secret_rotate  # noqa: E402
+from accounts.tenant_secrets import tenant_secret_rotate  # noqa: E402
+from tenants.operations.provisioning import tenant_create  # noqa: E402
 from wells.models import Well  # noqa: E402
 
 PASSWORD = "Bench-Password-For-Local-Use-1"
@@ -384,7 +385,7 @@ def provisioning_timed(times: int, *, ready: bool) -> list[float]:
     """tenant_create of new schema tenants with the configured hashers, then removed again. With
     ``ready``, a ready schema is made first (what the beat job spare_schemas_fill keeps, untimed),
     as in a running installation; without, there is none and the template is cloned."""
-    from tenants.spares import spare_schemas, spare_schemas_fill
+    from tenants.operations.spare_schemas import spare_schemas, spare_schemas_fill
 
     seconds = []
     run = f"{int(time.time()) % 100000:05d}"

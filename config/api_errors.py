@@ -98,20 +98,24 @@ def request_refused(exc) -> JsonResponse | None:
     return None
 
 
-def _tenant_database_down(exc, request):
-    from tenants.middleware import tenant_database_failed, tenant_unavailable_response
+# Answers for exceptions that a layer above knows better than this module (which sits below
+# every app): e.g. the tenancy core's 503 for a DATABASE tenant whose database failed mid-request.
+# Each takes (exception, Django request or None) and returns a response or None.
+EXCEPTION_RESPONDERS: list = []
 
-    if request is not None and tenant_database_failed(request, exc):
-        from django.conf import settings
 
-        return tenant_unavailable_response(request, settings.TENANT_DATABASE_RETRY_SECONDS)
-    return None
+def exception_responder(responder):
+    """Register ``responder`` with the API's exception handler (a decorator)."""
+    EXCEPTION_RESPONDERS.append(responder)
+    return responder
 
 
 def exception_handler(exc, context):
-    down = _tenant_database_down(exc, getattr(context.get("request"), "_request", None))
-    if down is not None:
-        return down
+    request = getattr(context.get("request"), "_request", None)
+    for responder in EXCEPTION_RESPONDERS:
+        answer = responder(exc, request)
+        if answer is not None:
+            return answer
     refused = request_refused(exc)
     if refused is not None:
         return refused

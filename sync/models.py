@@ -206,7 +206,7 @@ class ChangeRetention(models.Model):
 
 class EtlSource(models.Model):
     """One external database of the tenant, with its mapping and cursor. The URL (with its
-    password) is stored only encrypted (sync.etl.crypto); ``url_masked`` is what anyone sees."""
+    password) is stored only encrypted (config.crypto); ``url_masked`` is what anyone sees."""
 
     class Engine(models.TextChoices):
         POSTGRESQL = "postgresql", "PostgreSQL"

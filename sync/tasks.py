@@ -29,7 +29,7 @@ HOLD_RETRY_SECONDS = 15
 
 
 def _tenant_migrating() -> bool:
-    """Whether the active tenant is being moved (tenants.moves): read fresh, not from a cache."""
+    """Whether the active tenant is being moved (tenants.operations.moves): read fresh, not from a cache."""
     from django.db import connection
 
     from tenants.models import Tenant

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
+from config.crypto import DecryptionFailed, decrypt
+
 log = logging.getLogger(__name__)
 
 ALIAS_PREFIX = "tenantdb-"
@@ -68,8 +70,8 @@ class TenantDatabaseUnavailable(Exception):
 
 
 def parse_url(url: str):
-    """A tenant database URL, parsed (``sync.etl.source_url``, the one URL parser). Servers only."""
-    from sync.etl.source_url import SCHEMES, InvalidSourceUrl, parse_source_url
+    """A tenant database URL, parsed (``config.database_urls``, the one URL parser). Servers only."""
+    from config.database_urls import SCHEMES, InvalidSourceUrl, parse_source_url
 
     scheme, sep, _ = (url or "").strip().partition("://")
     if sep and scheme.lower() not in SCHEMES:
@@ -93,6 +95,17 @@ def masked(url: str) -> str:
         return parse_url(url).masked()
     except TenantDatabaseError:
         return "(invalid URL)"
+
+
+def database_url_masked(tenant) -> str:
+    """A DATABASE tenant's stored URL, decrypted and with its password hidden (empty for a schema
+    tenant), for the staff pages and commands."""
+    if not tenant.database_url:
+        return ""
+    try:
+        return masked(decrypt(tenant.database_url))
+    except DecryptionFailed:
+        return "(cannot be decrypted with PUMPJACK_ENCRYPTION_KEY)"
 
 
 def settings_for_url(url: str) -> dict:
@@ -222,8 +235,6 @@ class TenantDatabases:
         return alias
 
     def _register(self, tenant, alias: str) -> None:
-        from sync.etl.crypto import DecryptionFailed, decrypt
-
         for old in [r for r in self._by_alias.values() if r.tenant_id == tenant.pk]:
             self._forget(old.alias)  # the tenant's previous URL
         try:

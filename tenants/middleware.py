@@ -15,8 +15,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 
-from accounts.audit import Kind, Outcome, audit_record
-from config.api_errors import error_response, is_api_request
+from config.api_errors import error_response, exception_responder, is_api_request
 
 from .databases import TenantDatabaseError, TenantDatabaseUnavailable, connection_lost, tenant_databases
 from .directory import TenantEntry, directory
@@ -94,6 +93,15 @@ def tenant_unavailable_response(request, retry_after: float) -> HttpResponse:
     return _expected(HttpResponse(body, status=503, headers=headers))
 
 
+@exception_responder
+def tenant_database_down_response(exc, request) -> HttpResponse | None:
+    """For the API's exception handler: a DATABASE tenant's request that failed because its
+    database did answers 503 (API.md section 1), not 500."""
+    if request is not None and tenant_database_failed(request, exc):
+        return tenant_unavailable_response(request, settings.TENANT_DATABASE_RETRY_SECONDS)
+    return None
+
+
 @receiver(got_request_exception)
 def _flag_tenant_database_failure(sender, request=None, **kwargs) -> None:
     if request is not None:
@@ -101,10 +109,10 @@ def _flag_tenant_database_failure(sender, request=None, **kwargs) -> None:
 
 
 def _refuse_unknown_tenant(request, detail: dict) -> HttpResponse:
-    """Layer 1 failed: no tenant to log to, so the public schema's log keeps the attempt (the
-    connection may still point at the schema of this thread's previous request: switch first)."""
-    _activate(None)
-    audit_record(kind=Kind.TENANT_ID_REJECTED, outcome=Outcome.FAILURE, request=request, layer="1", detail=detail)
+    """Layer 1 failed. The request is marked with what was refused; the security log is the
+    accounts app's, a layer above, whose TenantRejectionAuditMiddleware (just outside this one)
+    writes the row in the public schema's log, there being no tenant to write to."""
+    request.tenant_rejected = detail
     return error_response(401, "invalid_credentials")
 
 

@@ -57,7 +57,7 @@ class Tenant(TenantMixin):
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="Soft delete: set, the tenant is gone.")
 
-    # Schemas are created by tenants.services.provisioning (cloned from the template), not on save().
+    # Schemas are created by tenants.operations.provisioning (cloned from the template), not on save().
     auto_create_schema = False
     auto_drop_schema = False
 
@@ -84,20 +84,6 @@ class Tenant(TenantMixin):
     @property
     def has_own_database(self) -> bool:
         return self.isolation == self.IsolationLevel.DATABASE
-
-    @property
-    def database_url_masked(self) -> str:
-        """The database URL with its password hidden (empty for a schema tenant)."""
-        if not self.database_url:
-            return ""
-        from sync.etl.crypto import DecryptionFailed, decrypt
-
-        from .databases import masked
-
-        try:
-            return masked(decrypt(self.database_url))
-        except DecryptionFailed:
-            return "(cannot be decrypted with PUMPJACK_ENCRYPTION_KEY)"
 
     @property
     def is_deleted(self) -> bool:

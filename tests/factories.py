@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from accounts.models import Role, User
 from accounts.services import user_create
 from tenants.models import Tenant
-from tenants.services import tenant_create
+from tenants.operations.provisioning import tenant_create
 
 PASSWORD = "Correct-Horse-Battery-9"
 STAFF_EMAIL = "staff-test@pumpjack.test"  # the admin tests' staff user (seed_demo makes staff@)

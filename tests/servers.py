@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 
-from sync.etl.source_url import parse_source_url
+from config.database_urls import parse_source_url
 
 
 def under_ci() -> bool:

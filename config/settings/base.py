@@ -5,8 +5,10 @@ from .env import BASE_DIR, env
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 SHARED_APPS = [
-    # "tenants" comes first so that its create_tenant command replaces django-tenants' own.
+    # The tenancy core, then the operations on tenants, whose create_tenant command replaces
+    # django-tenants' own (the first app that has a command wins).
     "tenants",
+    "tenants.operations",
     "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -43,6 +45,7 @@ MIDDLEWARE = [
     "config.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.api_errors.ApiErrorMiddleware",
+    "accounts.middleware.TenantRejectionAuditMiddleware",
     "tenants.middleware.TenantResolutionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.CommonMiddleware",

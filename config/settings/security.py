@@ -47,7 +47,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 
-# Fernet key(s) encrypting secrets stored at rest (ETL source URLs; sync.etl.crypto): one key, or
+# Fernet key(s) encrypting secrets stored at rest (ETL source URLs; config.crypto): one key, or
 # several comma-separated to rotate (the first encrypts). Empty: development and tests derive a
 # key from SECRET_KEY; production refuses to start without it.
 PUMPJACK_ENCRYPTION_KEY = env.str("PUMPJACK_ENCRYPTION_KEY", default="")

@@ -26,7 +26,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "fill-spare-tenant-schemas": {
-        "task": "tenants.tasks.spare_schemas_fill",
+        "task": "tenants.operations.tasks.spare_schemas_fill",
         "schedule": 60.0,
     },
     "schedule-etl-pulls": {

@@ -6,7 +6,7 @@ TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 # New tenants are made by cloning this schema (kept migrated by migrate_schemas) instead of
-# replaying every migration: see tenants.services.provisioning.
+# replaying every migration: see tenants.operations.provisioning.
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
@@ -16,7 +16,7 @@ RESERVED_SUBDOMAINS = ("www", "api", "admin", "app")
 # asked whether the tenant changed (normally a change is seen on the next request).
 TENANT_CACHE_FALLBACK_SECONDS = env.int("TENANT_CACHE_FALLBACK_SECONDS", default=5)
 # migrate / migrate_schemas: keep the template migrated, skip schemas with nothing to apply.
-GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
+GET_EXECUTOR_FUNCTION = "tenants.operations.schema_migrations.get_executor"
 # Issue `SET search_path` once per schema switch, not before every query.
 TENANT_LIMIT_SET_CALLS = True
 
@@ -31,7 +31,7 @@ TENANT_DATABASE_POOL_SIZE = env.int("TENANT_DATABASE_POOL_SIZE", default=4)
 TENANT_DATABASE_MAX_OPEN = env.int("TENANT_DATABASE_MAX_OPEN", default=50)
 # Tenant databases migrated at once by migrate_schemas / migrate_tenants.
 TENANT_MIGRATE_PARALLEL = env.int("TENANT_MIGRATE_PARALLEL", default=4)
-# A tenant move (tenants.moves) waits this long after setting MIGRATING for requests under way.
+# A tenant move (tenants.operations.moves) waits this long after setting MIGRATING for requests under way.
 TENANT_MOVE_SETTLE_SECONDS = env.float("TENANT_MOVE_SETTLE_SECONDS", default=2.0)
-# Ready copies of the tenant template kept by a beat job: provisioning renames one (tenants.spares).
+# Ready copies of the tenant template kept by a beat job: provisioning renames one (tenants.operations.spare_schemas).
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)

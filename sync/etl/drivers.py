@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .source_url import ENGINE_LABELS, SourceUrl
+from config.database_urls import ENGINE_LABELS, SourceUrl, scrub
 
 CONNECT_TIMEOUT_SECONDS = 10
 # Stands for a bound parameter while SQL is assembled; replaced per driver at execution.
@@ -35,13 +35,6 @@ class SourceError(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
-
-
-def scrub(text: str, secrets: list[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "•••")
-    return text
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, OperationalError, connection
 from django.utils import timezone
 
+from config.crypto import DecryptionFailed, decrypt
+from config.database_urls import InvalidSourceUrl, SourceUrl, parse_source_url, scrub
 from tenants import databases as tenant_db
 from wells.domain import PRODUCT_UNITS, api_number_normalise, api_number_problem, normalise_volume
 from wells.models import Equipment, ProductionRecord, Well
@@ -38,10 +40,8 @@ from ..models import Change, Conflict, EtlRun, EtlSource, SyncEvent
 from ..rules import production as production_rule
 from ..rules.base import as_json, record_data, settle
 from ..services.changes import change_record
-from .crypto import DecryptionFailed, decrypt
-from .drivers import SourceConnection, SourceError, connect, scrub
+from .drivers import SourceConnection, SourceError, connect
 from .mapping import FOREIGN_UNITS, EntityMapping, MappingInvalid, mapping_check_against_source, mapping_parse
-from .source_url import InvalidSourceUrl, SourceUrl, parse_source_url
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 
+from config.crypto import DecryptionFailed, decrypt, encrypt
+from config.database_urls import ENGINE_LABELS, InvalidSourceUrl, SourceUrl, parse_source_url, scrub
 from tenants import databases as tenant_db
+
 from ..models import EtlRun, EtlSource
-from .crypto import DecryptionFailed, decrypt, encrypt
-from .drivers import SourceError, connect, scrub
+from .drivers import SourceError, connect
 from .mapping import Mapping, MappingInvalid, mapping_check_against_source, mapping_parse
-from .source_url import ENGINE_LABELS, InvalidSourceUrl, SourceUrl, parse_source_url
 
 log = logging.getLogger(__name__)
 

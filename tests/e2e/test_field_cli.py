@@ -116,7 +116,7 @@ def rotating_tenant(django_db_setup, django_db_blocker):
 def test_a_rotated_secret_tells_the_user_to_get_the_new_one_from_their_admin(
     live_web, rotating_tenant, django_db_blocker, tmp_path
 ):
-    from tenants.services import tenant_secret_rotate
+    from accounts.tenant_secrets import tenant_secret_rotate
 
     handle = rotating_tenant
     pumper = Device(name="rotated", data_dir=tmp_path, server=live_web.url, handle=handle,

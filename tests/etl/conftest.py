@@ -27,7 +27,7 @@ from sync.etl.services import etl_source_save
 # Field values come in through real sync: the sync tests' fixtures push and process batches.
 from tests import servers
 from tests.sync.conftest import operator_tokens, push, push_and_process  # noqa: F401
-from sync.etl.source_url import parse_source_url
+from config.database_urls import parse_source_url
 from sync.models import EtlSource
 
 PID = os.getpid()

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from sync.etl.crypto import decrypt
+from config.crypto import decrypt
 from sync.etl.tasks import etl_run_source
 from sync.models import EtlRun, EtlSource
 from tests.etl.conftest import MAPPING, PG_PASSWORD, api, at

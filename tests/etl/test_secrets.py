@@ -9,10 +9,10 @@ from cryptography.fernet import Fernet
 from django.db import connection
 from django.test import override_settings
 
-from sync.etl.crypto import DecryptionFailed, decrypt, encrypt
+from config.crypto import DecryptionFailed, decrypt, encrypt
 from sync.etl.loader import etl_source_run
 from sync.etl.services import etl_source_save, etl_source_test_connection, etl_source_url
-from sync.etl.source_url import InvalidSourceUrl, parse_source_url
+from config.database_urls import InvalidSourceUrl, parse_source_url
 from sync.models import EtlRun
 from tests.etl.conftest import MAPPING
 

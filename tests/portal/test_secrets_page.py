@@ -113,7 +113,7 @@ def test_an_admin_rotates_with_a_grace_period_and_it_is_audited(admin, tenant_a,
 
 
 def test_a_rotation_can_replace_one_chosen_secret_at_once(admin, tenant_a):
-    from tenants.services import tenant_secret_issue
+    from accounts.tenant_secrets import tenant_secret_issue
 
     tenant_secret_issue(tenant=tenant_a.tenant, label="keep me")
     default = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default")
@@ -132,7 +132,7 @@ def test_a_grace_period_beyond_30_days_is_refused_next_to_its_field(admin, tenan
 
 
 def test_an_admin_expires_a_secret_and_it_is_audited(admin, tenant_a, in_tenant):
-    from tenants.services import tenant_secret_issue
+    from accounts.tenant_secrets import tenant_secret_issue
 
     tenant_secret_issue(tenant=tenant_a.tenant, label="lost tablet")
     lost = TenantSecret.objects.get(tenant=tenant_a.tenant, label="lost tablet")

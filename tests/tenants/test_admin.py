@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from accounts.audit import audit_record
 from accounts.models import Role, SecurityEvent, User
-from tenants.admin_views import REVEAL_SESSION_KEY
+from tenants.operations.staff_admin import REVEAL_SESSION_KEY
 from tenants.models import Tenant, TenantSecret
 from tests.factories import PASSWORD, STAFF_EMAIL
 

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_exists
 
-from sync.etl.crypto import encrypt
+from config.crypto import encrypt
 from tenants.databases import tenant_databases
 from tenants.models import Tenant
 from tests import servers

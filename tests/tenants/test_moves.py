@@ -1,5 +1,5 @@
 """Moving a tenant from its schema to a database of its own (PostgreSQL, MariaDB) and back
-(tenants.moves, the move_tenant command), on the real servers.
+(tenants.operations.moves, the move_tenant command), on the real servers.
 
 A move commits on several databases, which no test transaction can roll back, so these tests
 commit (``django_db_blocker.unblock()``, like the session tenants of tests/conftest.py; not
@@ -23,10 +23,10 @@ from sync.models import Conflict, SyncBatch, SyncEvent
 from sync.services.processing import batch_process
 from sync.tasks import process_batch
 from tenants.databases import tenant_databases
-from tenants.dedicated import temporary_alias
+from tenants.operations.own_database import temporary_alias
 from tenants.models import Tenant
-from tenants.moves import TenantMoveFailed, tenant_models, tenant_move
-from tenants.services import tenant_suspend
+from tenants.operations.moves import TenantMoveFailed, tenant_models, tenant_move
+from tenants.operations.provisioning import tenant_suspend
 from tests import servers
 from tests.factories import TenantHandle, api_login, make_tenant
 from tests.sync.conftest import later, new_api_number, production

@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import SecurityEvent
 from tenants.directory import directory
-from tenants.services import tenant_reactivate, tenant_suspend
+from tenants.operations.provisioning import tenant_reactivate, tenant_suspend
 from tests.factories import api_login
 
 pytestmark = pytest.mark.django_db

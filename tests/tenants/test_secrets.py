@@ -11,7 +11,7 @@ from accounts.models import SecurityEvent
 from tenants.directory import bump_generation, directory
 from tenants.models import TenantSecret
 from tenants.secrets import SECRET_FORMAT, secret_recall, secret_verify, verified_secrets
-from tenants.services import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
+from accounts.tenant_secrets import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
 from tenants.models import Tenant
 from tests.factories import TenantHandle, api_login
 

@@ -2,7 +2,7 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Role
 from accounts.services import user_create
-from tenants.management.base import JsonCommand, tenant_from_option
+from tenants.operations.management.base import JsonCommand, tenant_from_option
 
 
 class Command(JsonCommand):

@@ -2,7 +2,7 @@ from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from tenants.management.base import JsonCommand, tenant_from_option
+from tenants.operations.management.base import JsonCommand, tenant_from_option
 from wells.services import wells_assign
 
 

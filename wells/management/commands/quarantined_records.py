@@ -2,7 +2,7 @@ from django.apps import apps
 from django.db import router
 from django_tenants.utils import schema_context
 
-from tenants.management.base import JsonCommand, tenant_from_option
+from tenants.operations.management.base import JsonCommand, tenant_from_option
 from wells.models import QuarantinedRecord
 from wells.quarantine import out_of_bounds_quarantine
 

@@ -1,4 +1,5 @@
-"""Source URLs: which engine, where, as whom. Parsed here once; shown only masked.
+"""Database URLs (a tenant's own database, an ETL source): which engine, where, as whom. Parsed
+here once; shown only masked. Below both the tenancy core and the ETL, which use it alike.
 
     postgresql://etl_user:pw@db.example:5432/fielddata?sslmode=require
     postgresql://etl_user:pw@/fielddata?host=/var/run/postgresql     (a Unix socket)
@@ -140,3 +141,26 @@ def mask_url(url: str) -> str:
         return parse_source_url(url).masked()
     except InvalidSourceUrl:
         return "(unreadable URL)"
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every one of ``secrets`` replaced by ••• (the longest first, so a password
+    that contains another is hidden whole)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "•••")
+    return text
+
+
+def scrub_urls(text: str, *urls: str) -> str:
+    """``text`` (a driver's message, say) without the password of any of ``urls``; a URL that does
+    not parse hides nothing and raises nothing."""
+    secrets: list[str] = []
+    for url in urls:
+        if not url:
+            continue
+        try:
+            secrets.extend(parse_source_url(url).secrets)
+        except InvalidSourceUrl:
+            continue
+    return scrub(text, secrets)

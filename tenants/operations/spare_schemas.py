@@ -2,7 +2,7 @@
 renames one (milliseconds) instead of cloning the template then (a clone slows down as the
 database holds more tenants: about 0.4 s at 200 tenants, up to 1.8 s at 1,000).
 
-The beat job ``tenants.tasks.spare_schemas_fill`` keeps TENANT_SPARE_SCHEMAS of them; a spare
+The beat job ``tenants.operations.tasks.spare_schemas_fill`` keeps TENANT_SPARE_SCHEMAS of them; a spare
 whose migrations differ from what the code expects (made before a deploy) is never handed out:
 it is dropped, and the tenant is cloned from the template as before.
 """
@@ -15,7 +15,7 @@ import secrets
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from .migration import schemas_with_pending
+from .schema_migrations import schemas_with_pending
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def _drop(name: str) -> None:
 
 def spare_schemas_fill(count: int | None = None) -> int:
     """Make spares until there are ``count`` (TENANT_SPARE_SCHEMAS) up-to-date ones; drop stale ones."""
-    from .services import schema_clone
+    from .schemas import schema_clone
 
     wanted = settings.TENANT_SPARE_SCHEMAS if count is None else count
     existing = spare_schemas()

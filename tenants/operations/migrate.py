@@ -1,32 +1,27 @@
-"""Migrate one tenant or all of them, whatever their isolation level, one progress line each.
+"""Migrating one tenant or many, whatever their isolation level: the service behind the
+``migrate_tenants`` command and the staff admin's "Migrate" button.
 
 Schema tenants: those whose schema already has every migration are skipped (one small query
 each); the others run django-tenants' migrate one after the other, on the shared server.
-DATABASE tenants: their own databases are migrated in parallel (``--parallel`` at a time).
-One failing tenant does not stop the others; the command exits non-zero if any failed.
+DATABASE tenants: their own databases are migrated in parallel (``parallel`` at a time).
+One failing tenant does not stop the others.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError
 from django.db import connection
 
-from tenants.dedicated import MigrateOutcome, database_migrate, databases_migrate
-from tenants.management.base import JsonCommand, tenant_from_option
 from tenants.models import Tenant
 
-
-# --------------------------------------------------------------------------- one tenant, many tenants
-# (Used by this command and by the staff admin's "Migrate" action.)
+from .own_database import MigrateOutcome, database_migrate, databases_migrate
 
 
 def _pending_counts(schema_names: list[str]) -> dict[str, int]:
     """How many migrations each of these schemas lacks (only schemas lacking some are listed).
     Counted as for a tenant database: the tenant apps' migrations (a schema also records the
     shared apps', which change nothing there)."""
-    from tenants.migration import missing_migrations
+    from tenants.operations.schema_migrations import missing_migrations
     from tenants.routers import _TENANT_APPS
 
     return {name: len({m for m in lacks if m[0] in _TENANT_APPS}) or len(lacks)
@@ -118,8 +113,8 @@ def _explained(outcome: MigrateOutcome) -> MigrateOutcome:
     """A tenant database that failed to migrate because it cannot be used at all (down, wrong
     password, ...) gets the connection check's message, which names the problem and the server,
     instead of the driver's (e.g. a pool timeout that says neither)."""
-    from sync.etl.crypto import DecryptionFailed, decrypt
-    from tenants.dedicated import connection_check
+    from config.crypto import DecryptionFailed, decrypt
+    from tenants.operations.own_database import connection_check
 
     if not outcome.error:
         return outcome
@@ -146,62 +141,3 @@ def outcome_line(done: int, total: int, outcome: MigrateOutcome) -> str:
 
 
 # --------------------------------------------------------------------------- the command
-
-
-class Command(JsonCommand):
-    help = ("Apply pending migrations to one tenant or to every tenant (schemas and own databases), "
-            "skipping those already up to date, with a progress line per tenant.")
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.add_argument("--tenant", metavar="ID", help="Only this tenant (ID or slug). Default: every tenant.")
-        parser.add_argument("--parallel", type=int, default=None, metavar="N",
-                            help="Tenant databases migrated at once (default: TENANT_MIGRATE_PARALLEL, "
-                                 f"{settings.TENANT_MIGRATE_PARALLEL}). Schemas are migrated one at a time.")
-
-    def handle(self, *args, **options):
-        parallel = options["parallel"] or settings.TENANT_MIGRATE_PARALLEL
-        if parallel < 1:
-            raise CommandError("--parallel must be at least 1.")
-        # With --json the one JSON object owns stdout; progress lines go to stderr.
-        stream = self.stderr if options.get("json") else self.stdout
-        if options["tenant"]:
-            tenants = [tenant_from_option(options["tenant"])]
-        else:
-            tenants = list(Tenant.objects.filter(deleted_at__isnull=True)
-                           .exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).order_by("name"))
-            self._template_migrate(stream)
-
-        def progress(done, total, outcome):
-            line = outcome_line(done, total, outcome)
-            if outcome.error:
-                stream.write(line, style_func=self.style.ERROR)
-            else:
-                stream.write(line)
-
-        outcomes = tenants_migrate(tenants, parallel=parallel, progress=progress)
-        migrated = [o for o in outcomes if o.applied and not o.error]
-        failed = [o for o in outcomes if o.error]
-        summary = {
-            "tenants": len(outcomes),
-            "migrated": [{"tenantId": o.tenant.public_id, "isolation": o.tenant.isolation, "applied": o.applied}
-                         for o in migrated],
-            "upToDate": sum(1 for o in outcomes if not o.applied and not o.error),
-            "failed": [{"tenantId": o.tenant.public_id, "error": o.error} for o in failed],
-        }
-        self.emit(options, summary, f"{len(outcomes)} tenant{'' if len(outcomes) == 1 else 's'}: "
-                                    f"{len(migrated)} migrated, {summary['upToDate']} up to date, "
-                                    f"{len(failed)} failed.")
-        if failed:
-            raise CommandError(f"{len(failed)} tenant(s) could not be migrated: "
-                               + ", ".join(o.tenant.public_id for o in failed))
-
-    def _template_migrate(self, stream) -> None:
-        """New schema tenants are cloned from the template schema: keep it migrated too."""
-        from tenants.services import template_schema_ensure
-
-        template_schema_ensure()
-        applied = schema_migrate(settings.TENANT_BASE_SCHEMA)
-        if applied:
-            stream.write(f"Template schema {settings.TENANT_BASE_SCHEMA}: {applied} migration"
-                         f"{'' if applied == 1 else 's'} applied")

@@ -19,12 +19,13 @@ from django_tenants.utils import schema_context
 
 from accounts.models import Role, User
 from accounts.services import user_create
+from accounts.tenant_secrets import tenant_secret_issue
 from config import embedded
 from tenants.directory import bump_generation
-from tenants.management.base import JsonCommand
 from tenants.models import Domain, Tenant, TenantSecret
+from tenants.operations.management.base import JsonCommand
+from tenants.operations.provisioning import tenant_create
 from tenants.secrets import secret_matches
-from tenants.services import tenant_create, tenant_secret_issue
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Operating Co"

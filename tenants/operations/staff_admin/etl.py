@@ -22,19 +22,20 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django_tenants.utils import schema_context
 
+from config.crypto import DecryptionFailed, decrypt, encrypt
+from config.database_urls import InvalidSourceUrl, mask_url
 from config.forms import service_errors_to_form
-from sync.etl.crypto import DecryptionFailed, decrypt, encrypt
 from sync.etl.services import (
     etl_mapping_validate,
     etl_run_enqueue,
     etl_source_save,
     etl_source_test_connection,
 )
-from sync.etl.source_url import InvalidSourceUrl, mask_url
 from sync.models import EtlRun, EtlSource
+from tenants.models import Tenant
 
-from .admin_views import StaffForm, _post_only
-from .models import Tenant
+from .base import post_only
+from .forms import StaffForm
 
 TEMPLATES = "admin/tenants/"
 RUNS_PAGE_SIZE = 50
@@ -261,7 +262,7 @@ class TenantEtlPages:
         return self._etl_render(request, "etl_run.html", tenant, f"Run {run.pk} of {source.name}", source=source,
                                 run=run, kept=len(run.rejected_rows))
 
-    @_post_only
+    @post_only
     def etl_run_now_view(self, request, tenant_id, source_id):
         tenant = self._tenant(request, tenant_id, change=True)
         source = self._etl_source(tenant, source_id)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from sync.etl.crypto import DecryptionFailed, decrypt
-from tenants.dedicated import connection_check
-from tenants.management.base import JsonCommand, tenant_from_option, url_from_options
+from config.crypto import DecryptionFailed, decrypt
+from tenants.operations.management.base import JsonCommand, tenant_from_option, url_from_options
+from tenants.operations.own_database import connection_check
 
 
 class Command(JsonCommand):

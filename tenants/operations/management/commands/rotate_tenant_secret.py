@@ -1,5 +1,5 @@
-from tenants.management.base import JsonCommand, tenant_from_option
-from tenants.services import tenant_secret_rotate
+from accounts.tenant_secrets import tenant_secret_rotate
+from tenants.operations.management.base import JsonCommand, tenant_from_option
 
 
 class Command(JsonCommand):

@@ -1,5 +1,5 @@
-"""Tenant provisioning and lifecycle, and tenant secrets. Used by the commands, the staff admin
-and the tenant ADMIN's portal page alike."""
+"""Tenant provisioning and lifecycle: used by the commands and the staff admin. Tenant secrets
+(issue, rotate, expire) are accounts.tenant_secrets, which the tenant ADMIN's portal page uses too."""
 
 from __future__ import annotations
 
@@ -8,25 +8,23 @@ import secrets as random_source
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_context, schema_exists
 
-from accounts.audit import Kind, Outcome, audit_record
+from accounts.audit import Kind, Outcome, audit_in_tenant
+from accounts.tenant_secrets import secret_issue
+from config.crypto import encrypt
+from tenants.databases import tenant_databases
+from tenants.directory import bump_generation
+from tenants.models import SLUG_REGEX, Domain, Tenant, validate_time_zone
 
-from sync.etl.crypto import encrypt
-
-from .databases import tenant_databases
-from .dedicated import connection_check, database_holds_tenant, database_migrate
-from .spares import spare_schema_claim
-from .directory import bump_generation
-from .models import SLUG_REGEX, Domain, Tenant, TenantSecret, validate_time_zone
-from .secrets import secret_generate, secret_hash
+from .own_database import connection_check, database_holds_tenant, database_migrate
+from .schemas import schema_clone
+from .spare_schemas import spare_schema_claim
 
 _SUFFIX_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1: easy to read aloud
 RESERVED_SLUGS = frozenset({"www", "api", "admin", "app", "public", "static", "media", "mail", "tenant-template"})
@@ -169,33 +167,9 @@ def tenant_create(
                 actor=actor or "provisioning",
                 check_password_strength=check_password_strength,
             )
-        secret = _secret_issue(tenant=tenant, label="default", created_by=actor or "provisioning")
+        secret = secret_issue(tenant=tenant, label="default", created_by=actor or "provisioning")
     bump_generation()
     return TenantCreated(tenant=tenant, secret=secret, admin_user=admin, seconds=time.perf_counter() - started)
-
-
-class _CloneSchema(CloneSchema):
-    """django-tenants' schema cloning, without re-creating its SQL function before every clone
-    (each CREATE OR REPLACE grows the server session and slows the next clones down: a process
-    creating tenants one after another went from 0.4 s to 24 s per tenant). Installed once per
-    process, so an upgrade of django-tenants still brings its new function."""
-
-    installed = False
-
-    def _create_clone_schema_function(self):
-        if _CloneSchema.installed:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'clone_schema' "
-                               "AND pronamespace = 'public'::regnamespace")
-                if cursor.fetchone() is not None:
-                    return
-        super()._create_clone_schema_function()
-        _CloneSchema.installed = True
-
-
-def schema_clone(base_schema: str, new_schema: str) -> None:
-    """A new schema holding a copy of ``base_schema`` (tables, data, sequences, functions)."""
-    _CloneSchema().clone_schema(base_schema, new_schema, "DATA")
 
 
 def database_url_check(url: str) -> None:
@@ -212,15 +186,10 @@ def database_url_check(url: str) -> None:
 # --------------------------------------------------------------------------- lifecycle
 
 
-def _audit_in_tenant(tenant: Tenant, **kwargs) -> None:
-    with schema_context(tenant.schema_name):
-        audit_record(tenant_public_id=tenant.public_id, **kwargs)
-
-
 def tenant_suspend(*, tenant: Tenant, actor: str = "", reason: str = "", request=None) -> Tenant:
     tenant.status = Tenant.Status.SUSPENDED
     tenant.save(update_fields=["status", "updated_at"])
-    _audit_in_tenant(tenant, kind=Kind.TENANT_SUSPENDED, outcome=Outcome.SUCCESS, actor=actor, request=request,
+    audit_in_tenant(tenant, kind=Kind.TENANT_SUSPENDED, outcome=Outcome.SUCCESS, actor=actor, request=request,
                      detail={"reason": reason} if reason else {})
     bump_generation()
     tenant_databases.forget_tenant(tenant)  # other processes: at their next request (reconcile)
@@ -230,7 +199,7 @@ def tenant_suspend(*, tenant: Tenant, actor: str = "", reason: str = "", request
 def tenant_reactivate(*, tenant: Tenant, actor: str = "", request=None) -> Tenant:
     tenant.status = Tenant.Status.ACTIVE
     tenant.save(update_fields=["status", "updated_at"])
-    _audit_in_tenant(tenant, kind=Kind.TENANT_REACTIVATED, outcome=Outcome.SUCCESS, actor=actor, request=request)
+    audit_in_tenant(tenant, kind=Kind.TENANT_REACTIVATED, outcome=Outcome.SUCCESS, actor=actor, request=request)
     bump_generation()
     return tenant
 
@@ -239,102 +208,7 @@ def tenant_soft_delete(*, tenant: Tenant, actor: str = "", request=None) -> Tena
     """Hide the tenant everywhere; its schema and data are kept until a purge."""
     tenant.deleted_at = timezone.now()
     tenant.save(update_fields=["deleted_at", "updated_at"])
-    _audit_in_tenant(tenant, kind=Kind.TENANT_DELETED, outcome=Outcome.SUCCESS, actor=actor, request=request)
+    audit_in_tenant(tenant, kind=Kind.TENANT_DELETED, outcome=Outcome.SUCCESS, actor=actor, request=request)
     bump_generation()
     tenant_databases.forget_tenant(tenant)
     return tenant
-
-
-# --------------------------------------------------------------------------- secrets
-
-
-def _secret_issue(*, tenant: Tenant, label: str, created_by: str, expires_at: datetime | None = None) -> str:
-    secret = secret_generate()
-    TenantSecret.objects.create(
-        tenant=tenant, label=label, secret_hash=secret_hash(secret), created_by=created_by, expires_at=expires_at
-    )
-    return secret
-
-
-def tenant_secret_issue(
-    *, tenant: Tenant, label: str, actor: str = "", expires_at: datetime | None = None, request=None
-) -> str:
-    """Add a secret beside the existing ones. The secret is returned once and never stored."""
-    label = (label or "").strip()
-    if not label:
-        raise ValidationError({"label": ["A label is required (e.g. the device fleet it is for)."]})
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": ["The expiry must be in the future."]})
-    with transaction.atomic():
-        secret = _secret_issue(tenant=tenant, label=label, created_by=actor, expires_at=expires_at)
-    _audit_in_tenant(tenant, kind=Kind.SECRET_ISSUED, outcome=Outcome.SUCCESS, actor=actor, request=request,
-                     detail={"label": label})
-    bump_generation()
-    return secret
-
-
-def tenant_secret_rotate(
-    *,
-    tenant: Tenant,
-    actor: str = "",
-    grace_hours: float = 0,
-    label: str = "",
-    secret_id=None,
-    request=None,
-) -> str:
-    """Issue a new secret and expire the old one(s): at once, or after ``grace_hours``.
-
-    With ``secret_id`` only that secret is replaced; without it every active secret is.
-    """
-    if grace_hours < 0 or grace_hours > 24 * 30:
-        raise ValidationError({"grace_hours": ["The grace period is 0 to 720 hours."]})
-    now = timezone.now()
-    expire_at = now + timedelta(hours=grace_hours)
-    with transaction.atomic():
-        active = TenantSecret.objects.select_for_update().filter(tenant=tenant).exclude(expires_at__lte=now)
-        if secret_id is not None:
-            active = active.filter(pk=secret_id)
-            if not active.exists():
-                raise ValidationError({"secret": ["No active secret with this id."]})
-        old = list(active)
-        new_label = label.strip() or (old[0].label if len(old) == 1 else "rotated")
-        secret = secret_generate()
-        new = TenantSecret.objects.create(
-            tenant=tenant, label=new_label, secret_hash=secret_hash(secret), created_by=actor
-        )
-        for previous in old:
-            # Never lengthen an expiry that was already sooner than the grace period.
-            if previous.expires_at is None or previous.expires_at > expire_at:
-                previous.expires_at = expire_at
-            previous.replaced_by = new
-            previous.save(update_fields=["expires_at", "replaced_by"])
-    _audit_in_tenant(
-        tenant, kind=Kind.SECRET_ROTATED, outcome=Outcome.SUCCESS, actor=actor, request=request,
-        detail={"label": new_label, "replaced": len(old), "grace_hours": grace_hours},
-    )
-    bump_generation()
-    return secret
-
-
-def tenant_secret_expire(*, tenant: Tenant, secret_id, actor: str = "", request=None) -> TenantSecret:
-    secret = TenantSecret.objects.filter(tenant=tenant, pk=secret_id).first()
-    if secret is None:
-        raise ValidationError({"secret": ["No such secret."]})
-    now = timezone.now()
-    if secret.expires_at is None or secret.expires_at > now:
-        secret.expires_at = now
-        secret.save(update_fields=["expires_at"])
-    _audit_in_tenant(tenant, kind=Kind.SECRET_EXPIRED, outcome=Outcome.SUCCESS, actor=actor, request=request,
-                     detail={"label": secret.label})
-    bump_generation()
-    return secret
-
-
-def template_schema_ensure() -> bool:
-    """Create the (empty) template schema if missing; migrate_schemas then migrates it."""
-    name = settings.TENANT_BASE_SCHEMA
-    if schema_exists(name):
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE SCHEMA "{name}"')
-    return True

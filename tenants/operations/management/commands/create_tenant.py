@@ -1,9 +1,9 @@
 from django.core.management.base import CommandError
 
-from tenants.databases import TenantDatabaseError
-from tenants.management.base import JsonCommand, url_from_options
+from tenants.databases import TenantDatabaseError, database_url_masked
 from tenants.models import Tenant
-from tenants.services import tenant_create
+from tenants.operations.management.base import JsonCommand, url_from_options
+from tenants.operations.provisioning import tenant_create
 
 
 class Command(JsonCommand):
@@ -52,7 +52,7 @@ class Command(JsonCommand):
         except TenantDatabaseError as exc:  # its message never holds the password
             raise CommandError(exc.message) from None
         tenant = created.tenant
-        where = (f"its own database {tenant.database_url_masked}" if tenant.has_own_database
+        where = (f"its own database {database_url_masked(tenant)}" if tenant.has_own_database
                  else f"schema {tenant.schema_name}")
         self.emit(
             options,

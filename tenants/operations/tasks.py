@@ -16,7 +16,7 @@ def spare_schemas_fill() -> int:
     """Keep TENANT_SPARE_SCHEMAS ready schemas for fast tenant provisioning."""
     from django.core.cache import cache
 
-    from .spares import spare_schemas_fill as fill
+    from .spare_schemas import spare_schemas_fill as fill
 
     if not cache.add("tenant-spare-schemas-lock", "1", timeout=600):
         return 0  # another worker is filling

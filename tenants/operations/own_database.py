@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
-from .databases import ALIAS_PREFIX, TenantDatabaseError, parse_url, registered_alias, settings_for_url, tenant_databases
+from tenants.databases import (
+    ALIAS_PREFIX,
+    TenantDatabaseError,
+    parse_url,
+    registered_alias,
+    settings_for_url,
+    tenant_databases,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +127,7 @@ def pending_migrations(alias: str) -> list[tuple[str, str]]:
     executor = MigrationExecutor(connections[alias])
     targets = executor.loader.graph.leaf_nodes()
     plan = executor.migration_plan(targets)
-    from .routers import _TENANT_APPS
+    from tenants.routers import _TENANT_APPS
 
     return [(m.app_label, m.name) for m, backwards in plan if m.app_label in _TENANT_APPS]
 
@@ -171,7 +178,7 @@ def databases_migrate(tenants, *, parallel: int = 4, progress=None) -> list[Migr
         try:
             outcome.applied = database_migrate(tenant)
         except Exception as exc:  # reported per tenant; the others go on
-            from sync.etl.crypto import decrypt
+            from config.crypto import decrypt
 
             log.exception("migrating the database of tenant %s failed", tenant.public_id)
             detail = str(exc.__cause__ or exc)

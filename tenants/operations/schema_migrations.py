@@ -56,7 +56,7 @@ class SkipUnchangedExecutor(StandardExecutor):
     def run_migrations(self, tenants=None):
         from accounts.roles import roles_sync
 
-        from .services import template_schema_ensure
+        from .schemas import template_schema_ensure
 
         explicit = isinstance(tenants, list)  # --schema NAME (or public): run exactly what was asked
         schemas = list(tenants or [])
@@ -67,7 +67,7 @@ class SkipUnchangedExecutor(StandardExecutor):
                 return
         own_databases = []
         if not explicit:
-            from .models import Tenant
+            from tenants.models import Tenant
 
             own_databases = list(Tenant.objects.filter(isolation=Tenant.IsolationLevel.DATABASE,
                                                        deleted_at__isnull=True))
@@ -89,7 +89,7 @@ class SkipUnchangedExecutor(StandardExecutor):
         if own_databases:
             migrated_databases = databases_migrate_reported(own_databases, verbosity=verbosity)
         if todo or migrated_databases:
-            from .directory import bump_generation
+            from tenants.directory import bump_generation
 
             bump_generation()  # role permissions may have changed: running processes reload users
 
@@ -98,7 +98,7 @@ def databases_migrate_reported(tenants, *, verbosity: int = 1, parallel: int | N
     """Migrate the tenants' own databases in parallel, one line per tenant; raise if any failed."""
     from django.core.management.base import CommandError
 
-    from .dedicated import databases_migrate
+    from .own_database import databases_migrate
 
     def progress(done, total, outcome):
         if verbosity >= 1:

@@ -1,4 +1,5 @@
-"""Encryption at rest of ETL source URLs (they hold database passwords).
+"""Encryption at rest of database URLs (they hold passwords): a DATABASE-level tenant's own
+database (tenants.databases) and the ETL sources (sync.etl) alike, so it sits below both.
 
 Fernet (AES-128-CBC + HMAC-SHA256) with the key(s) in ``settings.PUMPJACK_ENCRYPTION_KEY``:
 one key, or several separated by commas to rotate (the first encrypts, every one decrypts).

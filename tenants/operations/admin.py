@@ -2,7 +2,7 @@
 
 The list and the change form are plain ModelAdmin; creating a tenant and everything else with
 side effects (suspension, soft delete, secrets, the tenant's users, its audit log, where its data
-lives: testing and migrating its database, moving it) are the pages of tenants.admin_views, which
+lives: testing and migrating its database, moving it) are the pages of tenants.operations.staff_admin, which
 go through the services. Tenants are never hard-deleted here. A tenant's database URL is never
 shown in full: the change form shows it masked.
 """
@@ -18,10 +18,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .admin_etl import TenantEtlPages  # ETL sources of a tenant (sync.etl): pages of their own
-from .admin_views import TIME_ZONE_CHOICES, TenantDatabasePages, TenantStaffPages
-from .directory import bump_generation
-from .models import Domain, Tenant
+from tenants.databases import database_url_masked
+from tenants.directory import bump_generation
+from tenants.models import Domain, Tenant
+
+from .staff_admin import TIME_ZONE_CHOICES, TenantDatabasePages, TenantEtlPages, TenantStaffPages
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -129,7 +130,7 @@ class TenantAdmin(TenantEtlPages, TenantDatabasePages, TenantStaffPages, admin.M
     def data_location(self, obj: Tenant) -> str:
         # The URL masked (password as •••), never in full; the database page tests and migrates it.
         if obj.has_own_database:
-            where = format_html("its own database <code>{}</code>", obj.database_url_masked)
+            where = format_html("its own database <code>{}</code>", database_url_masked(obj))
         else:
             where = format_html("schema <code>{}</code> of the shared database", obj.schema_name)
         page = reverse(f"admin:{self._url_name('database')}", args=[obj.pk])

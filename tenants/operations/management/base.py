@@ -35,7 +35,7 @@ class JsonCommand(BaseCommand):
 
 
 def tenant_from_option(identifier: str):
-    from tenants.services import TenantNotFound, tenant_get
+    from tenants.operations.provisioning import TenantNotFound, tenant_get
 
     try:
         return tenant_get(identifier=identifier)

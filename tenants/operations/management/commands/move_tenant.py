@@ -3,8 +3,8 @@ import sys
 from django.core.management.base import CommandError
 
 from tenants.databases import masked
-from tenants.management.base import JsonCommand, tenant_from_option
-from tenants.moves import TenantMoveFailed, tenant_move
+from tenants.operations.management.base import JsonCommand, tenant_from_option
+from tenants.operations.moves import TenantMoveFailed, tenant_move
 
 
 class Command(JsonCommand):

@@ -45,12 +45,13 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from accounts.audit import Kind, Outcome, audit_record
-from sync.etl.crypto import decrypt, encrypt
+from config.crypto import decrypt, encrypt
+from config.database_urls import scrub_urls
+from tenants.databases import masked, parse_url, registered_alias, tenant_databases
+from tenants.directory import bump_generation
+from tenants.models import Tenant
 
-from .databases import masked, parse_url, registered_alias, tenant_databases
-from .dedicated import temporary_alias
-from .directory import bump_generation
-from .models import Tenant
+from .own_database import temporary_alias
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def tenant_move(*, tenant: Tenant, to: str, database_url: str = "", actor: str =
                 _switch(tenant, to=to, database_url=database_url, status=previous_status)
                 target.keep()
         except BaseException as exc:  # Ctrl-C too: the tenant must not stay MIGRATING
-            message = _scrubbed(_failure_message(exc), database_url, source_url)
+            message = scrub_urls(_failure_message(exc), database_url, source_url)
             _status_set(tenant, old=Tenant.Status.MIGRATING, new=previous_status)
             _audit(tenant, Outcome.FAILURE, actor,
                    {"from": report.from_level, "to": to, "error": message[:500],
@@ -150,7 +151,7 @@ def tenant_move(*, tenant: Tenant, to: str, database_url: str = "", actor: str =
 
 
 def _refuse_unless_possible(tenant: Tenant, *, to: str, database_url: str) -> None:
-    from .services import database_url_check
+    from .provisioning import database_url_check
 
     if to not in (SCHEMA, DATABASE):
         raise ValidationError({"to": ["Move a tenant to SCHEMA or DATABASE."]})
@@ -189,7 +190,7 @@ def _refuse_unless_possible(tenant: Tenant, *, to: str, database_url: str) -> No
 def _source_url(tenant: Tenant) -> str:
     if not tenant.has_own_database:
         return ""
-    from sync.etl.crypto import DecryptionFailed
+    from config.crypto import DecryptionFailed
 
     try:
         return decrypt(tenant.database_url)
@@ -241,19 +242,6 @@ def _failure_message(exc: BaseException) -> str:
         return exc.message
     detail = " ".join(str(exc.__cause__ or exc).split())[:400]
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-
-
-def _scrubbed(text: str, *urls: str) -> str:
-    for url in urls:
-        if not url:
-            continue
-        try:
-            secrets = parse_url(url).secrets
-        except Exception:
-            continue
-        for secret in secrets:
-            text = text.replace(secret, "•••")
-    return text
 
 
 # --------------------------------------------------------------------------- where the data is
@@ -347,7 +335,7 @@ class _SchemaTarget:
         self.created = False
 
     def prepare(self) -> None:
-        from .services import schema_clone
+        from .schemas import schema_clone
 
         if schema_exists(self.schema_name, case_sensitive=False):
             # Checked before: it holds no users, so it is the clone of an interrupted move.
@@ -509,7 +497,7 @@ def _source_after(tenant: Tenant, report: MoveReport, *, source_url: str, keep: 
         return ""
     except Exception as exc:  # the tenant has moved; the old copy is only left where it was
         where = tenant.schema_name if report.from_level == SCHEMA else masked(source_url)
-        message = _scrubbed(f"the old copy at {where} could not be {'renamed' if keep else 'dropped'}: "
+        message = scrub_urls(f"the old copy at {where} could not be {'renamed' if keep else 'dropped'}: "
                             f"{_failure_message(exc)}", source_url)
         log.error("tenant %s: %s", tenant.public_id, message)
         report.warnings.append(message)
