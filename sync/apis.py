@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -389,4 +390,5 @@ class ChangesApi(APIView):
                                                   "a cursor for a fresh snapshot.") from None
         except CursorInvalid as exc:
             raise ApiError(400, "invalid_request", str(exc), {"cursor": [str(exc)]}) from None
-        return Response({"changes": page.changes, "cursor": page.cursor, "hasMore": page.has_more})
+        # Serialized here, once (the snapshot's well and equipment changes come as JSON already).
+        return HttpResponse(page.json(), content_type="application/json")

@@ -31,18 +31,20 @@ the interval is served, then the cursor becomes that target; an old-format curso
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connections
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role
 from tenants import databases as tenant_db
-from wells.models import Equipment, WellAssignment
+from wells.models import Equipment, Well, WellAssignment
 from wells.selectors import wells_for_user
 
 from ..models import Change, ChangeRetention, Conflict
@@ -301,6 +303,17 @@ class FeedPage:
     changes: list[dict]
     cursor: str
     has_more: bool
+    raw: str = ""  # changes already serialized (JSON array items, no brackets), served before ``changes``
+
+    def all_changes(self) -> list[dict]:
+        return (json.loads(f"[{self.raw}]") if self.raw else []) + self.changes
+
+    def json(self) -> bytes:
+        """The page as the wire's JSON (API.md section 9), serializing only what is not yet."""
+        rest = json.dumps(self.changes, separators=(",", ":"), ensure_ascii=False)[1:-1]
+        items = ",".join(part for part in (self.raw, rest) if part)
+        tail = json.dumps({"cursor": self.cursor, "hasMore": self.has_more}, separators=(",", ":"))[1:]
+        return f'{{"changes":[{items}],{tail}'.encode()
 
 
 def changes_feed(*, user, cursor: str | None, limit: int) -> FeedPage:
@@ -315,24 +328,27 @@ def changes_feed(*, user, cursor: str | None, limit: int) -> FeedPage:
 
 
 def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
-    per_page = max(1, limit // 4)
+    # As many wells as fill the page with their equipment (one well at least): counted first.
     wells = wells_for_user(user=user).order_by("pk")
     if state.get("w"):
         wells = wells.filter(pk__gt=state["w"])
-    page = list(wells.values(*WELL_FIELDS)[: per_page + 1])
-    more_wells = len(page) > per_page
-    page = page[:per_page]
-    equipment: dict = {}
-    if page:
-        items = Equipment.objects.filter(well_id__in=[w["id"] for w in page], deleted_at__isnull=True)
-        for item in items.order_by("well_id", "name").values(*EQUIPMENT_FIELDS):
-            equipment.setdefault(item["well_id"], []).append(item)
-    changes = []
-    for well in page:
-        changes.append(_well_change(well))
-        changes.extend(_equipment_change(e) for e in equipment.get(well["id"], ()))
+    counts = Equipment.objects.filter(well_id=OuterRef("pk"), deleted_at__isnull=True).order_by() \
+        .values("well_id").annotate(n=Count("*")).values("n")
+    candidates = list(wells.annotate(n=Coalesce(Subquery(counts), 0)).values_list("pk", "n")[:limit])
+    page, size = [], 0
+    for well_id, equipment_count in candidates:
+        if page and size + 1 + equipment_count > limit:
+            break
+        page.append(well_id)
+        size += 1 + equipment_count
+    more_wells = len(page) < len(candidates) or len(candidates) == limit
+    raw, changes = "", []
+    if page and _postgres():
+        raw = _snapshot_json(page)  # serialized once, by the database
+    elif page:
+        changes = _snapshot_changes(page)
     if more_wells:
-        return FeedPage(changes, _encode(dict(state, w=str(page[-1]["id"]))), True)
+        return FeedPage(changes, _encode(dict(state, w=str(page[-1]))), True, raw)
     # The conflicts on the wells the user sees (an operator's app shows those on their route):
     # pending ones, and those decided within the retention window, so a device that re-snapshots
     # still learns how its events ended.
@@ -344,7 +360,46 @@ def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
     base = state["p"]
     has_more = Change.objects.filter(_unseen(base)).exists() or (
         base["k"] == "my" and Change.objects.filter(commit_seq__isnull=True).exists())  # committed, to be stamped
-    return FeedPage(changes, _encode({"v": 2, "m": "c", "p": base, "u": str(user.pk)}), has_more)
+    return FeedPage(changes, _encode({"v": 2, "m": "c", "p": base, "u": str(user.pk)}), has_more, raw)
+
+
+def _snapshot_changes(well_ids: list) -> list[dict]:
+    """The snapshot changes of these wells: each well, then its equipment by name."""
+    equipment: dict = {}
+    items = Equipment.objects.filter(well_id__in=well_ids, deleted_at__isnull=True)
+    for item in items.order_by("well_id", "name", "id").values(*EQUIPMENT_FIELDS):
+        equipment.setdefault(item["well_id"], []).append(item)
+    changes = []
+    for well in Well.objects.filter(pk__in=well_ids).order_by("pk").values(*WELL_FIELDS):
+        changes.append(_well_change(well))
+        changes.extend(_equipment_change(e) for e in equipment.get(well["id"], ()))
+    return changes
+
+
+def _snapshot_json(well_ids: list) -> str:
+    """``_snapshot_changes`` as JSON text (the array's items, without brackets), built by
+    PostgreSQL in one query: nothing is turned into Python objects and back (the snapshot is the
+    feed's largest answer). The same changes, field for field (tests/sync/test_pull_feed.py)."""
+    well, item = Well._meta.db_table, Equipment._meta.db_table
+    sql = f"""
+        SELECT coalesce(string_agg(j::text, ',' ORDER BY w_id, kind, nm, e_id), '') FROM (
+          SELECT w.id AS w_id, 0 AS kind, '' AS nm, w.id AS e_id, json_build_object(
+            'entity', 'well', 'op', 'upsert', 'id', w.id, 'version', w.version, 'data', json_build_object(
+              'id', w.id, 'apiNumber', w.api_number, 'name', w.name, 'lease', w.lease, 'field', w.field,
+              'county', w.county, 'state', w.state, 'latitude', w.latitude::float8,
+              'longitude', w.longitude::float8, 'status', w.status, 'spudDate', w.spud_date,
+              'version', w.version, 'updatedAt', w.updated_at)) AS j
+          FROM {well} w WHERE w.id = ANY(%s)
+          UNION ALL
+          SELECT e.well_id, 1, e.name, e.id, json_build_object(
+            'entity', 'equipment', 'op', 'upsert', 'id', e.id, 'version', e.version, 'data', json_build_object(
+              'id', e.id, 'wellId', e.well_id, 'type', e.type, 'name', e.name, 'serialNumber', e.serial_number,
+              'status', e.status, 'version', e.version, 'updatedAt', e.updated_at))
+          FROM {item} e WHERE e.well_id = ANY(%s) AND e.deleted_at IS NULL
+        ) x"""
+    with connections[tenant_db.current_db()].cursor() as cursor:
+        cursor.execute(sql, [well_ids, well_ids])
+        return cursor.fetchone()[0]
 
 
 CHANGE_FIELDS = ("seq", "commit_seq", "entity", "entity_id", "op", "well_id", "version")
