@@ -389,13 +389,13 @@ def _snapshot_json(well_ids: list) -> str:
               'county', w.county, 'state', w.state, 'latitude', w.latitude::float8,
               'longitude', w.longitude::float8, 'status', w.status, 'spudDate', w.spud_date,
               'version', w.version, 'updatedAt', w.updated_at)) AS j
-          FROM {well} w WHERE w.id = ANY(%s)
+          FROM {well} w JOIN unnest(%s::uuid[]) AS page(id) ON page.id = w.id
           UNION ALL
           SELECT e.well_id, 1, e.name, e.id, json_build_object(
             'entity', 'equipment', 'op', 'upsert', 'id', e.id, 'version', e.version, 'data', json_build_object(
               'id', e.id, 'wellId', e.well_id, 'type', e.type, 'name', e.name, 'serialNumber', e.serial_number,
               'status', e.status, 'version', e.version, 'updatedAt', e.updated_at))
-          FROM {item} e WHERE e.well_id = ANY(%s) AND e.deleted_at IS NULL
+          FROM {item} e JOIN unnest(%s::uuid[]) AS page(id) ON page.id = e.well_id WHERE e.deleted_at IS NULL
         ) x"""
     with connections[tenant_db.current_db()].cursor() as cursor:
         cursor.execute(sql, [well_ids, well_ids])
