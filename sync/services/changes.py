@@ -31,6 +31,7 @@ the interval is served, then the cursor becomes that target; an old-format curso
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -108,6 +109,7 @@ def changes_prune(*, older_than_days: int | None = None, batch_size: int = 10_00
 #       a PostgreSQL snapshot: a row was seen when its transaction is visible in it. A reader that
 #       wrote in its own transaction (only tests do) sees its own rows up to "os".
 #   {"k": "my", "c": commit position}   MySQL/MariaDB: rows stamped up to "c".
+#   (both with "d": a tag of the database they belong to)
 #   {"k": "seq", "s": seq}              an old-format cursor: rows up to "s".
 
 
@@ -115,15 +117,25 @@ def _postgres() -> bool:
     return connections[tenant_db.current_db()].vendor == "postgresql"
 
 
+def _database_tag() -> str:
+    """Which database a position belongs to (transaction ids and commit positions mean nothing in
+    another one: a tenant moved between databases gets 410 and re-snapshots). Hashed: a cursor is
+    signed, not encrypted, and must not name servers."""
+    db = connections[tenant_db.current_db()].settings_dict
+    where = f"{db.get('ENGINE')}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
 def _current_position() -> dict:
     """Where the log stands for a reader starting now (every committed row is seen by it)."""
     if not _postgres():
-        return {"k": "my", "c": _stamp()}
+        return {"k": "my", "c": _stamp(), "d": _database_tag()}
     with connections[tenant_db.current_db()].cursor() as cursor:
         cursor.execute("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text")
         snapshot, own = cursor.fetchone()
     xmin, xmax, xip = snapshot.split(":")
-    position = {"k": "pg", "n": int(xmin), "x": int(xmax), "i": [int(x) for x in xip.split(",") if x]}
+    position = {"k": "pg", "n": int(xmin), "x": int(xmax), "i": [int(x) for x in xip.split(",") if x],
+                "d": _database_tag()}
     if own is not None:
         position["o"] = int(own)
         position["os"] = Change.objects.filter(xid=int(own)).aggregate(m=Max("seq"))["m"] or 0
@@ -192,7 +204,7 @@ def _order_field(position: dict) -> str:
 
 def _check_kind(position: dict) -> None:
     """A position of another engine (the tenant moved between databases) cannot be compared."""
-    if position["k"] != "seq" and (position["k"] == "pg") != _postgres():
+    if position["k"] != "seq" and ((position["k"] == "pg") != _postgres() or position.get("d") != _database_tag()):
         raise CursorExpired()
 
 

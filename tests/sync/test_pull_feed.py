@@ -315,3 +315,12 @@ def test_the_snapshot_serialized_by_postgresql_equals_the_python_form(route, ten
         return {**change, "data": data}
 
     assert len(python) == 4 and [normal(c) for c in database] == [normal(c) for c in python]
+
+
+def test_a_cursor_of_another_database_is_410_the_device_re_snapshots(as_operator, route):
+    """Transaction ids and commit positions mean nothing in another database (a tenant moved)."""
+    _, cursor = pull_all(as_operator)
+    state = signing.loads(cursor, salt=CURSOR_SALT)
+    state["p"]["d"] = "0123456789ab"
+    response = as_operator(f"/api/v1/sync/changes?cursor={signing.dumps(state, salt=CURSOR_SALT, compress=True)}")
+    assert response.status_code == 410 and response.json()["error"]["code"] == "cursor_expired"
