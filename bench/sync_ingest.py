@@ -305,6 +305,14 @@ def main() -> None:
 
         if args.pull_only:
             times, pulled, pages = full_pulls(args.pull_runs)
+            me_auth, floor = login(PULLER), []
+            for _ in range(max(1, args.pull_runs)):  # what any authenticated request costs, as many as a pull
+                started = time.perf_counter()
+                for _ in range(pages):
+                    session.get(f"{url}/api/v1/me", headers=me_auth, timeout=60).raise_for_status()
+                floor.append(time.perf_counter() - started)
+            print(f"  {pages} x GET /api/v1/me (the floor of {pages} requests): "
+                  + ", ".join(f"{t * 1000:.0f}" for t in floor) + " ms")
             print(f"sync pull ({tenant.schema_name}; {len(times)} runs: "
                   + ", ".join(f"{t * 1000:.0f}" for t in times) + " ms)")
             median = sorted(times)[len(times) // 2]

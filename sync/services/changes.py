@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -230,6 +231,23 @@ def _position_ok(value) -> bool:
     return False
 
 
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _snapshot_place_ok(well, item) -> bool:
+    """Where a snapshot page ended: a well id ("" before the first), and on PostgreSQL the key of
+    its last change there: [kind 0|1, equipment name, id]."""
+    if well != "" and not _is_uuid(well):
+        return False
+    return item is None or (isinstance(item, list) and len(item) == 3 and item[0] in (0, 1)
+                            and isinstance(item[1], str) and _is_uuid(item[2]))
+
+
 def _decode(cursor: str, user) -> dict:
     try:
         data = signing.loads(cursor, salt=CURSOR_SALT)
@@ -245,7 +263,7 @@ def _decode(cursor: str, user) -> dict:
         data = {"v": 2, "u": data["u"], "m": data["m"], "p": {"k": "seq", "s": max(seq, 0)},
                 "w": str(data.get("after") or "")}
     positions = [data.get("p")] + ([data["t"]] if data.get("t") is not None else [])
-    if not all(_position_ok(p) for p in positions) or not isinstance(data.get("w", ""), str):
+    if not all(_position_ok(p) for p in positions) or not _snapshot_place_ok(data.get("w", ""), data.get("e")):
         raise CursorInvalid("This cursor was issued to another user or is malformed.")
     for position in positions:
         _check_kind(position)
@@ -340,27 +358,28 @@ def changes_feed(*, user, cursor: str | None, limit: int) -> FeedPage:
 
 
 def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
-    # As many wells as fill the page with their equipment (one well at least): counted first.
-    wells = wells_for_user(user=user).order_by("pk")
-    if state.get("w"):
-        wells = wells.filter(pk__gt=state["w"])
-    counts = Equipment.objects.filter(well_id=OuterRef("pk"), deleted_at__isnull=True).order_by() \
-        .values("well_id").annotate(n=Count("*")).values("n")
-    candidates = list(wells.annotate(n=Coalesce(Subquery(counts), 0)).values_list("pk", "n")[:limit])
-    page, size = [], 0
-    for well_id, equipment_count in candidates:
-        if page and size + 1 + equipment_count > limit:
-            break
-        page.append(well_id)
-        size += 1 + equipment_count
-    more_wells = len(page) < len(candidates) or len(candidates) == limit
-    raw, changes = "", []
-    if page and _postgres():
-        raw = _snapshot_json(page)  # serialized once, by the database
-    elif page:
-        changes = _snapshot_changes(page)
-    if more_wells:
-        return FeedPage(changes, _encode(dict(state, w=str(page[-1]))), True, raw)
+    if _postgres():  # paged by change (a well's equipment may go on over the next page), as JSON
+        raw, last, more = _snapshot_page_json(user, state, limit)
+        changes = []
+        if more:
+            return FeedPage([], _encode(dict(state, w=last[0], e=list(last[1:]))), True, raw)
+    else:  # paged by well: as many as fill the page with their equipment (one well at least)
+        raw = ""
+        wells = wells_for_user(user=user).order_by("pk")
+        if state.get("w"):
+            wells = wells.filter(pk__gt=state["w"])
+        counts = Equipment.objects.filter(well_id=OuterRef("pk"), deleted_at__isnull=True).order_by() \
+            .values("well_id").annotate(n=Count("*")).values("n")
+        candidates = list(wells.annotate(n=Coalesce(Subquery(counts), 0)).values_list("pk", "n")[:limit])
+        page, size = [], 0
+        for well_id, equipment_count in candidates:
+            if page and size + 1 + equipment_count > limit:
+                break
+            page.append(well_id)
+            size += 1 + equipment_count
+        changes = _snapshot_changes(page) if page else []
+        if len(page) < len(candidates) or len(candidates) == limit:
+            return FeedPage(changes, _encode(dict(state, w=str(page[-1]))), True)
     # The conflicts on the wells the user sees (an operator's app shows those on their route):
     # pending ones, and those decided within the retention window, so a device that re-snapshots
     # still learns how its events ended.
@@ -388,30 +407,56 @@ def _snapshot_changes(well_ids: list) -> list[dict]:
     return changes
 
 
-def _snapshot_json(well_ids: list) -> str:
-    """``_snapshot_changes`` as JSON text (the array's items, without brackets), built by
-    PostgreSQL in one query: nothing is turned into Python objects and back (the snapshot is the
-    feed's largest answer). The same changes, field for field (tests/sync/test_pull_feed.py)."""
+def _snapshot_page_json(user, state: dict, limit: int) -> tuple[str, tuple | None, bool]:
+    """A snapshot page on PostgreSQL, built as JSON by the database in one query: nothing is
+    turned into Python objects and back (the snapshot is the feed's largest answer). The changes
+    of the user's wells in (well id, well first, equipment by name in byte order, id) order, after the page
+    before's last one ("w", "e" in the cursor). The same changes, field for field, as
+    ``_snapshot_changes`` (tests/sync/test_pull_feed.py). Returns the page's JSON items (without
+    brackets), its last change's key, and whether more follow."""
+    db = tenant_db.current_db()
+    wells = wells_for_user(user=user).order_by("pk")
+    after_well, after_item = state.get("w") or "", state.get("e")
+    if after_well:
+        wells = wells.filter(pk__gte=after_well)
+    # limit + 2 wells: the one the page before ended in, and enough for limit + 1 changes after it.
+    visible_sql, visible_params = wells.values("id")[: limit + 2].query.get_compiler(using=db).as_sql()
+    where, params = "", list(visible_params)
+    if after_well and after_item:
+        kind, name, item_id = after_item
+        where = "WHERE (k.w_id, k.kind, k.nm, k.e_id) > (%s::uuid, %s, %s COLLATE \"C\", %s::uuid)"
+        params += [after_well, kind, name, item_id]
+    elif after_well:  # a cursor of the well-paged snapshot: that well is done
+        where, params = "WHERE k.w_id > %s::uuid", params + [after_well]
     well, item = Well._meta.db_table, Equipment._meta.db_table
     sql = f"""
-        SELECT coalesce(string_agg(j::text, ',' ORDER BY w_id, kind, nm, e_id), '') FROM (
-          SELECT w.id AS w_id, 0 AS kind, '' AS nm, w.id AS e_id, json_build_object(
+        WITH visible AS ({visible_sql}),
+        k AS (
+          SELECT v.id AS w_id, 0 AS kind, ''::text COLLATE "C" AS nm, v.id AS e_id FROM visible v
+          UNION ALL
+          SELECT e.well_id, 1, e.name::text COLLATE "C", e.id FROM {item} e JOIN visible v ON v.id = e.well_id
+          WHERE e.deleted_at IS NULL
+        ),
+        chosen AS (SELECT * FROM k {where} ORDER BY w_id, kind, nm, e_id LIMIT %s)
+        SELECT c.w_id::text, c.kind, c.nm, c.e_id::text, (CASE WHEN c.kind = 0 THEN json_build_object(
             'entity', 'well', 'op', 'upsert', 'id', w.id, 'version', w.version, 'data', json_build_object(
               'id', w.id, 'apiNumber', w.api_number, 'name', w.name, 'lease', w.lease, 'field', w.field,
               'county', w.county, 'state', w.state, 'latitude', w.latitude::float8,
               'longitude', w.longitude::float8, 'status', w.status, 'spudDate', w.spud_date,
-              'version', w.version, 'updatedAt', w.updated_at)) AS j
-          FROM {well} w JOIN unnest(%s::uuid[]) AS page(id) ON page.id = w.id
-          UNION ALL
-          SELECT e.well_id, 1, e.name, e.id, json_build_object(
+              'version', w.version, 'updatedAt', w.updated_at))
+          ELSE json_build_object(
             'entity', 'equipment', 'op', 'upsert', 'id', e.id, 'version', e.version, 'data', json_build_object(
               'id', e.id, 'wellId', e.well_id, 'type', e.type, 'name', e.name, 'serialNumber', e.serial_number,
-              'status', e.status, 'version', e.version, 'updatedAt', e.updated_at))
-          FROM {item} e JOIN unnest(%s::uuid[]) AS page(id) ON page.id = e.well_id WHERE e.deleted_at IS NULL
-        ) x"""
-    with connections[tenant_db.current_db()].cursor() as cursor:
-        cursor.execute(sql, [well_ids, well_ids])
-        return cursor.fetchone()[0]
+              'status', e.status, 'version', e.version, 'updatedAt', e.updated_at)) END)::text
+        FROM chosen c LEFT JOIN {well} w ON c.kind = 0 AND w.id = c.w_id
+        LEFT JOIN {item} e ON c.kind = 1 AND e.id = c.e_id
+        ORDER BY c.w_id, c.kind, c.nm, c.e_id"""
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params + [limit + 1])
+        rows = cursor.fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ",".join(row[4] for row in rows), (rows[-1][:4] if rows else None), more
 
 
 CHANGE_FIELDS = ("seq", "commit_seq", "entity", "entity_id", "op", "well_id", "version")

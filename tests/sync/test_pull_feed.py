@@ -255,7 +255,9 @@ def test_an_old_cursor_from_before_pruning_is_410(as_operator, route, tenant_a):
 
 
 @pytest.mark.parametrize("state", [{"v": 2, "m": "c"}, {"v": 2, "m": "c", "p": {"k": "pg", "n": "x"}},
-                                   {"v": 2, "m": "c", "p": {"k": "zz"}}, {"m": "c", "seq": "many"}])
+                                   {"v": 2, "m": "c", "p": {"k": "zz"}}, {"m": "c", "seq": "many"},
+                                   {"m": "s", "seq": 0, "after": "not-a-uuid"},
+                                   {"v": 2, "m": "s", "p": {"k": "seq", "s": 0}, "w": "", "e": [1, "x", "nope"]}])
 def test_a_signed_but_malformed_cursor_is_400_not_500(as_operator, route, state):
     cursor = signing.dumps(state | {"u": str(route.operator.pk)}, salt=CURSOR_SALT, compress=True)
     response = as_operator(f"/api/v1/sync/changes?cursor={cursor}")
@@ -304,9 +306,12 @@ def test_the_snapshot_serialized_by_postgresql_equals_the_python_form(route, ten
         Well.objects.filter(pk=route.well.pk).update(latitude=Decimal("31.845123"), longitude=Decimal("-102.367"),
                                                     spud_date=date(1987, 6, 1), county="Ector", state="TX")
         Equipment.objects.create(well_id=route.well.pk, type="TANK", name="A tank", serial_number="T-9")
-        ids_ = [route.well.pk, route.off_route_well.pk]
+        ids_ = sorted([route.well.pk, route.off_route_well.pk])
         python = changes_module._snapshot_changes(ids_)
-        database = json.loads("[" + changes_module._snapshot_json(ids_) + "]")
+        raw, _, more = changes_module._snapshot_page_json(route.manager, {}, 1000)
+        database = [c for c in json.loads(f"[{raw}]") if c["data"]["id"] in {str(i) for i in ids_}
+                    or c["data"].get("wellId") in {str(i) for i in ids_}]
+        assert not more
 
     def normal(change):  # timestamps: the same instant, however many fraction digits
         data = dict(change["data"])
@@ -324,3 +329,15 @@ def test_a_cursor_of_another_database_is_410_the_device_re_snapshots(as_operator
     state["p"]["d"] = "0123456789ab"
     response = as_operator(f"/api/v1/sync/changes?cursor={signing.dumps(state, salt=CURSOR_SALT, compress=True)}")
     assert response.status_code == 410 and response.json()["error"]["code"] == "cursor_expired"
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5])
+def test_a_snapshot_in_small_pages_holds_the_same_changes_once_each(as_manager, route, tenant_a, limit):
+    with schema_context(tenant_a.tenant.schema_name):
+        for n in range(3):
+            Equipment.objects.create(well_id=route.off_route_well.pk, type="TANK", name=f"Tank {n}")
+    whole, _ = pull_all(as_manager, limit=1000)
+    paged, _ = pull_all(as_manager, limit=limit)
+    key = lambda c: (c["entity"], c["id"])  # noqa: E731
+    assert sorted(map(key, paged)) == sorted(map(key, whole))
+    assert len(paged) == len(set(map(key, paged)))  # nothing twice (no change was made meanwhile)
