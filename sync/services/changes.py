@@ -335,9 +335,6 @@ class FeedPage:
     has_more: bool
     raw: str = ""  # changes already serialized (JSON array items, no brackets), served before ``changes``
 
-    def all_changes(self) -> list[dict]:
-        return (json.loads(f"[{self.raw}]") if self.raw else []) + self.changes
-
     def json(self) -> bytes:
         """The page as the wire's JSON (API.md section 9), serializing only what is not yet."""
         rest = json.dumps(self.changes, separators=(",", ":"), ensure_ascii=False)[1:-1]
