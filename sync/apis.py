@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -358,7 +359,10 @@ class ChangeOutput(serializers.Serializer):
     op = serializers.ChoiceField(choices=["upsert", "delete"])
     id = serializers.CharField()
     version = serializers.IntegerField()
-    data = serializers.DictField()
+    data = serializers.DictField(help_text=(
+        "The entity as it stands ({} for a delete). A conflict: id, wellId, eventId (the device's event; null "
+        "for an ETL conflict), eventType, status (PENDING_REVIEW|AUTO_RESOLVED|RESOLVED|IGNORED), strategy, "
+        "reason, resolution (null until decided, then {action, resolvedBy, resolvedAt, note}), createdAt."))
 
 
 class ChangesPage(serializers.Serializer):
@@ -370,6 +374,8 @@ class ChangesPage(serializers.Serializer):
 class ChangesApi(APIView):
     @extend_schema(
         summary="What changed since a cursor (no cursor: a full snapshot, paged), scoped to what you may see",
+        description="A change is served by the first pull that starts after its transaction commits (no delay), "
+                    "and a cursor never skips one, however long its transaction stayed open.",
         parameters=[OpenApiParameter("cursor", str, description="Opaque; from the previous page. One this server "
                                      "did not issue to you is 400 invalid_request (details.cursor)."),
                     OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 500},
@@ -389,4 +395,5 @@ class ChangesApi(APIView):
                                                   "a cursor for a fresh snapshot.") from None
         except CursorInvalid as exc:
             raise ApiError(400, "invalid_request", str(exc), {"cursor": [str(exc)]}) from None
-        return Response({"changes": page.changes, "cursor": page.cursor, "hasMore": page.has_more})
+        # Serialized here, once (the snapshot's well and equipment changes come as JSON already).
+        return HttpResponse(page.json(), content_type="application/json")

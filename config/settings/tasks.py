@@ -41,6 +41,5 @@ CELERY_IMPORTS = ["sync.etl.tasks"]
 # than that (worker died; a batch of 5,000 events takes well under a minute).
 SYNC_SWEEP_QUEUED_AFTER_SECONDS = env.int("SYNC_SWEEP_QUEUED_AFTER_SECONDS", default=60)
 SYNC_SWEEP_PROCESSING_AFTER_SECONDS = env.int("SYNC_SWEEP_PROCESSING_AFTER_SECONDS", default=600)
-# The pull feed serves a change once it is this old (commit order), and keeps changes this long.
-SYNC_FEED_SETTLE_SECONDS = env.int("SYNC_FEED_SETTLE_SECONDS", default=5)
+# The pull feed keeps changes this long (it serves them in commit order with no delay).
 SYNC_CHANGE_RETENTION_DAYS = env.int("SYNC_CHANGE_RETENTION_DAYS", default=30)

@@ -21,8 +21,6 @@ CELERY_TASK_DEFAULT_QUEUE = f"pumpjack-test-{TEST_RUN_ID}"
 PASSWORD_HASHERS = ["accounts.hashers.TestArgon2PasswordHasher"]
 TENANT_SECRET_ARGON2 = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
-# The pull feed's settle time (commit-order safety) would only slow the tests down.
-SYNC_FEED_SETTLE_SECONDS = 0
 # Tests move tenants with no request in flight.
 TENANT_MOVE_SETTLE_SECONDS = 0
 # Templates name static files without the hash and WhiteNoise finds them in the apps: tests do

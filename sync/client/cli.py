@@ -206,6 +206,10 @@ def cmd_status(client: FieldClient, args, out: Output) -> int:
         lines.append(f"Pending conflicts on your wells: {len(data['pendingConflicts'])}")
         for conflict in data["pendingConflicts"][:20]:
             lines.append(f"  - {conflict['well']}: {conflict['eventType']}: {conflict['reason']}")
+        for conflict in data["decidedConflicts"][:20]:  # a manager decided a conflict of your event
+            lines.append(f"  decided: {conflict['well'] or conflict['wellId']}: {conflict['eventType']} "
+                         f"{conflict['eventId']}: {conflict['status']} ({conflict['action']})"
+                         + (f": {conflict['note']}" if conflict["note"] else ""))
         shown = data["rejectedEvents"] if args.rejected else data["rejectedEvents"][:10]
         for event in shown:
             lines.append(f"  rejected {event['id']} {event['type']}: {event['code']}: {event['message']}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -369,11 +370,17 @@ class FieldClient:
         credentials = self.credentials_file.load()
         conflicts = [{"id": c["id"], "wellId": c["well_id"], "well": c["well_name"], "eventType": c["event_type"],
                       "reason": c["reason"], "createdAt": c["created_at"]} for c in self.store.pending_conflicts()]
+        decided = []
+        for c in self.store.decided_conflicts():
+            resolution = (json.loads(c["data"]) or {}).get("resolution") or {}
+            decided.append({"id": c["id"], "eventId": c["event_id"], "wellId": c["well_id"], "well": c["well_name"],
+                            "eventType": c["event_type"], "status": c["status"], "action": resolution.get("action"),
+                            "note": resolution.get("note") or "", "resolvedAt": resolution.get("resolvedAt")})
         rejected = [{"id": r["id"], "type": r["type"], "code": r["rejected_code"], "message": r["rejected_message"],
                      "occurredAt": r["occurred_at"]} for r in self.store.rejected()]
         return {
             "profile": self.folder.name, "server": self.server, "deviceId": self.store.device_id,
             "tenantId": credentials.tenant_id or None, "user": self.store.meta("user_email"),
             "role": self.store.meta("role"), "loggedIn": credentials.has_session and bool(self.user_id),
-            **summary, "pendingConflicts": conflicts, "rejectedEvents": rejected,
+            **summary, "pendingConflicts": conflicts, "decidedConflicts": decided, "rejectedEvents": rejected,
         }

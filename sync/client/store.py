@@ -114,6 +114,9 @@ CREATE TABLE IF NOT EXISTS conflicts (
 );
 """
 
+# Conflict statuses a manager's decision gives (API.md section 8), as an SQL tuple.
+DECIDED = ("RESOLVED", "IGNORED")
+
 # Events the next push sends: not yet accepted, not refused, not replaced by an edit.
 SENDABLE = "synced = 0 AND rejected_code IS NULL AND replaced_by IS NULL"
 
@@ -391,6 +394,7 @@ class Store:
         changes are a complete snapshot (plus what followed it): anything not in them is gone."""
         with self.transaction() as db:
             seen: dict[str, set[str]] = {"well": set(), "equipment": set(), "conflict": set()}
+            decided: list[tuple[str, str, str]] = []  # (status, conflict id, event id)
             for change in changes:
                 entity, op, entity_id, data = change["entity"], change["op"], change["id"], change.get("data") or {}
                 if entity in seen:
@@ -425,7 +429,17 @@ class Store:
                             "data) VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (entity_id, data.get("wellId"), data.get("eventType", ""), data.get("status", ""),
                              data.get("reason", ""), data.get("createdAt", ""), compact(data)))
+                        if data.get("status") in DECIDED and data.get("eventId"):
+                            decided.append((data["status"], entity_id, data["eventId"]))
                 # "assignment" rows come with the well upsert or tombstone they explain: nothing more to do.
+            # A manager decided a conflict of an event of this device: the event's outcome is that
+            # decision now (RESOLVED or IGNORED; the conflict row keeps the resolution's action and
+            # note). Also catches outcomes learned after the conflict arrived (matched by conflict id).
+            db.executemany("UPDATE events SET outcome = ?, conflict_id = ? WHERE id = ? AND "
+                           "(outcome IS NULL OR outcome = 'PENDING_REVIEW')", decided)
+            db.execute("UPDATE events SET outcome = (SELECT status FROM conflicts c WHERE c.id = events.conflict_id) "
+                       "WHERE outcome = 'PENDING_REVIEW' AND conflict_id IN "
+                       f"(SELECT id FROM conflicts WHERE status IN {DECIDED})")
             if replace:
                 for table, entity in (("wells", "well"), ("equipment", "equipment"), ("conflicts", "conflict")):
                     keep = seen[entity]
@@ -457,6 +471,16 @@ class Store:
             sql, params = sql + " WHERE well_id = ?", (well_id,)
         return [Equipment(r["id"], r["well_id"], r["name"], r["type"], r["serial"], r["status"])
                 for r in self.db.execute(sql + " ORDER BY name", params)]
+
+    def decided_conflicts(self, limit: int = 50) -> list[sqlite3.Row]:
+        """Conflicts of this device's events that a manager decided (newest first), with the
+        event and well they concern; ``data`` holds the resolution (action, note, who, when)."""
+        return self.db.execute(
+            "SELECT c.*, e.id AS event_id, e.type AS event_type_sent, w.name AS well_name FROM conflicts c "
+            "JOIN events e ON e.conflict_id = c.id OR e.id = json_extract(c.data, '$.eventId') "
+            "LEFT JOIN wells w ON w.id = c.well_id "
+            f"WHERE c.status IN {DECIDED} GROUP BY c.id ORDER BY json_extract(c.data, '$.resolution.resolvedAt') DESC "
+            "LIMIT ?", (limit,)).fetchall()
 
     def pending_conflicts(self) -> list[sqlite3.Row]:
         """Conflicts waiting for a manager on the wells of this device's route."""

@@ -5,23 +5,47 @@ then the changes logged since the snapshot began. With a cursor: the changes aft
 by the same visibility rule (wells.selectors.wells_for_user, plus the route's assignment rows so
 an unassigned or deleted well still reaches its operator as a tombstone).
 
-Sequence numbers are given at insert, not at commit, so a change is only served once it has
-settled (older than SYNC_FEED_SETTLE_SECONDS): a transaction that began earlier but committed
-later cannot slip behind a cursor that already moved past it.
+Commit order, no settle delay. A change row's ``seq`` is given at insert, not at commit, so a
+transaction that began earlier may commit a lower ``seq`` after a reader moved past it. The
+feed therefore never positions a cursor by ``seq`` alone:
+
+- PostgreSQL (schema tenants, and DATABASE tenants on PostgreSQL): every row carries the id of the
+  transaction that wrote it (``Change.xid``, a database default). A pull takes the database's
+  snapshot (``pg_current_snapshot()``: xmin, xmax and the ids still in progress) and serves the
+  rows whose transaction is visible in it and was not visible in the snapshot of the cursor. A
+  cursor *is* a snapshot, so a transaction still open when a page was read (in that snapshot's
+  in-progress list, or at or past its xmax) is served by the first pull after it commits, however
+  long it stayed open, and a change is served by the first pull that starts after its commit.
+- MySQL/MariaDB (DATABASE tenants): no transaction ids to compare, so the rows are put in commit
+  order after the fact: a pull first stamps every committed, unstamped row with the next numbers
+  of a counter (``commit_seq``; ``ChangeRetention.stamped_through``, updated under its row lock,
+  so stamps are handed out one reader at a time), skipping rows still locked by their open
+  transaction (``FOR UPDATE SKIP LOCKED``), which the first pull after their commit stamps. A
+  cursor is a commit position. No delay either, at the cost of a short write by a pull that
+  finds new rows.
+
+A page of a long interval keeps the snapshot (position) of its first page as its target until
+the interval is served, then the cursor becomes that target; an old-format cursor (a bare
+``seq``, from the settle-delay feed) is accepted as "every row up to seq was served".
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Max
+from django.db import IntegrityError, connections
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role
+from tenants import databases as tenant_db
 from wells.models import Equipment, Well, WellAssignment
 from wells.selectors import wells_for_user
 
@@ -29,6 +53,7 @@ from ..models import Change, ChangeRetention, Conflict
 
 CURSOR_SALT = "pumpjack.sync.changes"
 RETENTION_DAYS_DEFAULT = 30
+STAMP_BATCH = 5_000
 
 
 class CursorInvalid(Exception):
@@ -44,23 +69,144 @@ class CursorExpired(Exception):
 
 def change_record(*, entity: str, entity_id, well_id, op: str = Change.Op.UPSERT, version: int = 1,
                   user_id=None) -> None:
-    """Log a change for the pull feed (call it inside the transaction that makes the change)."""
+    """Log a change for the pull feed (call it inside the transaction that makes the change; the
+    database fills in its transaction id, so bulk inserts of Change rows need nothing more)."""
     Change.objects.create(entity=entity, entity_id=entity_id, op=op, well_id=well_id, version=version or 1,
                           user_id=user_id)
 
 
+def _retention() -> dict:
+    row = ChangeRetention.objects.filter(pk=1).values("pruned_through", "pruned_xid", "pruned_commit_seq").first()
+    return row or {"pruned_through": 0, "pruned_xid": 0, "pruned_commit_seq": 0}
+
+
 def changes_prune(*, older_than_days: int | None = None, batch_size: int = 10_000) -> int:
-    """Forget changes older than the retention window; cursors before them answer 410."""
+    """Forget changes older than the retention window; cursors that had not seen them answer 410."""
     days = older_than_days if older_than_days is not None else getattr(
         settings, "SYNC_CHANGE_RETENTION_DAYS", RETENTION_DAYS_DEFAULT)
+    if not _postgres():
+        _stamp()  # every committed row gets its commit position first: pruning must account for it
     cutoff = timezone.now() - timedelta(days=days)
     last = Change.objects.filter(created_at__lt=cutoff).aggregate(m=Max("seq"))["m"]
     if last is None:
         return 0
-    ids = list(Change.objects.filter(seq__lte=last).order_by("seq").values_list("seq", flat=True)[:batch_size])
+    rows = Change.objects.filter(seq__lte=last).order_by("seq")[:batch_size]
+    ids = list(rows.values_list("seq", flat=True))
+    marks = Change.objects.filter(seq__in=ids).aggregate(xid=Max("xid"), commit=Max("commit_seq"))
     removed = Change.objects.filter(seq__in=ids).delete()[0]
-    ChangeRetention.objects.update_or_create(pk=1, defaults={"pruned_through": max(ids)})
+    with tenant_db.atomic():
+        retention, _ = ChangeRetention.objects.select_for_update().get_or_create(pk=1)
+        retention.pruned_through = max(retention.pruned_through, max(ids))
+        retention.pruned_xid = max(retention.pruned_xid, marks["xid"] or 0)
+        retention.pruned_commit_seq = max(retention.pruned_commit_seq, marks["commit"] or 0)
+        retention.save(update_fields=["pruned_through", "pruned_xid", "pruned_commit_seq"])
     return removed
+
+
+# --------------------------------------------------------------------------- positions
+#
+# A position says which change rows a reader has seen. Three kinds, as plain dicts in cursors:
+#   {"k": "pg", "n": xmin, "x": xmax, "i": [ids in progress], "o": own id, "os": own last seq}
+#       a PostgreSQL snapshot: a row was seen when its transaction is visible in it. A reader that
+#       wrote in its own transaction (only tests do) sees its own rows up to "os".
+#   {"k": "my", "c": commit position}   MySQL/MariaDB: rows stamped up to "c".
+#   (both with "d": a tag of the database they belong to)
+#   {"k": "seq", "s": seq}              an old-format cursor: rows up to "s".
+
+
+def _postgres() -> bool:
+    return connections[tenant_db.current_db()].vendor == "postgresql"
+
+
+def _database_tag() -> str:
+    """Which database a position belongs to (transaction ids and commit positions mean nothing in
+    another one: a tenant moved between databases gets 410 and re-snapshots). Hashed: a cursor is
+    signed, not encrypted, and must not name servers."""
+    db = connections[tenant_db.current_db()].settings_dict
+    where = f"{db.get('ENGINE')}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
+def _current_position() -> dict:
+    """Where the log stands for a reader starting now (every committed row is seen by it)."""
+    if not _postgres():
+        return {"k": "my", "c": _stamp(), "d": _database_tag()}
+    with connections[tenant_db.current_db()].cursor() as cursor:
+        cursor.execute("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text")
+        snapshot, own = cursor.fetchone()
+    xmin, xmax, xip = snapshot.split(":")
+    position = {"k": "pg", "n": int(xmin), "x": int(xmax), "i": [int(x) for x in xip.split(",") if x],
+                "d": _database_tag()}
+    if own is not None:
+        position["o"] = int(own)
+        position["os"] = Change.objects.filter(xid=int(own)).aggregate(m=Max("seq"))["m"] or 0
+    return position
+
+
+def _stamp() -> int:
+    """MySQL/MariaDB: give every committed, unstamped row the next commit positions; the highest
+    position handed out so far. Stamps are handed out under the counter row's lock, so a reader
+    that sees position p sees every position below it; a row whose transaction is still open is
+    locked by it and skipped, and stamped by the first pull after it commits."""
+    if not Change.objects.filter(commit_seq__isnull=True).exists():
+        return ChangeRetention.objects.filter(pk=1).values_list("stamped_through", flat=True).first() or 0
+    if not ChangeRetention.objects.filter(pk=1).exists():
+        try:
+            with tenant_db.atomic():
+                ChangeRetention.objects.create(pk=1)
+        except IntegrityError:  # another reader made it first
+            pass
+    while True:
+        with tenant_db.atomic():
+            counter = ChangeRetention.objects.select_for_update().values_list("stamped_through", flat=True).get(pk=1)
+            pending = list(Change.objects.select_for_update(skip_locked=True).filter(commit_seq__isnull=True)
+                           .order_by("seq").values_list("seq", flat=True)[:STAMP_BATCH])
+            if not pending:
+                return counter
+            offset = counter - pending[0] + 1  # in seq order, above everything stamped before
+            Change.objects.filter(seq__in=pending).update(commit_seq=F("seq") + offset)
+            counter = pending[-1] + offset
+            ChangeRetention.objects.filter(pk=1).update(stamped_through=counter)
+        if len(pending) < STAMP_BATCH:
+            return counter
+
+
+def _seen(position: dict) -> Q:
+    """The rows a reader at ``position`` has seen."""
+    kind = position["k"]
+    if kind == "seq":
+        return Q(seq__lte=position["s"])
+    if kind == "my":
+        return Q(commit_seq__lte=position["c"])
+    rule = Q(xid__lt=position["n"]) | (Q(xid__lt=position["x"]) & ~Q(xid__in=position["i"])) if position["i"] \
+        else Q(xid__lt=position["x"])
+    if position.get("o") is not None:
+        rule = Q(xid=position["o"], seq__lte=position["os"]) | (~Q(xid=position["o"]) & rule)
+    return rule
+
+
+def _unseen(position: dict) -> Q:
+    """The rows a reader at ``position`` had not seen (the complement of ``_seen``, written so an
+    index answers it: every such row has seq, xid or commit position past a bound)."""
+    kind = position["k"]
+    if kind == "seq":
+        return Q(seq__gt=position["s"])
+    if kind == "my":
+        return Q(commit_seq__gt=position["c"])
+    rule = Q(xid__gte=position["x"]) | Q(xid__in=position["i"]) if position["i"] else Q(xid__gte=position["x"])
+    if position.get("o") is not None:
+        rule = Q(xid=position["o"], seq__gt=position["os"]) | (~Q(xid=position["o"]) & rule)
+    return Q(xid__gte=position["n"]) & rule
+
+
+def _order_field(position: dict) -> str:
+    return "commit_seq" if position["k"] == "my" else "seq"
+
+
+def _check_kind(position: dict) -> None:
+    """A position of another engine (the tenant moved between databases) cannot be compared."""
+    if position["k"] != "seq" and ((position["k"] == "pg") != _postgres() or position.get("d") != _database_tag()):
+        raise CursorExpired()
 
 
 # --------------------------------------------------------------------------- cursors
@@ -70,6 +216,38 @@ def _encode(data: dict) -> str:
     return signing.dumps(data, salt=CURSOR_SALT, compress=True)
 
 
+def _position_ok(value) -> bool:
+    if not isinstance(value, dict):
+        return False
+    ints = lambda *keys: all(isinstance(value.get(k), int) and value.get(k) >= 0 for k in keys)  # noqa: E731
+    if value.get("k") == "seq":
+        return ints("s")
+    if value.get("k") == "my":
+        return ints("c")
+    if value.get("k") == "pg":
+        own_ok = value.get("o") is None or ints("o", "os")
+        return ints("n", "x") and isinstance(value.get("i"), list) and all(
+            isinstance(x, int) for x in value["i"]) and own_ok
+    return False
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _snapshot_place_ok(well, item) -> bool:
+    """Where a snapshot page ended: a well id ("" before the first), and on PostgreSQL the key of
+    its last change there: [kind 0|1, equipment name, id]."""
+    if well != "" and not _is_uuid(well):
+        return False
+    return item is None or (isinstance(item, list) and len(item) == 3 and item[0] in (0, 1)
+                            and isinstance(item[1], str) and _is_uuid(item[2]))
+
+
 def _decode(cursor: str, user) -> dict:
     try:
         data = signing.loads(cursor, salt=CURSOR_SALT)
@@ -77,42 +255,70 @@ def _decode(cursor: str, user) -> dict:
         raise CursorInvalid("This cursor was not issued by this server.") from None
     if not isinstance(data, dict) or data.get("u") != str(user.pk) or data.get("m") not in ("s", "c"):
         raise CursorInvalid("This cursor was issued to another user or is malformed.")
-    pruned = ChangeRetention.objects.filter(pk=1).values_list("pruned_through", flat=True).first() or 0
-    if int(data.get("seq", 0)) < pruned:
+    if "v" not in data:  # the settle-delay feed's cursor: every row up to seq was served
+        try:
+            seq = int(data.get("seq", 0))
+        except (TypeError, ValueError):
+            raise CursorInvalid("This cursor was issued to another user or is malformed.") from None
+        data = {"v": 2, "u": data["u"], "m": data["m"], "p": {"k": "seq", "s": max(seq, 0)},
+                "w": str(data.get("after") or "")}
+    positions = [data.get("p")] + ([data["t"]] if data.get("t") is not None else [])
+    if not all(_position_ok(p) for p in positions) or not _snapshot_place_ok(data.get("w", ""), data.get("e")):
+        raise CursorInvalid("This cursor was issued to another user or is malformed.")
+    for position in positions:
+        _check_kind(position)
+    pruned, served = _retention(), data["p"]
+    if (served["k"] == "seq" and served["s"] < pruned["pruned_through"]) or (
+            served["k"] == "pg" and pruned["pruned_xid"] >= served["n"]) or (
+            served["k"] == "my" and pruned["pruned_commit_seq"] > served["c"]):
         raise CursorExpired()
     return data
 
 
-def _settled_before():
-    return timezone.now() - timedelta(seconds=getattr(settings, "SYNC_FEED_SETTLE_SECONDS", 5))
-
-
 # --------------------------------------------------------------------------- representations
 
-
-def _well_data(well: Well) -> dict:
-    return {"id": str(well.pk), "apiNumber": well.api_number, "name": well.name, "lease": well.lease,
-            "field": well.field, "county": well.county, "state": well.state,
-            "latitude": float(well.latitude) if well.latitude is not None else None,
-            "longitude": float(well.longitude) if well.longitude is not None else None,
-            "status": well.status, "spudDate": well.spud_date.isoformat() if well.spud_date else None,
-            "version": well.version, "updatedAt": well.updated_at.isoformat()}
+WELL_FIELDS = ("id", "api_number", "name", "lease", "field", "county", "state", "latitude", "longitude", "status",
+               "spud_date", "version", "updated_at")
+EQUIPMENT_FIELDS = ("id", "well_id", "type", "name", "serial_number", "status", "version", "updated_at")
+CONFLICT_FIELDS = ("id", "well_id", "event__event_id", "event_type", "status", "reason", "strategy",
+                   "resolution_action", "resolved_by_id", "resolved_at", "resolution_note", "created_at")
 
 
-def _equipment_data(item: Equipment) -> dict:
-    return {"id": str(item.pk), "wellId": str(item.well_id), "type": item.type, "name": item.name,
-            "serialNumber": item.serial_number, "status": item.status, "version": item.version,
-            "updatedAt": item.updated_at.isoformat()}
+def _well_change(w: dict) -> dict:
+    well_id = str(w["id"])
+    latitude, longitude, spud = w["latitude"], w["longitude"], w["spud_date"]
+    return {"entity": "well", "op": "upsert", "id": well_id, "version": w["version"], "data": {
+        "id": well_id, "apiNumber": w["api_number"], "name": w["name"], "lease": w["lease"], "field": w["field"],
+        "county": w["county"], "state": w["state"],
+        "latitude": float(latitude) if latitude is not None else None,
+        "longitude": float(longitude) if longitude is not None else None,
+        "status": w["status"], "spudDate": spud.isoformat() if spud else None,
+        "version": w["version"], "updatedAt": w["updated_at"].isoformat()}}
 
 
-def _conflict_data(conflict: Conflict) -> dict:
-    return {"id": str(conflict.pk), "wellId": str(conflict.well_id) if conflict.well_id else None,
-            "eventType": conflict.event_type, "status": conflict.status, "reason": conflict.reason,
-            "createdAt": conflict.created_at.isoformat()}
+def _equipment_change(e: dict) -> dict:
+    item_id = str(e["id"])
+    return {"entity": "equipment", "op": "upsert", "id": item_id, "version": e["version"], "data": {
+        "id": item_id, "wellId": str(e["well_id"]), "type": e["type"], "name": e["name"],
+        "serialNumber": e["serial_number"], "status": e["status"], "version": e["version"],
+        "updatedAt": e["updated_at"].isoformat()}}
 
 
-def _upsert(entity: str, obj, data: dict) -> dict:
-    return {"entity": entity, "op": "upsert", "id": str(obj.pk), "version": getattr(obj, "version", 1), "data": data}
+def _conflict_change(c: dict) -> dict:
+    """A conflict as a device needs it (API.md sections 8 and 9): its status, the event it is
+    about and, once decided by a manager, the resolution."""
+    resolution = None
+    if c["resolution_action"]:
+        resolution = {"action": c["resolution_action"],
+                      "resolvedBy": str(c["resolved_by_id"]) if c["resolved_by_id"] else None,
+                      "resolvedAt": c["resolved_at"].isoformat() if c["resolved_at"] else None,
+                      "note": c["resolution_note"]}
+    conflict_id, event_id = str(c["id"]), c["event__event_id"]
+    return {"entity": "conflict", "op": "upsert", "id": conflict_id, "version": 1, "data": {
+        "id": conflict_id, "wellId": str(c["well_id"]) if c["well_id"] else None,
+        "eventId": str(event_id) if event_id else None, "eventType": c["event_type"], "status": c["status"],
+        "strategy": c["strategy"], "reason": c["reason"], "resolution": resolution,
+        "createdAt": c["created_at"].isoformat()}}
 
 
 def _delete(entity: str, entity_id, version: int = 1) -> dict:
@@ -127,15 +333,21 @@ class FeedPage:
     changes: list[dict]
     cursor: str
     has_more: bool
+    raw: str = ""  # changes already serialized (JSON array items, no brackets), served before ``changes``
+
+    def json(self) -> bytes:
+        """The page as the wire's JSON (API.md section 9), serializing only what is not yet."""
+        rest = json.dumps(self.changes, separators=(",", ":"), ensure_ascii=False)[1:-1]
+        items = ",".join(part for part in (self.raw, rest) if part)
+        tail = json.dumps({"cursor": self.cursor, "hasMore": self.has_more}, separators=(",", ":"))[1:]
+        return f'{{"changes":[{items}],{tail}'.encode()
 
 
 def changes_feed(*, user, cursor: str | None, limit: int) -> FeedPage:
     if not cursor:
-        # An emptied log (everything pruned) must not start the snapshot below the watermark.
-        pruned = ChangeRetention.objects.filter(pk=1).values_list("pruned_through", flat=True).first() or 0
-        high = Change.objects.filter(created_at__lt=_settled_before()).aggregate(m=Max("seq"))["m"] or pruned
-        # Changes logged while the snapshot is read are replayed afterwards: the snapshot starts at `high`.
-        return _snapshot(user=user, state={"m": "s", "seq": high, "after": "", "u": str(user.pk)}, limit=limit)
+        # Changes logged while the snapshot is read are replayed afterwards: the snapshot starts here.
+        return _snapshot(user=user, state={"v": 2, "m": "s", "p": _current_position(), "w": "", "u": str(user.pk)},
+                         limit=limit)
     state = _decode(cursor, user)
     if state["m"] == "s":
         return _snapshot(user=user, state=state, limit=limit)
@@ -143,82 +355,177 @@ def changes_feed(*, user, cursor: str | None, limit: int) -> FeedPage:
 
 
 def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
-    wells = wells_for_user(user=user).order_by("pk")
-    if state["after"]:
-        wells = wells.filter(pk__gt=state["after"])
-    page = list(wells[: max(1, limit // 4)])
-    equipment = {}
-    for item in Equipment.objects.filter(well__in=page, deleted_at__isnull=True).order_by("well_id", "name"):
-        equipment.setdefault(item.well_id, []).append(item)
+    if _postgres():  # paged by change (a well's equipment may go on over the next page), as JSON
+        raw, last, more = _snapshot_page_json(user, state, limit)
+        changes = []
+        if more:
+            return FeedPage([], _encode(dict(state, w=last[0], e=list(last[1:]))), True, raw)
+    else:  # paged by well: as many as fill the page with their equipment (one well at least)
+        raw = ""
+        wells = wells_for_user(user=user).order_by("pk")
+        if state.get("w"):
+            wells = wells.filter(pk__gt=state["w"])
+        counts = Equipment.objects.filter(well_id=OuterRef("pk"), deleted_at__isnull=True).order_by() \
+            .values("well_id").annotate(n=Count("*")).values("n")
+        candidates = list(wells.annotate(n=Coalesce(Subquery(counts), 0)).values_list("pk", "n")[:limit])
+        page, size = [], 0
+        for well_id, equipment_count in candidates:
+            if page and size + 1 + equipment_count > limit:
+                break
+            page.append(well_id)
+            size += 1 + equipment_count
+        changes = _snapshot_changes(page) if page else []
+        if len(page) < len(candidates) or len(candidates) == limit:
+            return FeedPage(changes, _encode(dict(state, w=str(page[-1]))), True)
+    # The conflicts on the wells the user sees (an operator's app shows those on their route):
+    # pending ones, and those decided within the retention window, so a device that re-snapshots
+    # still learns how its events ended.
+    days = getattr(settings, "SYNC_CHANGE_RETENTION_DAYS", RETENTION_DAYS_DEFAULT)
+    conflicts = Conflict.objects.filter(
+        Q(status=Conflict.Status.PENDING_REVIEW) | Q(resolved_at__gte=timezone.now() - timedelta(days=days)),
+        well__in=wells_for_user(user=user))
+    changes.extend(_conflict_change(c) for c in conflicts.order_by("created_at").values(*CONFLICT_FIELDS)[:1000])
+    base = state["p"]
+    has_more = Change.objects.filter(_unseen(base)).exists() or (
+        base["k"] == "my" and Change.objects.filter(commit_seq__isnull=True).exists())  # committed, to be stamped
+    return FeedPage(changes, _encode({"v": 2, "m": "c", "p": base, "u": str(user.pk)}), has_more, raw)
+
+
+def _snapshot_changes(well_ids: list) -> list[dict]:
+    """The snapshot changes of these wells: each well, then its equipment by name."""
+    equipment: dict = {}
+    items = Equipment.objects.filter(well_id__in=well_ids, deleted_at__isnull=True)
+    for item in items.order_by("well_id", "name", "id").values(*EQUIPMENT_FIELDS):
+        equipment.setdefault(item["well_id"], []).append(item)
     changes = []
-    for well in page:
-        changes.append(_upsert("well", well, _well_data(well)))
-        changes.extend(_upsert("equipment", item, _equipment_data(item)) for item in equipment.get(well.pk, []))
-    if len(page) == max(1, limit // 4) and wells.filter(pk__gt=page[-1].pk).exists():
-        next_state = dict(state, after=str(page[-1].pk))
-        return FeedPage(changes, _encode(next_state), True)
-    # Pending conflicts on the wells the user sees (an operator's app shows those on their route).
-    pending = Conflict.objects.filter(status=Conflict.Status.PENDING_REVIEW, well__in=wells_for_user(user=user))
-    changes.extend(_upsert("conflict", c, _conflict_data(c)) for c in pending.order_by("created_at")[:1000])
-    next_state = {"m": "c", "seq": state["seq"], "u": str(user.pk)}
-    has_more = Change.objects.filter(seq__gt=state["seq"], created_at__lt=_settled_before()).exists()
-    return FeedPage(changes, _encode(next_state), has_more)
+    for well in Well.objects.filter(pk__in=well_ids).order_by("pk").values(*WELL_FIELDS):
+        changes.append(_well_change(well))
+        changes.extend(_equipment_change(e) for e in equipment.get(well["id"], ()))
+    return changes
+
+
+def _snapshot_page_json(user, state: dict, limit: int) -> tuple[str, tuple | None, bool]:
+    """A snapshot page on PostgreSQL, built as JSON by the database in one query: nothing is
+    turned into Python objects and back (the snapshot is the feed's largest answer). The changes
+    of the user's wells in (well id, well first, equipment by name in byte order, id) order, after the page
+    before's last one ("w", "e" in the cursor). The same changes, field for field, as
+    ``_snapshot_changes`` (tests/sync/test_pull_feed.py). Returns the page's JSON items (without
+    brackets), its last change's key, and whether more follow."""
+    db = tenant_db.current_db()
+    wells = wells_for_user(user=user).order_by("pk")
+    after_well, after_item = state.get("w") or "", state.get("e")
+    if after_well:
+        wells = wells.filter(pk__gte=after_well)
+    # limit + 2 wells: the one the page before ended in, and enough for limit + 1 changes after it.
+    visible_sql, visible_params = wells.values("id")[: limit + 2].query.get_compiler(using=db).as_sql()
+    where, params = "", list(visible_params)
+    if after_well and after_item:
+        kind, name, item_id = after_item
+        where = "WHERE (k.w_id, k.kind, k.nm, k.e_id) > (%s::uuid, %s, %s COLLATE \"C\", %s::uuid)"
+        params += [after_well, kind, name, item_id]
+    elif after_well:  # a cursor of the well-paged snapshot: that well is done
+        where, params = "WHERE k.w_id > %s::uuid", params + [after_well]
+    well, item = Well._meta.db_table, Equipment._meta.db_table
+    sql = f"""
+        WITH visible AS ({visible_sql}),
+        k AS (
+          SELECT v.id AS w_id, 0 AS kind, ''::text COLLATE "C" AS nm, v.id AS e_id FROM visible v
+          UNION ALL
+          SELECT e.well_id, 1, e.name::text COLLATE "C", e.id FROM {item} e JOIN visible v ON v.id = e.well_id
+          WHERE e.deleted_at IS NULL
+        ),
+        chosen AS (SELECT * FROM k {where} ORDER BY w_id, kind, nm, e_id LIMIT %s)
+        SELECT c.w_id::text, c.kind, c.nm, c.e_id::text, (CASE WHEN c.kind = 0 THEN json_build_object(
+            'entity', 'well', 'op', 'upsert', 'id', w.id, 'version', w.version, 'data', json_build_object(
+              'id', w.id, 'apiNumber', w.api_number, 'name', w.name, 'lease', w.lease, 'field', w.field,
+              'county', w.county, 'state', w.state, 'latitude', w.latitude::float8,
+              'longitude', w.longitude::float8, 'status', w.status, 'spudDate', w.spud_date,
+              'version', w.version, 'updatedAt', w.updated_at))
+          ELSE json_build_object(
+            'entity', 'equipment', 'op', 'upsert', 'id', e.id, 'version', e.version, 'data', json_build_object(
+              'id', e.id, 'wellId', e.well_id, 'type', e.type, 'name', e.name, 'serialNumber', e.serial_number,
+              'status', e.status, 'version', e.version, 'updatedAt', e.updated_at)) END)::text
+        FROM chosen c LEFT JOIN {well} w ON c.kind = 0 AND w.id = c.w_id
+        LEFT JOIN {item} e ON c.kind = 1 AND e.id = c.e_id
+        ORDER BY c.w_id, c.kind, c.nm, c.e_id"""
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params + [limit + 1])
+        rows = cursor.fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ",".join(row[4] for row in rows), (rows[-1][:4] if rows else None), more
+
+
+CHANGE_FIELDS = ("seq", "commit_seq", "entity", "entity_id", "op", "well_id", "version")
 
 
 def _incremental(*, user, state: dict, limit: int) -> FeedPage:
-    operator = user.role == Role.OPERATOR
-    rows = Change.objects.filter(seq__gt=int(state["seq"]), created_at__lt=_settled_before()).order_by("seq")
-    if operator:
+    served = state["p"]
+    target = state.get("t") or _current_position()
+    order = _order_field(target)
+    rows = Change.objects.filter(_unseen(served) & _seen(target))
+    if state.get("a") is not None:
+        rows = rows.filter(**{f"{order}__gt": state["a"]})
+    if user.role == Role.OPERATOR:
         # The route as it stands, including wells since deleted (their tombstones must arrive).
-        route = set(WellAssignment.objects.filter(user=user).values_list("well_id", flat=True))
-        rows = rows.filter(well_id__in=route) | rows.filter(entity=Change.Entity.ASSIGNMENT, user_id=user.pk)
-        rows = rows.order_by("seq")
+        route = WellAssignment.objects.filter(user=user).values_list("well_id", flat=True)
+        rows = rows.filter(Q(well_id__in=route) & ~Q(entity=Change.Entity.ASSIGNMENT)
+                           | Q(entity=Change.Entity.ASSIGNMENT, user_id=user.pk))
     else:
         rows = rows.exclude(entity=Change.Entity.ASSIGNMENT)
-    batch = list(rows[: limit + 1])
-    has_more = len(batch) > limit
-    batch = batch[:limit]
-    last_seq = batch[-1].seq if batch else int(state["seq"])
+    batch = list(rows.order_by(order).values(*CHANGE_FIELDS)[: limit + 1])
+    if len(batch) > limit:
+        batch = batch[:limit]
+        next_state = {"v": 2, "m": "c", "p": served, "t": target, "a": batch[-1][order], "u": str(user.pk)}
+        has_more = True
+    else:  # the interval up to the target is served: the target is the new position
+        next_state, has_more = {"v": 2, "m": "c", "p": target, "u": str(user.pk)}, False
+    return FeedPage(_represent(user, batch), _encode(next_state), has_more)
 
-    # The latest change per entity wins within a page; current rows are read in bulk.
-    latest: dict[tuple[str, uuid.UUID], Change] = {}
+
+def _represent(user, batch: list[dict]) -> list[dict]:
+    """The current state of what a page of change rows names; the latest row per entity wins
+    within a page; current rows are read in bulk."""
+    latest: dict[tuple, dict] = {}
     for row in batch:
-        latest[(row.entity, row.entity_id)] = row
-    ordered = sorted(latest.values(), key=lambda r: r.seq)
-    wanted_wells = {r.entity_id for r in ordered if r.entity == "well"} | {
-        r.well_id for r in ordered if r.entity == "assignment" and r.op == "upsert"}
-    visible = {w.pk: w for w in wells_for_user(user=user).filter(pk__in=wanted_wells)}
-    equipment = {e.pk: e for e in Equipment.objects.filter(pk__in=[r.entity_id for r in ordered if r.entity == "equipment"])}
-    conflicts = {c.pk: c for c in Conflict.objects.filter(pk__in=[r.entity_id for r in ordered if r.entity == "conflict"])}
+        latest.pop((row["entity"], row["entity_id"]), None)
+        latest[(row["entity"], row["entity_id"])] = row
+    ordered = list(latest.values())
+    of = lambda entity: [r["entity_id"] for r in ordered if r["entity"] == entity]  # noqa: E731
+    joined = [r["well_id"] for r in ordered if r["entity"] == "assignment" and r["op"] == "upsert"]
+    visible = {w["id"]: w for w in wells_for_user(user=user).filter(pk__in=set(of("well")) | set(joined))
+               .values(*WELL_FIELDS)} if of("well") or joined else {}
+    equipment = {e["id"]: e for e in Equipment.objects.filter(pk__in=of("equipment"), deleted_at__isnull=True)
+                 .values(*EQUIPMENT_FIELDS)} if of("equipment") else {}
+    conflicts = {c["id"]: c for c in Conflict.objects.filter(pk__in=of("conflict")).values(*CONFLICT_FIELDS)} \
+        if of("conflict") else {}
     new_route_equipment: dict = {}
-    for item in Equipment.objects.filter(
-        well_id__in=[r.well_id for r in ordered if r.entity == "assignment" and r.op == "upsert"],
-        deleted_at__isnull=True,
-    ):
-        new_route_equipment.setdefault(item.well_id, []).append(item)
+    if joined:
+        for item in Equipment.objects.filter(well_id__in=joined, deleted_at__isnull=True).order_by("name") \
+                .values(*EQUIPMENT_FIELDS):
+            new_route_equipment.setdefault(item["well_id"], []).append(item)
 
     changes: list[dict] = []
     for row in ordered:
-        if row.entity == "assignment":
-            if row.op == "delete" or row.well_id not in visible:
-                changes.append(_delete("well", row.well_id))
+        entity, entity_id, op = row["entity"], row["entity_id"], row["op"]
+        if entity == "assignment":
+            well = visible.get(row["well_id"])
+            if op == "delete" or well is None:
+                changes.append(_delete("well", row["well_id"]))
             else:
-                well = visible[row.well_id]
-                changes.append(_upsert("well", well, _well_data(well)))
-                changes.extend(_upsert("equipment", e, _equipment_data(e)) for e in new_route_equipment.get(well.pk, []))
-            changes.append({"entity": "assignment", "op": row.op, "id": str(row.well_id), "version": row.version,
-                            "data": {"wellId": str(row.well_id)}})
-        elif row.entity == "well":
-            well = visible.get(row.entity_id)
-            changes.append(_upsert("well", well, _well_data(well)) if well and row.op == "upsert"
-                           else _delete("well", row.entity_id, row.version))
-        elif row.entity == "equipment":
-            item = equipment.get(row.entity_id)
-            alive = item is not None and item.deleted_at is None and row.op == "upsert"
-            changes.append(_upsert("equipment", item, _equipment_data(item)) if alive
-                           else _delete("equipment", row.entity_id, row.version))
-        elif row.entity == "conflict":
-            conflict = conflicts.get(row.entity_id)
+                changes.append(_well_change(well))
+                changes.extend(_equipment_change(e) for e in new_route_equipment.get(well["id"], ()))
+            changes.append({"entity": "assignment", "op": op, "id": str(row["well_id"]), "version": row["version"],
+                            "data": {"wellId": str(row["well_id"])}})
+        elif entity == "well":
+            well = visible.get(entity_id)
+            changes.append(_well_change(well) if well and op == "upsert" else _delete("well", entity_id, row["version"]))
+        elif entity == "equipment":
+            item = equipment.get(entity_id)
+            changes.append(_equipment_change(item) if item is not None and op == "upsert"
+                           else _delete("equipment", entity_id, row["version"]))
+        elif entity == "conflict":
+            conflict = conflicts.get(entity_id)
             if conflict is not None:
-                changes.append(_upsert("conflict", conflict, _conflict_data(conflict)))
-    return FeedPage(changes, _encode({"m": "c", "seq": last_seq, "u": str(user.pk)}), has_more)
+                changes.append(_conflict_change(conflict))
+    return changes
