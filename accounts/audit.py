@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection
 from django.http import HttpRequest
-from django_tenants.utils import get_public_schema_name
 
 from .models import SecurityEvent
 
@@ -52,11 +50,10 @@ def _current_tenant_public_id(request) -> str:
     entry = getattr(request, "tenant_entry", None) if request is not None else None
     if entry is not None:
         return entry.public_id
-    if connection.schema_name in (None, get_public_schema_name()):
-        return ""
-    from tenants.models import Tenant
+    from tenants.context import current_tenant
 
-    return Tenant.objects.filter(schema_name=connection.schema_name).values_list("public_id", flat=True).first() or ""
+    tenant = current_tenant()
+    return tenant.public_id if tenant is not None else ""
 
 
 def audit_record(

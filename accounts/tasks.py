@@ -6,7 +6,6 @@ from celery import shared_task
 
 import config.celery  # noqa: F401  (the configured app: shared_task binds to it)
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 PRUNE_BATCH = 5_000
 
@@ -15,12 +14,12 @@ PRUNE_BATCH = 5_000
 def prune_refresh_tokens() -> int:
     """Delete refresh tokens that expired more than a day ago, in every tenant schema."""
     from accounts.models import RefreshToken
-    from tenants.models import Tenant
+    from tenants.context import for_each_tenant
 
     cutoff = timezone.now() - timedelta(days=1)
-    removed = 0
-    for schema_name in Tenant.objects.filter(deleted_at__isnull=True).values_list("schema_name", flat=True):
-        with schema_context(schema_name):
-            ids = list(RefreshToken.objects.filter(expires_at__lt=cutoff).values_list("pk", flat=True)[:PRUNE_BATCH])
-            removed += RefreshToken.objects.filter(pk__in=ids).delete()[0]
-    return removed
+
+    def prune(tenant) -> int:
+        ids = list(RefreshToken.objects.filter(expires_at__lt=cutoff).values_list("pk", flat=True)[:PRUNE_BATCH])
+        return RefreshToken.objects.filter(pk__in=ids).delete()[0]
+
+    return sum(for_each_tenant(prune, purpose="refresh token prune").values())

@@ -125,11 +125,9 @@ def etl_source_run(*, source_id, trigger: str = EtlRun.Trigger.SCHEDULE) -> EtlR
 
 
 def _tenant_zone(mapping_zone: str) -> zoneinfo.ZoneInfo:
-    from tenants.models import Tenant
+    from tenants.context import current_time_zone
 
-    name = mapping_zone or Tenant.objects.filter(schema_name=connection.schema_name).values_list(
-        "time_zone", flat=True).first() or "America/Chicago"
-    return zoneinfo.ZoneInfo(name)
+    return zoneinfo.ZoneInfo(mapping_zone) if mapping_zone else current_time_zone()
 
 
 def _pull(source: EtlSource, run: EtlRun, url: SourceUrl) -> None:

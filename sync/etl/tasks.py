@@ -13,7 +13,6 @@ from celery import shared_task
 
 import config.celery  # noqa: F401  (the configured app: shared_task binds to it)
 from django.core.cache import cache
-from django.db import DatabaseError
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -27,7 +26,7 @@ SCHEDULE_LOCK = "etl-scheduler-lock"
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def etl_schedule() -> int:
     """Enqueue the due ETL sources of every tenant (not deleted, not suspended). One at a time."""
-    from tenants.models import Tenant
+    from tenants.context import for_each_tenant
 
     from .services import etl_sources_schedule
 
@@ -35,17 +34,7 @@ def etl_schedule() -> int:
         return 0
     try:
         now = timezone.now()
-        sent = 0
-        # Not while a tenant is being moved (its rows are being copied) or suspended.
-        tenants = (Tenant.objects.filter(deleted_at__isnull=True)
-                   .exclude(status__in=[Tenant.Status.SUSPENDED, Tenant.Status.MIGRATING])
-                   .values_list("schema_name", flat=True))
-        for schema_name in tenants:
-            try:
-                with schema_context(schema_name):
-                    sent += etl_sources_schedule(now=now)
-            except DatabaseError:  # e.g. a tenant's own database is down: the others go on
-                log.warning("etl: could not schedule the sources of %s", schema_name, exc_info=True)
+        sent = sum(for_each_tenant(lambda tenant: etl_sources_schedule(now=now), purpose="etl schedule").values())
         if sent:
             log.info("etl: enqueued %s source runs", sent)
         return sent

@@ -106,3 +106,27 @@ def test_a_tenant_whose_database_is_down_answers_503_fast_and_others_carry_on(cl
         time.sleep(0.2)
     assert response.status_code == 200, "service did not resume once the database was back"
     assert push(client, handle, token).status_code == 202
+
+
+def test_the_periodic_jobs_go_on_for_every_other_tenant_while_one_tenants_database_is_down(fragile):
+    """A DATABASE tenant whose server is down no longer stops a sweep for the tenants after it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from accounts.models import RefreshToken, User
+    from accounts.tasks import prune_refresh_tokens
+    from sync.etl.tasks import etl_schedule
+
+    handle, proxy = fragile
+    healthy = make_tenant(name="Healthy Fields", slug=f"healthy-{uuid.uuid4().hex[:6]}")
+    with schema_context(healthy.tenant.schema_name):
+        user = User.objects.get(email=healthy.admin_email)
+        stale = RefreshToken.objects.create(family=uuid.uuid4(), user=user,
+                                            expires_at=timezone.now() - timedelta(days=3))
+    proxy.down()
+    assert prune_refresh_tokens() >= 1
+    assert etl_schedule() == 0  # no source is due anywhere; the down tenant is skipped, not fatal
+    with schema_context(healthy.tenant.schema_name):
+        assert not RefreshToken.objects.filter(pk=stale.pk).exists()
