@@ -29,13 +29,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.forms import service_errors_to_form
 from tenants.models import TenantSecret
-from .tenant_secrets import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
 from wells.domain import api_number_normalise
 from wells.models import Well
 from wells.services import wells_assign, wells_unassign
 
 from . import services
+from .forms import RoleForm, SecretIssueForm, SecretRotateForm, UserCreateForm
 from .models import Role, User
+from .tenant_secrets import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
 
 REVEAL_SESSION_KEY = "pumpjack_portal_secret_reveal"
 # Both secret forms have a "label": distinct element ids keep the page's labels unambiguous.
@@ -86,17 +87,6 @@ def _admin_page(permission: str):
 
 
 # --------------------------------------------------------------------------- team
-
-
-class UserCreateForm(forms.Form):
-    email = forms.EmailField(max_length=254)
-    name = forms.CharField(max_length=200, required=False)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.OPERATOR)
-    password = forms.CharField(strip=False, widget=forms.PasswordInput, help_text="At least 10 characters.")
-
-
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
 
 
 class RouteAddForm(forms.Form):
@@ -263,30 +253,6 @@ def team_route_remove_view(request, user_id):
 
 
 # --------------------------------------------------------------------------- tenant secrets
-
-
-class SecretIssueForm(forms.Form):
-    label = forms.CharField(max_length=100, help_text="What the secret is for, e.g. the device fleet.")
-    expires_at = forms.DateTimeField(
-        required=False, label="Expires at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Optional; empty: never expires.",
-    )
-
-
-class SecretRotateForm(forms.Form):
-    secret = forms.ChoiceField(required=False, label="Replace")
-    grace_hours = forms.FloatField(
-        min_value=0, max_value=720, required=False, label="Grace period (hours)",
-        help_text="How long the replaced secret keeps working: 0 to 720 hours; empty or 0: it stops at once.",
-    )
-    label = forms.CharField(max_length=100, required=False, help_text="Empty: keep the replaced secret's label.")
-
-    def __init__(self, *args, active_secrets, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["secret"].choices = [("", "every active secret")] + [
-            (str(s.pk), f"{s.label} (created {timezone.localtime(s.created_at):%Y-%m-%d %H:%M})")
-            for s in active_secrets
-        ]
 
 
 def _tenant_zone(request) -> zoneinfo.ZoneInfo:

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.models import Role, SecurityEvent
+from accounts import forms as accounts_forms
+from accounts.models import SecurityEvent
 from config.crypto import DecryptionFailed, decrypt
 from tenants.models import Tenant
 
@@ -133,43 +134,21 @@ class SoftDeleteForm(StaffForm):
         return value
 
 
-class SecretRotateForm(StaffForm):
-    secret = forms.ChoiceField(required=False, label="Replace", help_text="Which active secret the new one replaces.")
-    grace_hours = forms.FloatField(
-        min_value=0, max_value=720, required=False, initial=0,
-        help_text="How long the replaced secret(s) keep working (0 to 720 hours; 0: they stop at once).",
-    )
-    label = forms.CharField(max_length=100, required=False, help_text="Empty: keep the replaced secret's label.")
-
-    def __init__(self, *args, active_secrets, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["secret"].choices = [("", "every active secret")] + [
-            (str(s.pk), f"{s.label} (created {s.created_at:%Y-%m-%d %H:%M})") for s in active_secrets
-        ]
+class SecretRotateForm(StaffForm, accounts_forms.SecretRotateForm):
+    pass
 
 
-class SecretIssueForm(StaffForm):
-    label = forms.CharField(max_length=100, help_text="What the secret is for, e.g. the device fleet.")
-    expires_at = forms.DateTimeField(
-        required=False, label="Expires at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Optional; empty: never expires.",
-    )
-
+class SecretIssueForm(StaffForm, accounts_forms.SecretIssueForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expires_at"].help_text += f" Time zone: {timezone.get_current_timezone_name()}."
 
 
-class UserCreateForm(PasswordPairForm):
-    email = forms.EmailField()
-    name = forms.CharField(max_length=200, required=False)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.OPERATOR)
-    password = forms.CharField(strip=False, widget=forms.PasswordInput)
+class UserCreateForm(PasswordPairForm, accounts_forms.UserCreateForm):
     password2 = forms.CharField(label="Password (again)", strip=False, widget=forms.PasswordInput)
 
 
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+RoleForm = accounts_forms.RoleForm
 
 
 class AuditFilterForm(forms.Form):
