@@ -23,71 +23,46 @@ as it was (its level, its status, its data), with the target cleaned up:
 
 A schema already under the tenant's name (moving back to SCHEMA) is refused when it holds users;
 one without users is what a crashed earlier move leaves (cloned, not filled) and is replaced.
-Uploaded photo files live in MEDIA_ROOT and do not move. URLs are logged and reported masked.
-"""
+Uploaded photo files live in MEDIA_ROOT and do not move. URLs are logged and reported masked."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import re
 import time
-import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
-from accounts.audit import Kind, Outcome, audit_record
+from accounts.audit import Outcome, audit_record
 from config.crypto import decrypt, encrypt
 from config.database_urls import scrub_urls
-from tenants.databases import masked, parse_url, registered_alias, tenant_databases
+from tenants.databases import masked, parse_url, tenant_databases
 from tenants.directory import bump_generation
 from tenants.models import Tenant
 
-from .own_database import temporary_alias
+from ..own_database import temporary_alias
+from .base import (
+    AUDIT_KIND,
+    DATABASE,
+    SCHEMA,
+    SCHEMA_NAME_PATTERN,
+    WAIT_POLL_SECONDS,
+    MoveReport,
+    TenantMoveFailed,
+    copy_order,
+    drop_tables,
+    failure_message,
+    schema_drop,
+    tenant_models,
+)
+from .table_copy import copy_verify, tables_copy
+from .targets import prepared_target, source_alias
 
 log = logging.getLogger(__name__)
-
-SCHEMA = Tenant.IsolationLevel.SCHEMA
-DATABASE = Tenant.IsolationLevel.DATABASE
-CHUNK_ROWS = 1000
-WAIT_POLL_SECONDS = 0.5
-AUDIT_KIND = Kind.TENANT_MOVED
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-class TenantMoveFailed(Exception):
-    """The move stopped before the switch: the tenant is where and as it was."""
-
-    def __init__(self, message: str, *, table: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.table = table
-
-
-@dataclass
-class MoveReport:
-    tenant: Tenant
-    from_level: str
-    to_level: str
-    tables: dict[str, int] = field(default_factory=dict)  # table -> rows copied (and verified)
-    seconds: float = 0.0
-    source_kept_at: str = ""  # the renamed schema, or the masked URL of the database; "" if dropped
-    warnings: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"tenantId": self.tenant.public_id, "from": self.from_level, "to": self.to_level,
-                "tables": dict(self.tables), "seconds": round(self.seconds, 3), "sourceKeptAt": self.source_kept_at}
-
-
-# --------------------------------------------------------------------------- the service
 
 
 def tenant_move(*, tenant: Tenant, to: str, database_url: str = "", actor: str = "", progress=None,
@@ -117,16 +92,16 @@ def tenant_move(*, tenant: Tenant, to: str, database_url: str = "", actor: str =
         log.info("tenant %s: moving from %s to %s%s", tenant.public_id, report.from_level, to,
                  f" ({masked(database_url)})" if database_url else "")
         try:
-            with _source_alias(tenant, source_url) as source, _target(tenant, to, database_url) as target:
+            with source_alias(tenant, source_url) as source, prepared_target(tenant, to, database_url) as target:
                 _pause(settle)  # requests already past the 503 check finish their writes
                 _wait_until_idle(source, tenant=tenant, seconds=wait_seconds)
                 target.prepare()
-                report.tables = _copy(source, target.alias, progress=progress)
-                _verify(source, target.alias, report.tables)
+                report.tables = tables_copy(source, target.alias, progress=progress)
+                copy_verify(source, target.alias, report.tables)
                 _switch(tenant, to=to, database_url=database_url, status=previous_status)
                 target.keep()
         except BaseException as exc:  # Ctrl-C too: the tenant must not stay MIGRATING
-            message = scrub_urls(_failure_message(exc), database_url, source_url)
+            message = scrub_urls(failure_message(exc), database_url, source_url)
             _status_set(tenant, old=Tenant.Status.MIGRATING, new=previous_status)
             _audit(tenant, Outcome.FAILURE, actor,
                    {"from": report.from_level, "to": to, "error": message[:500],
@@ -151,7 +126,7 @@ def tenant_move(*, tenant: Tenant, to: str, database_url: str = "", actor: str =
 
 
 def _refuse_unless_possible(tenant: Tenant, *, to: str, database_url: str) -> None:
-    from .provisioning import database_url_check
+    from ..provisioning import database_url_check
 
     if to not in (SCHEMA, DATABASE):
         raise ValidationError({"to": ["Move a tenant to SCHEMA or DATABASE."]})
@@ -176,7 +151,7 @@ def _refuse_unless_possible(tenant: Tenant, *, to: str, database_url: str) -> No
         return
     if database_url:
         raise ValidationError({"database_url": ["A move to SCHEMA takes no database URL."]})
-    if not _SCHEMA_NAME.fullmatch(tenant.schema_name):
+    if not SCHEMA_NAME_PATTERN.fullmatch(tenant.schema_name):
         raise ValidationError({"tenant": [f"{tenant.schema_name!r} is not a usable schema name."]})
     if not schema_exists(settings.TENANT_BASE_SCHEMA):
         raise ValidationError({"to": ["The tenant template schema is missing: run `python manage.py "
@@ -235,152 +210,6 @@ def _audit(tenant: Tenant, outcome: str, actor: str, detail: dict) -> None:
         log.exception("tenant %s: could not write the move to its audit log", tenant.public_id)
 
 
-def _failure_message(exc: BaseException) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    if isinstance(exc, TenantMoveFailed):
-        return exc.message
-    detail = " ".join(str(exc.__cause__ or exc).split())[:400]
-    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-
-
-# --------------------------------------------------------------------------- where the data is
-
-
-def tenant_models() -> list:
-    """Every model whose rows belong to a tenant (TENANT_APPS, many-to-many tables included)."""
-    labels = {app.rsplit(".", 1)[-1] for app in settings.TENANT_APPS}
-    return [m for m in apps.get_models(include_auto_created=True)
-            if m._meta.app_label in labels and m._meta.managed and not m._meta.proxy and not m._meta.swapped]
-
-
-def copy_order(models: list) -> list:
-    """Referenced tables before those that reference them. Self-references and cycles cannot be
-    ordered away: the copy does not need them to be (foreign keys are checked at its end)."""
-    members = set(models)
-    needs = {m: {f.related_model for f in m._meta.concrete_fields
-                 if f.is_relation and f.related_model is not m and f.related_model in members} for m in models}
-    ordered: list = []
-    remaining = list(models)
-    while remaining:
-        ready = [m for m in remaining if needs[m] <= set(ordered)] or remaining[:1]
-        for model in ready:
-            ordered.append(model)
-            remaining.remove(model)
-    return ordered
-
-
-@contextlib.contextmanager
-def _schema_alias(schema_name: str):
-    """A connection alias on the shared database that sees only ``schema_name`` (no public
-    fallback: a table missing there is an error, never another schema's rows)."""
-    base = connections[DEFAULT_DB_ALIAS].settings_dict
-    options = {k: v for k, v in (base.get("OPTIONS") or {}).items() if k != "pool"}
-    options["options"] = f"{options.get('options', '')} -c search_path={schema_name}".strip()
-    entry = {key: base[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT") if key in base}
-    entry.update(ENGINE="django.db.backends.postgresql", OPTIONS=options, CONN_MAX_AGE=0, TIME_ZONE=None,
-                 CONN_HEALTH_CHECKS=False)
-    with registered_alias(f"move-{schema_name}-{uuid.uuid4().hex[:8]}", entry) as alias:
-        yield alias
-
-
-@contextlib.contextmanager
-def _source_alias(tenant: Tenant, source_url: str):
-    if source_url:
-        with temporary_alias(source_url) as alias:
-            yield alias
-    else:
-        with _schema_alias(tenant.schema_name) as alias:
-            yield alias
-
-
-class _DatabaseTarget:
-    """The tenant's future own database, reached through a temporary (unpooled) alias."""
-
-    def __init__(self, alias: str):
-        self.alias = alias
-        self.tables_before: set[str] | None = None  # None: nothing of ours to clean up
-
-    def prepare(self) -> None:
-        from django.core.management import call_command
-        from django.core.management.commands.migrate import Command as DjangoMigrate
-
-        self.tables_before = set(connections[self.alias].introspection.table_names())
-        # Django's own migrate (django-tenants replaces the `migrate` command with migrate_schemas).
-        call_command(DjangoMigrate(), database=self.alias, interactive=False, verbosity=0)
-        _require_tables(self.alias, "the target database")
-
-    def keep(self) -> None:
-        self.tables_before = None
-
-    def clean_up(self) -> None:
-        if self.tables_before is None:
-            return
-        wrapper = connections[self.alias]
-        with contextlib.suppress(Exception):
-            wrapper.close()  # whatever transaction a failure left open
-        made = set(wrapper.introspection.table_names()) - self.tables_before
-        if made:
-            _drop_tables(self.alias, made)  # the database was empty: as it was
-        else:
-            _empty_tables(self.alias)  # its tables were there before (empty of users): empty again
-
-
-class _SchemaTarget:
-    """The tenant's future schema in the shared database, cloned from the template."""
-
-    def __init__(self, schema_name: str, alias: str):
-        self.schema_name = schema_name
-        self.alias = alias
-        self.created = False
-
-    def prepare(self) -> None:
-        from .schemas import schema_clone
-
-        if schema_exists(self.schema_name, case_sensitive=False):
-            # Checked before: it holds no users, so it is the clone of an interrupted move.
-            log.warning("move: replacing schema %s (a leftover without users)", self.schema_name)
-            _schema_drop(self.schema_name)
-        self.created = True
-        schema_clone(settings.TENANT_BASE_SCHEMA, self.schema_name)
-        _require_tables(self.alias, f"the cloned schema {self.schema_name}")
-
-    def keep(self) -> None:
-        self.created = False
-
-    def clean_up(self) -> None:
-        with contextlib.suppress(Exception):
-            connections[self.alias].close()
-        if self.created:
-            _schema_drop(self.schema_name)
-
-
-@contextlib.contextmanager
-def _target(tenant: Tenant, to: str, database_url: str):
-    """The prepared target; cleaned up if anything fails before the switch."""
-    opened = temporary_alias(database_url) if to == DATABASE else _schema_alias(tenant.schema_name)
-    with opened as alias:
-        target = _DatabaseTarget(alias) if to == DATABASE else _SchemaTarget(tenant.schema_name, alias)
-        try:
-            yield target
-        except BaseException:
-            try:
-                target.clean_up()
-            except Exception:
-                log.exception("move: the target could not be cleaned up; remove it by hand")
-            raise
-
-
-def _require_tables(alias: str, where: str) -> None:
-    present = set(connections[alias].introspection.table_names())
-    missing = sorted(m._meta.db_table for m in tenant_models() if m._meta.db_table not in present)
-    if missing:
-        raise TenantMoveFailed(f"{where} lacks tables after it was prepared: {', '.join(missing)}.")
-
-
-# --------------------------------------------------------------------------- waiting
-
-
 def _wait_until_idle(source: str, *, tenant: Tenant, seconds: float) -> None:
     """Until no sync batch is being processed and no ETL run is running in the source (the
     processing of a worker that died long ago does not count: the sweeper would restart it)."""
@@ -405,69 +234,6 @@ def _wait_until_idle(source: str, *, tenant: Tenant, seconds: float) -> None:
         time.sleep(WAIT_POLL_SECONDS)
 
 
-# --------------------------------------------------------------------------- copying
-
-
-def _copy(source: str, target: str, *, progress=None) -> dict[str, int]:
-    """Copy every tenant table from ``source`` to ``target`` in one transaction on the target."""
-    models = copy_order(tenant_models())
-    wrapper = connections[target]
-    copied: dict[str, int] = {}
-    with transaction.atomic(using=target):
-        with wrapper.constraint_checks_disabled():
-            for model in reversed(models):  # what migrate/clone put there: the source's rows replace it
-                with wrapper.cursor() as cursor:
-                    cursor.execute(f"DELETE FROM {wrapper.ops.quote_name(model._meta.db_table)}")
-            for model in models:
-                copied[model._meta.db_table] = _copy_table(model, source, target)
-                if progress is not None:
-                    progress(model._meta.db_table, copied[model._meta.db_table])
-        wrapper.check_constraints(table_names=[m._meta.db_table for m in models])
-        with wrapper.cursor() as cursor:
-            for statement in wrapper.ops.sequence_reset_sql(no_style(), models):
-                cursor.execute(statement)
-    return copied
-
-
-def _copy_table(model, source: str, target: str) -> int:
-    """Keyset-paged (by primary key) reads through the ORM, so each value comes out as Python
-    (JSON, UUID, aware datetimes, booleans) whatever the source engine, and goes in prepared for
-    the target's; raw inserts keep every column as it was (no auto_now, no defaults)."""
-    fields = list(model._meta.concrete_fields)
-    attnames = [f.attname for f in fields]
-    pk_index = attnames.index(model._meta.pk.attname)
-    wrapper = connections[target]
-    quote = wrapper.ops.quote_name
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    rows_read = model._base_manager.using(source).order_by("pk").values_list(*attnames)
-    total, last = 0, None
-    while True:
-        page = list((rows_read if last is None else rows_read.filter(pk__gt=last))[:CHUNK_ROWS])
-        if not page:
-            return total
-        prepared = [[f.get_db_prep_save(value, connection=wrapper) for f, value in zip(fields, row)] for row in page]
-        with wrapper.cursor() as cursor:
-            cursor.executemany(sql, prepared)
-        total += len(page)
-        last = page[-1][pk_index]
-
-
-def _verify(source: str, target: str, copied: dict[str, int]) -> None:
-    for model in tenant_models():
-        table = model._meta.db_table
-        in_source = model._base_manager.using(source).count()
-        in_target = model._base_manager.using(target).count()
-        if in_source != in_target or in_target != copied.get(table):
-            raise TenantMoveFailed(
-                f"Row counts differ in table {table}: {in_source} in the source, {in_target} in the target "
-                f"(copied {copied.get(table, 0)}). Nothing was switched; the tenant stays where it was. A write "
-                "may have reached the source during the copy: try again.", table=table)
-
-
-# --------------------------------------------------------------------------- switching, the source
-
-
 def _switch(tenant: Tenant, *, to: str, database_url: str, status: str) -> None:
     with transaction.atomic(using=DEFAULT_DB_ALIAS):
         updated = Tenant.objects.filter(pk=tenant.pk, status=Tenant.Status.MIGRATING, deleted_at__isnull=True).update(
@@ -487,29 +253,21 @@ def _source_after(tenant: Tenant, report: MoveReport, *, source_url: str, keep: 
                 with connection.cursor() as cursor:
                     cursor.execute(f'ALTER SCHEMA "{tenant.schema_name}" RENAME TO "{kept}"')
                 return kept
-            _schema_drop(tenant.schema_name)
+            schema_drop(tenant.schema_name)
             return ""
         if keep:
             return masked(source_url)
         with temporary_alias(source_url) as alias:
             present = set(connections[alias].introspection.table_names())
-            _drop_tables(alias, ({m._meta.db_table for m in tenant_models()} | {"django_migrations"}) & present)
+            drop_tables(alias, ({m._meta.db_table for m in tenant_models()} | {"django_migrations"}) & present)
         return ""
     except Exception as exc:  # the tenant has moved; the old copy is only left where it was
         where = tenant.schema_name if report.from_level == SCHEMA else masked(source_url)
         message = scrub_urls(f"the old copy at {where} could not be {'renamed' if keep else 'dropped'}: "
-                            f"{_failure_message(exc)}", source_url)
+                            f"{failure_message(exc)}", source_url)
         log.error("tenant %s: %s", tenant.public_id, message)
         report.warnings.append(message)
         return where
-
-
-def _schema_drop(schema_name: str) -> None:
-    if not _SCHEMA_NAME.fullmatch(schema_name) or schema_name in (get_public_schema_name(),
-                                                                   settings.TENANT_BASE_SCHEMA):
-        raise ValueError(f"refusing to drop schema {schema_name!r}")
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema_name}" CASCADE')
 
 
 def _schema_holds_users(schema_name: str) -> bool:
@@ -521,21 +279,4 @@ def _schema_holds_users(schema_name: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _drop_tables(alias: str, tables) -> None:
-    wrapper = connections[alias]
-    names = ", ".join(wrapper.ops.quote_name(t) for t in sorted(tables))
-    if not names:
-        return
-    with wrapper.cursor() as cursor:
-        if wrapper.vendor == "postgresql":
-            cursor.execute(f"DROP TABLE IF EXISTS {names} CASCADE")
-        else:
-            with wrapper.constraint_checks_disabled():
-                cursor.execute(f"DROP TABLE IF EXISTS {names}")
-
-
-def _empty_tables(alias: str) -> None:
-    wrapper = connections[alias]
-    with transaction.atomic(using=alias), wrapper.constraint_checks_disabled(), wrapper.cursor() as cursor:
-        for model in reversed(copy_order(tenant_models())):
-            cursor.execute(f"DELETE FROM {wrapper.ops.quote_name(model._meta.db_table)}")
+__all__ = ["MoveReport", "TenantMoveFailed", "copy_order", "tenant_models", "tenant_move"]
