@@ -114,7 +114,7 @@ def mixed_events(wells: list[Well], equipment: dict, count: int, *, conflicts: f
             kind_type = "WELL_READING_RECORDED"
         elif kind == "production":
             payload = (dict(rng.choice(used["production"])) if clash else
-                       {"wellId": str(well.pk), "productionDate": (start - timedelta(days=n)).date().isoformat(),
+                       {"wellId": str(well.pk), "productionDate": (start - timedelta(days=n + 1)).date().isoformat(),
                         "product": ("OIL", "GAS", "WATER")[n % 3], "unit": ("BBL", "MCF", "BBL")[n % 3]})
             payload["volume"] = str(rng.randint(5, 400))
             used["production"].append(payload)

@@ -41,6 +41,7 @@ from ..rules import RULES
 from ..rules.base import (ApplyContext, EventRejected, Outcome, as_json, cleaned_load, order_key, record_data,
                           record_order_keys, stored_decimals)
 from ..schemas import validate_event_payload
+from . import bulk
 from .changes import change_record
 
 log = logging.getLogger(__name__)
@@ -65,30 +66,96 @@ def _tenant_time_zone() -> str:
             or "America/Chicago")
 
 
-def batch_process(*, batch_id) -> SyncBatch | None:
-    """Apply the batch's pending events. Safe to call any number of times, concurrently too."""
+# ====================================================================== orchestration
+# How a batch is cut into chunks, spread over worker processes and marked COMPLETED. The decisions
+# are the _Chunk's (below); this part only chooses which events go together and when.
+
+
+def batch_process(*, batch_id, spread: bool = False) -> SyncBatch | None:
+    """Apply the batch's pending events. Safe to call any number of times, concurrently too.
+
+    ``spread`` (the Celery task): a batch of more than one chunk is cut into lanes of whole
+    wells (``batch_lanes``); every lane but the first is sent as a task of its own, so that other
+    worker processes take them while this one applies the first."""
     updated = SyncBatch.objects.filter(pk=batch_id, status__in=[SyncBatch.Status.QUEUED, SyncBatch.Status.PROCESSING,
                                                                 SyncBatch.Status.FAILED])
     if not updated.exists():
         return SyncBatch.objects.filter(pk=batch_id).first()
     updated.update(status=SyncBatch.Status.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1)
-    time_zone = _tenant_time_zone()
-    strategies = strategies_chosen()
+    size = chunk_events()
     pending = list(
         SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING)
         .order_by("occurred_at", "received_at", "id")
-        .values_list("pk", flat=True)
+        .values_list("pk", *(("cleaned__well_id",) if spread else ()))
     )
-    size = max(1, int(getattr(settings, "SYNC_CHUNK_EVENTS", CHUNK_EVENTS)))
-    for start in range(0, len(pending), size):
-        _process_chunk(pending[start:start + size], time_zone=time_zone, strategies=strategies)
-    return _finish(batch_id)
+    if spread and len(pending) > size:
+        lanes = batch_lanes(pending, size)
+        from ..tasks import process_lane
+
+        for lane in lanes[1:]:
+            process_lane.apply_async(args=[str(batch_id), lane])
+        lanes = lanes[:1]
+    else:
+        lanes = [[row[0] for row in pending]]
+    time_zone, strategies = _tenant_time_zone(), strategies_chosen()
+    for lane in lanes:
+        lane_process(batch_id=batch_id, event_pks=lane, time_zone=time_zone, strategies=strategies)
+    with tenant_db.atomic():  # nothing was pending (a second delivery), or a lane is still running
+        complete_if_done(batch_id)
+    return SyncBatch.objects.get(pk=batch_id)
 
 
-def _process_chunk(event_pks: list, *, time_zone: str, strategies: dict) -> None:
+def chunk_events() -> int:
+    return max(1, int(getattr(settings, "SYNC_CHUNK_EVENTS", CHUNK_EVENTS)))
+
+
+def batch_lanes(pending: list[tuple], size: int) -> list[list]:
+    """Cut a batch's pending events ((pk, well id) in processing order) into lanes of whole wells,
+    each of about ``size`` events (a well of more is a lane of its own), every lane in processing
+    order. Every conflict key lies on one well and a chunk locks the wells it touches, so lanes
+    applied at the same time, in any order, give what applying the batch in order gives. An
+    event without a known well (stored before intake cleaned payloads) makes one lane of all."""
+    of_well: dict = {}
+    for position, (pk, well) in enumerate(pending):
+        if well is None:
+            return [[pk for pk, _ in pending]]
+        of_well.setdefault(well, []).append((position, pk))
+    lanes, lane = [], []
+    for events in of_well.values():  # wells in order of their first event
+        if lane and len(lane) + len(events) > size:
+            lanes.append(lane)
+            lane = []
+        lane += events
+    lanes.append(lane)
+    return [[pk for _, pk in sorted(lane)] for lane in lanes]
+
+
+def lane_process(*, batch_id, event_pks: list, time_zone: str | None = None, strategies: dict | None = None) -> None:
+    """Apply these events of the batch (those still pending), chunk after chunk, in order."""
+    time_zone = time_zone or _tenant_time_zone()
+    strategies = strategies or strategies_chosen()
+    size = chunk_events()
+    for start in range(0, len(event_pks), size):
+        _process_chunk(event_pks[start:start + size], batch_id=batch_id, time_zone=time_zone, strategies=strategies)
+
+
+def complete_if_done(batch_id) -> bool:
+    """Mark the batch COMPLETED if none of its events is pending, in the caller's transaction: the
+    one that commits the last outcomes, so no reader ever sees every event decided and the batch
+    still PROCESSING. The batch row is locked first: of two chunks committing at once, the second
+    waits, then (read committed: a new snapshot per statement) sees the first one's outcomes."""
+    list(SyncBatch.objects.select_for_update().filter(pk=batch_id).values_list("pk", flat=True))
+    if SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING).exists():
+        return False
+    return SyncBatch.objects.filter(pk=batch_id).exclude(status=SyncBatch.Status.COMPLETED).update(
+        status=SyncBatch.Status.COMPLETED, finished_at=timezone.now()) > 0
+
+
+def _process_chunk(event_pks: list, *, batch_id, time_zone: str, strategies: dict) -> None:
     try:
         with tenant_db.atomic():
             _Chunk(event_pks, time_zone=time_zone, strategies=strategies).run()
+            complete_if_done(batch_id)
         return
     except OperationalError:
         raise  # the database went away: let the task retry; nothing of this chunk was kept
@@ -98,6 +165,7 @@ def _process_chunk(event_pks: list, *, time_zone: str, strategies: dict) -> None
         try:
             with tenant_db.atomic():
                 _Chunk([event_pk], time_zone=time_zone, strategies=strategies).run()
+                complete_if_done(batch_id)
         except OperationalError:
             raise
         except Exception as exc:  # a bug must not stop the batch: the event is kept, rejected, and logged
@@ -107,6 +175,10 @@ def _process_chunk(event_pks: list, *, time_zone: str, strategies: dict) -> None
                 if events:
                     _save_rejections(events, "processing_error",
                                      f"The server could not apply this event ({type(exc).__name__}).")
+                complete_if_done(batch_id)
+
+
+# ====================================================================== one chunk
 
 
 @dataclass(slots=True)
@@ -124,12 +196,8 @@ class _Event:
 
 
 def _locked_pending(event_pks: list) -> list[_Event]:
-    events = [_Event(*row) for row in (
-        SyncEvent.objects.select_for_update(skip_locked=True, of=tenant_db.lock_of("self"))
-        .filter(pk__in=event_pks, outcome=SyncEvent.Outcome.PENDING)
-        .order_by("occurred_at", "received_at", "id")
-        .values_list("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned")
-    )]
+    events = [_Event(*row) for row in bulk.locked_pending_events(
+        event_pks, ("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned"))]
     uncleaned = {event.pk: event for event in events if event.cleaned is None}
     if uncleaned:  # stored before payloads were cleaned at intake
         for pk, payload in SyncEvent.objects.filter(pk__in=list(uncleaned)).values_list("pk", "payload"):
@@ -205,8 +273,7 @@ class _Chunk:
         if one_by_one:
             self.apply_one_by_one(one_by_one)
         self.write_conflicts()
-        for outcome, pks in self.outcomes.items():
-            SyncEvent.objects.filter(pk__in=pks).update(outcome=outcome, errors=[], processed_at=self.now)
+        self.write_outcomes()
         for event, code, message, details in self.rejected:
             _save_rejection(event, code, message, details, self.now)
 
@@ -298,10 +365,14 @@ class _Chunk:
                 reason=decision.reason, strategy=strategy, status=decision.conflict_status, local_data=local,
                 server_data=record_data(current, rule.fields)))
         if rows:
-            Conflict.objects.bulk_create(rows)
-            Change.objects.bulk_create([
-                Change(entity=Change.Entity.CONFLICT, entity_id=row.pk, op=Change.Op.UPSERT, well_id=row.well_id,
-                       version=1) for row in rows])
+            bulk.insert_objects(Conflict, rows)
+            bulk.insert_rows(Change, ("entity", "entity_id", "op", "well_id", "version"),
+                             [(Change.Entity.CONFLICT, row.pk, Change.Op.UPSERT, row.well_id, 1) for row in rows])
+
+    def write_outcomes(self) -> None:
+        """Every decided event's outcome, in one statement (PostgreSQL; one per outcome elsewhere)."""
+        bulk.set_values(SyncEvent, "outcome", {pk: outcome for outcome, pks in self.outcomes.items() for pk in pks},
+                        errors=[], processed_at=self.now)
 
 
 class _RecordWrites:
@@ -337,8 +408,8 @@ class _RecordWrites:
             anchor = self.existing.get(key) or self.first_new[key]
             record.superseded_by_id = None if anchor is record else anchor.pk
             (first if anchor is record else later).append(record)
-        self.model.objects.bulk_create(first)
-        self.model.objects.bulk_create(later)
+        bulk.insert_objects(self.model, first)
+        bulk.insert_objects(self.model, later)
         pointed = list(self.superseded)
         made_current = []
         for _, record in self.new:
@@ -348,17 +419,9 @@ class _RecordWrites:
             elif record.superseded_by_id is None and stored_as is not None:
                 made_current.append(record.pk)
         if pointed:
-            self.model.objects.bulk_update(pointed, ["superseded_by"])
+            bulk.set_values(self.model, "superseded_by", {record.pk: record.superseded_by_id for record in pointed})
         if made_current:
             self.model.objects.filter(pk__in=made_current).update(superseded_by=None)
-
-
-def _finish(batch_id) -> SyncBatch:
-    left = SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING).exists()
-    if not left:
-        SyncBatch.objects.filter(pk=batch_id).exclude(status=SyncBatch.Status.COMPLETED).update(
-            status=SyncBatch.Status.COMPLETED, finished_at=timezone.now())
-    return SyncBatch.objects.get(pk=batch_id)
 
 
 def batch_counts(*, batch: SyncBatch) -> dict[str, int]:
