@@ -179,3 +179,27 @@ def locked_pending_events(event_pks: list, names: Sequence[str]) -> list[tuple]:
         loads = json.loads
         rows = [tuple(loads(v) if n in jsons and v is not None else v for n, v in enumerate(row)) for row in rows]
     return rows
+
+
+def rows_with_values(model, column: str, values: list, names: Sequence[str]) -> list[tuple]:
+    """``names`` of the rows whose ``column`` is one of ``values`` (thousands of them: on
+    PostgreSQL one array parameter, not a list of literals to compile and quote), JSON decoded."""
+    if not values:
+        return []
+    connection = _connection()
+    if not copy_available(connection):
+        return list(model.objects.filter(**{f"{column}__in": values}).values_list(*names))
+    meta, quote = model._meta, connection.ops.quote_name
+    field = meta.get_field(column)
+    fields = [meta.pk if name == "pk" else meta.get_field(name) for name in names]
+    array = "{" + ",".join(f'"{value}"' for value in values) + "}"  # UUIDs, numbers: nothing to escape
+    sql = (f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)} "
+           f"WHERE {quote(field.column)} = ANY(%s::{field.db_type(connection)}[])")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [array])
+        rows = cursor.fetchall()
+    jsons = [n for n, f in enumerate(fields) if isinstance(f, JSONField)]
+    if jsons and rows:
+        rows = [tuple(json.loads(v) if n in jsons and v is not None else v for n, v in enumerate(row))
+                for row in rows]
+    return rows

@@ -185,8 +185,8 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
     ids = [i.event_id for i in items if i.event_id is not None]
     stored = {
         event_id: (digest, outcome, errors)
-        for event_id, digest, outcome, errors in SyncEvent.objects.filter(event_id__in=ids).values_list(
-            "event_id", "content_hash", "outcome", "errors")
+        for event_id, digest, outcome, errors in bulk.rows_with_values(
+            SyncEvent, "event_id", ids, ("event_id", "content_hash", "outcome", "errors"))
     }
     seen_here: dict[uuid.UUID, str] = {}
     for item in items:
