@@ -46,6 +46,9 @@ from .changes import change_record
 
 log = logging.getLogger(__name__)
 CHUNK_EVENTS = 2_000
+# A batch of more pending events (SYNC_SPREAD_EVENTS) is spread over worker processes in lanes;
+# a smaller one costs less applied where it is.
+SPREAD_EVENTS = 1_000
 
 
 def strategies_chosen() -> dict[str, str]:
@@ -88,8 +91,11 @@ def batch_process(*, batch_id, spread: bool = False) -> SyncBatch | None:
         .order_by("occurred_at", "received_at", "id")
         .values_list("pk", *(("cleaned__well_id",) if spread else ()))
     )
-    if spread and len(pending) > size:
-        lanes = batch_lanes(pending, size)
+    if spread and len(pending) > int(getattr(settings, "SYNC_SPREAD_EVENTS", SPREAD_EVENTS)):
+        # An even number of lanes of about equal size (at most a chunk each): two worker processes
+        # (the usual worker) finish together; more share them as they come.
+        count = max(2, -(-len(pending) // size))
+        lanes = batch_lanes(pending, -(-len(pending) // (count + count % 2)))
         from ..tasks import process_lane
 
         for lane in lanes[1:]:

@@ -90,7 +90,7 @@ def test_the_batch_is_completed_in_the_transaction_of_its_last_outcomes(tenant_a
 def test_a_batch_spread_over_lanes_ends_as_one_applied_in_order(tenant_a, db, settings, monkeypatch):
     """Lanes sent as tasks (run in place here: eager) give the records one run in order gives:
     per key the highest volume current, every other value kept, each event applied once."""
-    settings.SYNC_CHUNK_EVENTS = 10
+    settings.SYNC_CHUNK_EVENTS = settings.SYNC_SPREAD_EVENTS = 10
     with schema_context(tenant_a.tenant.schema_name):
         wells = _wells(tenant_a, 6)
         volumes = lambda n, m: (n * 7 + m * 3) % 23 + 1  # noqa: E731  (several values per key)
@@ -120,7 +120,7 @@ def test_a_batch_spread_over_lanes_ends_as_one_applied_in_order(tenant_a, db, se
 
 @pytest.mark.parametrize("spread", [False, True])
 def test_a_second_run_of_a_completed_batch_changes_nothing(tenant_a, db, settings, spread):
-    settings.SYNC_CHUNK_EVENTS = 3
+    settings.SYNC_CHUNK_EVENTS = settings.SYNC_SPREAD_EVENTS = 3
     with schema_context(tenant_a.tenant.schema_name):
         wells = _wells(tenant_a, 2)
         batch = _production_batch(tenant_a, wells, 2, volumes=lambda n, m: 5 + n)
