@@ -153,7 +153,7 @@ def set_values(model, column: str, values: dict[Any, Any], **same) -> None:
 
 def locked_pending_events(event_pks: list, names: Sequence[str]) -> list[tuple]:
     """The pending sync events among ``event_pks``, locked for this transaction (skipping those
-    another worker holds), in processing order (occurredAt, receipt, id): ``names`` of each, the
+    another worker holds), in processing order (occurredAt, receipt, event id): ``names`` of each, the
     JSON ones decoded. PostgreSQL: one statement without the ORM (a chunk's thousands of ids go
     as one array, not as a list of literals to compile and quote)."""
     from ..models import SyncEvent
@@ -163,14 +163,14 @@ def locked_pending_events(event_pks: list, names: Sequence[str]) -> list[tuple]:
     if not copy_available(connection):
         return list(SyncEvent.objects.select_for_update(skip_locked=True, of=tenant_db.lock_of("self"))
                     .filter(pk__in=event_pks, outcome=pending)
-                    .order_by("occurred_at", "received_at", "id").values_list(*names))
+                    .order_by("occurred_at", "received_at", "event_id").values_list(*names))
     meta, quote = SyncEvent._meta, connection.ops.quote_name
     fields = [meta.pk if name == "pk" else meta.get_field(name) for name in names]
     jsons = [n for n, f in enumerate(fields) if isinstance(f, JSONField)]
     ids = "{" + ",".join(str(int(pk)) for pk in event_pks) + "}"
     sql = (f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)} "
            f"WHERE {quote(meta.pk.column)} = ANY(%s::bigint[]) AND {quote(meta.get_field('outcome').column)} = %s "
-           f"ORDER BY {quote('occurred_at')}, {quote('received_at')}, {quote(meta.pk.column)} "
+           f"ORDER BY {quote('occurred_at')}, {quote('received_at')}, {quote('event_id')} "
            f"FOR UPDATE SKIP LOCKED")
     with connection.cursor() as cursor:
         cursor.execute(sql, [ids, pending])

@@ -49,6 +49,9 @@ CHUNK_EVENTS = 2_000
 # A batch of more pending events (SYNC_SPREAD_EVENTS) is spread over worker processes in lanes;
 # a smaller one costs less applied where it is.
 SPREAD_EVENTS = 1_000
+# The order events are applied in: occurredAt, then receipt, then the event id, as ``order_key``
+# compares them (the events of one request share their receipt time).
+PROCESSING_ORDER = ("occurred_at", "received_at", "event_id")
 
 
 def strategies_chosen() -> dict[str, str]:
@@ -88,7 +91,7 @@ def batch_process(*, batch_id, spread: bool = False) -> SyncBatch | None:
     size = chunk_events()
     pending = list(
         SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING)
-        .order_by("occurred_at", "received_at", "id")
+        .order_by(*PROCESSING_ORDER)
         .values_list("pk", *(("cleaned__well_id",) if spread else ()))
     )
     if spread and len(pending) > int(getattr(settings, "SYNC_SPREAD_EVENTS", SPREAD_EVENTS)):
