@@ -18,12 +18,18 @@ from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 from django.db import connections
-from django.db.models import AutoField, BigAutoField, JSONField, SmallAutoField
+from django.db.models import NOT_PROVIDED, AutoField, BigAutoField, JSONField, SmallAutoField
 from django.utils import timezone
 
 from tenants import databases as tenant_db
 
 _AUTO = (AutoField, BigAutoField, SmallAutoField)
+
+
+def _written(field) -> bool:
+    """Whether COPY sends a value: not for an auto-increment key or a field with a database
+    default (``db_default``, e.g. a transaction id the server fills in), which the server fills."""
+    return not isinstance(field, _AUTO) and field.db_default is NOT_PROVIDED
 
 
 def _connection():
@@ -37,8 +43,8 @@ def copy_available(connection=None) -> bool:
 @functools.cache
 def _plan(model) -> tuple[str, tuple[str, ...], tuple[tuple[str, Any], ...], tuple[str, ...]]:
     """(table, columns, (attname, JSON encoder or None) per column, attnames of auto_now(_add)
-    fields) of the concrete fields a COPY writes: all but an auto-increment key."""
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, _AUTO)]
+    fields) of the concrete fields a COPY writes (``_written``)."""
+    fields = [f for f in model._meta.concrete_fields if _written(f)]
     converters = tuple((f.attname, (f.encoder or json.JSONEncoder) if isinstance(f, JSONField) else None)
                        for f in fields)
     stamped = tuple(f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
@@ -95,7 +101,7 @@ def insert_rows(model, names: Sequence[str], rows: list[Sequence]) -> None:
         model.objects.bulk_create([model(**dict(zip(names, row))) for row in rows])
         return
     fields = {f.attname: f for f in model._meta.concrete_fields}
-    missing = [f for f in model._meta.concrete_fields if f.attname not in names and not isinstance(f, _AUTO)]
+    missing = [f for f in model._meta.concrete_fields if f.attname not in names and _written(f)]
     now = timezone.now()
     extra = tuple(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
                   for f in missing)

@@ -42,7 +42,6 @@ from ..rules.base import (ApplyContext, EventRejected, Outcome, as_json, cleaned
                           record_order_keys, stored_decimals)
 from ..schemas import validate_event_payload
 from . import bulk
-from .changes import change_record
 
 log = logging.getLogger(__name__)
 CHUNK_EVENTS = 2_000
@@ -237,6 +236,7 @@ class _Chunk:
         self.outcomes: dict[str, list] = defaultdict(list)
         self.rejected: list[tuple] = []
         self.conflicts: list[tuple] = []  # (rule, event, well id, incoming, current, decision, local data, strategy)
+        self.drafted: list[Conflict] = []  # conflicts of the per-event rules
 
     def reject(self, event: _Event, code: str, message: str, details: dict | None = None) -> None:
         self.rejected.append((event, code, message, details or {}))
@@ -357,11 +357,10 @@ class _Chunk:
                 continue
             if result.conflict is not None:
                 draft = result.conflict
-                conflict = Conflict.objects.create(
-                    event_id=event.pk, well=well, event_type=event.type, reason=draft.reason, strategy=ctx.strategy,
-                    status=draft.status, local_data=draft.local_data, server_data=draft.server_data,
-                )
-                change_record(entity=Change.Entity.CONFLICT, entity_id=conflict.pk, well_id=well.pk)
+                self.drafted.append(Conflict(  # written with the chunk's other conflicts (write_conflicts)
+                    event_id=event.pk, well_id=well.pk, event_type=event.type, reason=draft.reason,
+                    strategy=ctx.strategy, status=draft.status, local_data=draft.local_data,
+                    server_data=draft.server_data))
             self.outcomes[result.outcome].append(event.pk)
 
     def write_conflicts(self) -> None:
@@ -373,6 +372,7 @@ class _Chunk:
                 event_id=event.pk, well_id=well_id, event_type=rule.event_type,
                 reason=decision.reason, strategy=strategy, status=decision.conflict_status, local_data=local,
                 server_data=record_data(current, rule.fields)))
+        rows += self.drafted
         if rows:
             bulk.insert_objects(Conflict, rows)
             bulk.insert_rows(Change, ("entity", "entity_id", "op", "well_id", "version"),
