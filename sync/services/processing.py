@@ -344,9 +344,12 @@ class _Chunk:
 
     def apply_one_by_one(self, items: list) -> None:
         users = User.objects.in_bulk({event.user_id for event, _ in items if event.user_id})
+        wells: dict = {}  # locked above; read fresh for a type that changes the well (it decides on its version)
         for event, payload in items:
             rule = RULES[event.type]
-            well = Well.objects.filter(pk=payload["well_id"]).first()  # locked above; read fresh for its version
+            well = wells.get(payload["well_id"])
+            if well is None or rule.model is None:
+                well = wells[payload["well_id"]] = Well.objects.filter(pk=payload["well_id"]).first()
             ctx = ApplyContext(event=event, payload=payload, well=well, user=users.get(event.user_id),
                                time_zone=self.time_zone, strategy=self.strategies[event.type])
             try:
