@@ -1,10 +1,17 @@
 """Batch processing (in a Celery worker, in the tenant's database).
 
 A batch is processed in chunks of ``SYNC_CHUNK_EVENTS`` events, in occurredAt order (then
-receipt, then id), one transaction per chunk holding the chunk's decisions and its events'
+receipt, then event id), one transaction per chunk holding the chunk's decisions and its events'
 outcomes together: a chunk is applied and marked, or neither. A retry (a second delivery, a
 worker killed mid-chunk) finds the applied events marked and skips them, so nothing is applied
-twice.
+twice. The chunk that decides the batch's last pending events marks it COMPLETED in the same
+transaction (``complete_if_done``).
+
+A large batch (more than ``SYNC_SPREAD_EVENTS`` pending) is cut into lanes of whole wells
+(``batch_lanes``): the worker that picked the batch up applies the first and sends the others as
+tasks (``sync.tasks.process_lane``), so that every worker process works on it at once. Lanes
+share no well, hence no conflict key; the well locks below still order them against other
+batches.
 
 In a chunk, the pending events are locked (skip locked: another worker holding them is applying
 them right now), then the wells they name, in one statement in primary-key order. The well is
@@ -13,7 +20,8 @@ workers serialise per well without deadlock, reaching the state one worker would
 
 Set-based rules (``Rule.keyed``) load the current records of every key the chunk touches in a
 few queries, decide each key's events in memory in order, and write records, conflicts,
-change-log rows and outcomes in bulk. The other rules apply one event at a time inside the
+change-log rows and outcomes in bulk (sync.services.bulk: COPY and one UPDATE on PostgreSQL,
+Django's multi-row statements elsewhere). The other rules apply one event at a time inside the
 chunk's transaction. Payloads were validated and cleaned at intake (``SyncEvent.cleaned``).
 A chunk that fails for anything but the database going away is applied again event by event,
 so that one event a bug cannot apply is rejected (``processing_error``) without stopping the rest.
