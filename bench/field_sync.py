@@ -84,7 +84,7 @@ class Server:
             subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload",
                               "--skip-checks"], cwd=REPO, env=env, stdout=open(logs / "web.log", "w"),
                              stderr=subprocess.STDOUT, start_new_session=True),
-            subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
+            subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
                               "--concurrency", "2", "-n", f"bench-field-{os.getpid()}@%h", "--without-gossip",
                               "--without-mingle", "--without-heartbeat"], cwd=REPO, env=env,
                              stdout=open(logs / "worker.log", "w"), stderr=subprocess.STDOUT, start_new_session=True),

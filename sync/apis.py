@@ -25,7 +25,7 @@ from .services.changes import CursorExpired, CursorInvalid, changes_feed
 from .schemas import MAX_BYTES, MAX_EVENTS, MAX_PHOTO_BYTES
 from .services.intake import batch_intake
 from .services.photos import PhotoRejected, photo_upload
-from .services.processing import batch_counts
+from .services.processing import batch_report
 
 PLATFORMS = ["electron", "ios", "android", "web", "cli", "integration"]
 OUTCOMES = ["PENDING", "APPLIED", "AUTO_RESOLVED", "PENDING_REVIEW", "REJECTED", "DUPLICATE"]
@@ -154,21 +154,7 @@ class BatchDetailApi(APIView):
         batch = SyncBatch.objects.filter(pk=batch_id).first()
         if batch is None or (batch.user_id != request.user.pk and not request.user.has_perm("sync.view_conflict")):
             raise ApiError(404, "not_found", "No such batch.")
-        conflicts = dict(Conflict.objects.filter(event__batch=batch).values_list("event_id", "id"))
-        results = [
-            {"eventId": str(event_id), "outcome": outcome, "conflict": conflicts.get(pk), "errors": errors}
-            for pk, event_id, outcome, errors in batch.events.order_by("occurred_at", "id").values_list(
-                "pk", "event_id", "outcome", "errors")
-        ]
-        results += [
-            {"eventId": None if not isinstance(raw, dict) else str(raw.get("id"))[:80], "outcome": "REJECTED",
-             "conflict": None, "errors": [{"code": code, "message": message, "details": details}]}
-            for raw, code, message, details in batch.rejected_events.values_list("raw", "code", "message", "details")
-        ]
-        results += [{"eventId": eid, "outcome": "DUPLICATE", "conflict": None, "errors": []}
-                    for eid in batch.duplicate_event_ids]
-        return Response({"batchId": str(batch.pk), "status": batch.status, "counts": batch_counts(batch=batch),
-                         "results": results})
+        return Response(batch_report(batch=batch))  # status, counts and results that agree
 
 
 class RawImageParser(BaseParser):

@@ -13,6 +13,7 @@ volumes and readings stay within what a field produces and a gauge reads (wells.
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -144,7 +145,7 @@ class Field:
     parse: Callable[[Any], Any]
     required: bool = True
 
-    @property
+    @functools.cached_property  # computed once: intake asks for it for every field of every event
     def name(self) -> str:  # snake_case name in cleaned data
         out = []
         for ch in self.wire:

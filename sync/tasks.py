@@ -48,8 +48,25 @@ def process_batch(self, batch_id: str) -> str:
         if self.request.is_eager:
             return "HELD"
         raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
-    batch = batch_process(batch_id=batch_id)
+    # Eager (in-process) calls apply the whole batch here; a worker spreads a large one.
+    batch = batch_process(batch_id=batch_id, spread=not self.request.is_eager)
     return batch.status if batch else "MISSING"
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540,
+             autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
+def process_lane(self, batch_id: str, event_pks: list[int]) -> str:
+    """One lane of a large batch (sync.services.processing.batch_lanes), sent by ``process_batch``
+    so that another worker process applies it meanwhile. Its events that are no longer pending
+    (a second delivery, or the sweeper's new run of the batch got there first) are skipped."""
+    from .services.processing import lane_process
+
+    if _tenant_migrating():
+        if self.request.is_eager:
+            return "HELD"
+        raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
+    lane_process(batch_id=batch_id, event_pks=event_pks)
+    return "DONE"
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)

@@ -184,8 +184,17 @@ def _decimal_fields(model) -> tuple:
 _TAGS = {"n": Decimal, "u": uuid.UUID, "d": date.fromisoformat, "t": datetime.fromisoformat, "s": str}
 
 
+_DUMP_BY_TYPE = {  # the common exact types, looked up once (intake dumps every value of every event)
+    str: lambda value: f"s:{value}", Decimal: lambda value: f"n:{value}", uuid.UUID: lambda value: f"u:{value}",
+    datetime: lambda value: f"t:{value.isoformat()}", date: lambda value: f"d:{value.isoformat()}",
+}
+
+
 def cleaned_dump(cleaned: dict) -> dict:
     def tag(value):
+        dump = _DUMP_BY_TYPE.get(type(value))
+        if dump is not None:
+            return dump(value)
         if isinstance(value, bool) or isinstance(value, int) or value is None:
             return value
         if isinstance(value, Decimal):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,9 +27,12 @@ from wells.selectors import wells_for_user
 from ..models import Device, RejectedEvent, SyncBatch, SyncEvent
 from ..rules.base import cleaned_dump
 from ..schemas import Invalid, parse_datetime, parse_uuid, validate_event_payload
+from . import bulk
 
 log = logging.getLogger(__name__)
 EVENT_KEYS = {"id", "type", "occurredAt", "payload", "userId"}
+EVENT_COLUMNS = ("event_id", "batch_id", "type", "payload", "cleaned", "content_hash", "occurred_at", "received_at",
+                 "device_id", "user_id", "outcome", "errors", "processed_at")
 
 
 @dataclass
@@ -54,9 +58,23 @@ class IntakeResult:
 
 def content_hash(raw: dict) -> str:
     """The event as sent, canonically: the same id with other content is a reused id."""
+    return _canonical_hash(raw)[1]
+
+
+def _canonical_hash(raw: dict) -> tuple[str, str]:
     canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     # surrogatepass: a lone surrogate hashes as sent (not as the U+FFFD it is stored as).
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return canonical, hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# In the canonical text (ensure_ascii off) a NUL shows as the escape \u0000 and a lone surrogate
+# as itself. A sent backslash before "u0000" matches too: the walk then finds nothing wrong.
+_MAYBE_BAD = re.compile(r"\\u0000|[\ud800-\udfff]")
+
+
+def _bad_text(raw: dict, canonical: str) -> str | None:
+    """find_bad_text(raw), walked only when the one scan of the canonical text finds a suspect."""
+    return find_bad_text(raw) if _MAYBE_BAD.search(canonical) else None
 
 
 @dataclass
@@ -86,7 +104,7 @@ def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
         item.rejection = Rejection(str(raw_id)[:80] if raw_id is not None else None, "invalid_event",
                                    "The event id must be a UUID.", {"id": ["must be a UUID"]})
         return item
-    item.hash = content_hash(raw)
+    canonical, item.hash = _canonical_hash(raw)
     wire_id = str(item.event_id)
     details: dict[str, list[str]] = {}
     unknown = sorted(str(k)[:60] for k in raw if k not in EVENT_KEYS)
@@ -101,7 +119,7 @@ def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
             item.occurred_at = None
     except Invalid as exc:
         details["occurredAt"] = [str(exc)]
-    bad_text = find_bad_text(raw)
+    bad_text = _bad_text(raw, canonical)
     if bad_text:  # stored with the characters replaced, and rejected: only this event
         item.rejection = Rejection(wire_id, "invalid_payload" if bad_text.startswith("payload") else "invalid_event",
                                    "The event holds text that cannot be stored.", {bad_text: [BAD_TEXT_MESSAGE]})
@@ -167,8 +185,8 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
     ids = [i.event_id for i in items if i.event_id is not None]
     stored = {
         event_id: (digest, outcome, errors)
-        for event_id, digest, outcome, errors in SyncEvent.objects.filter(event_id__in=ids).values_list(
-            "event_id", "content_hash", "outcome", "errors")
+        for event_id, digest, outcome, errors in bulk.rows_with_values(
+            SyncEvent, "event_id", ids, ("event_id", "content_hash", "outcome", "errors"))
     }
     seen_here: dict[uuid.UUID, str] = {}
     for item in items:
@@ -201,7 +219,7 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
         batch = SyncBatch.objects.create(
             device=device_row, user=user, duplicate_event_ids=[str(i.event_id) for i in items if i.duplicate]
         )
-        rows, kept_aside = [], []
+        rows, kept_aside, accepted = [], [], []
         for item in items:
             if item.duplicate or item.duplicate_of_rejected:
                 continue  # stored before, with its outcome
@@ -211,19 +229,20 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
                                                 details=_json_safe(item.rejection.details)))
                 continue
             rejection = item.rejection
-            rows.append(SyncEvent(
-                event_id=item.event_id, batch=batch, type=text_storable(item.type)[:40],
-                # An accepted event holds storable text only (find_bad_text passed): stored as parsed.
-                payload=_json_safe(item.raw.get("payload") or {}) if rejection else item.payload,
-                cleaned=None if rejection else cleaned_dump(item.cleaned),
-                content_hash=item.hash, occurred_at=item.occurred_at, device=device_row, user=user,
-                outcome=SyncEvent.Outcome.REJECTED if rejection else SyncEvent.Outcome.PENDING,
-                errors=_json_safe([rejection.as_wire()]) if rejection else [],  # may quote what was sent
-                processed_at=now if rejection else None,
-            ))
-        SyncEvent.objects.bulk_create(rows)
+            if rejection is None:
+                accepted.append(str(item.event_id))
+                # An accepted event holds storable text only (the text check passed): stored as parsed.
+                rows.append((item.event_id, batch.pk, text_storable(item.type)[:40], item.payload,
+                             cleaned_dump(item.cleaned), item.hash, item.occurred_at, now, device_row.pk, user.pk,
+                             SyncEvent.Outcome.PENDING, [], None))
+            else:
+                rows.append((item.event_id, batch.pk, text_storable(item.type)[:40],
+                             _json_safe(item.raw.get("payload") or {}), None, item.hash, item.occurred_at, now,
+                             device_row.pk, user.pk, SyncEvent.Outcome.REJECTED,
+                             _json_safe([rejection.as_wire()]), now))  # it may quote what was sent
+        # One COPY on PostgreSQL (sync.services.bulk); the receipt time is the batch's.
+        bulk.insert_rows(SyncEvent, EVENT_COLUMNS, rows)
         RejectedEvent.objects.bulk_create(kept_aside)
-        accepted = [str(r.event_id) for r in rows if r.outcome == SyncEvent.Outcome.PENDING]
         if not accepted:
             batch.status = SyncBatch.Status.COMPLETED
             batch.finished_at = now

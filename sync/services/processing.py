@@ -1,10 +1,17 @@
 """Batch processing (in a Celery worker, in the tenant's database).
 
 A batch is processed in chunks of ``SYNC_CHUNK_EVENTS`` events, in occurredAt order (then
-receipt, then id), one transaction per chunk holding the chunk's decisions and its events'
+receipt, then event id), one transaction per chunk holding the chunk's decisions and its events'
 outcomes together: a chunk is applied and marked, or neither. A retry (a second delivery, a
 worker killed mid-chunk) finds the applied events marked and skips them, so nothing is applied
-twice.
+twice. The chunk that decides the batch's last pending events marks it COMPLETED in the same
+transaction (``complete_if_done``).
+
+A large batch (more than ``SYNC_SPREAD_EVENTS`` pending) is cut into lanes of whole wells
+(``batch_lanes``): the worker that picked the batch up applies the first and sends the others as
+tasks (``sync.tasks.process_lane``), so that every worker process works on it at once. Lanes
+share no well, hence no conflict key; the well locks below still order them against other
+batches.
 
 In a chunk, the pending events are locked (skip locked: another worker holding them is applying
 them right now), then the wells they name, in one statement in primary-key order. The well is
@@ -13,7 +20,8 @@ workers serialise per well without deadlock, reaching the state one worker would
 
 Set-based rules (``Rule.keyed``) load the current records of every key the chunk touches in a
 few queries, decide each key's events in memory in order, and write records, conflicts,
-change-log rows and outcomes in bulk. The other rules apply one event at a time inside the
+change-log rows and outcomes in bulk (sync.services.bulk: COPY and one UPDATE on PostgreSQL,
+Django's multi-row statements elsewhere). The other rules apply one event at a time inside the
 chunk's transaction. Payloads were validated and cleaned at intake (``SyncEvent.cleaned``).
 A chunk that fails for anything but the database going away is applied again event by event,
 so that one event a bug cannot apply is rejected (``processing_error``) without stopping the rest.
@@ -28,7 +36,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -41,10 +49,16 @@ from ..rules import RULES
 from ..rules.base import (ApplyContext, EventRejected, Outcome, as_json, cleaned_load, order_key, record_data,
                           record_order_keys, stored_decimals)
 from ..schemas import validate_event_payload
-from .changes import change_record
+from . import bulk
 
 log = logging.getLogger(__name__)
 CHUNK_EVENTS = 2_000
+# A batch of more pending events (SYNC_SPREAD_EVENTS) is spread over worker processes in lanes;
+# a smaller one costs less applied where it is.
+SPREAD_EVENTS = 1_000
+# The order events are applied in: occurredAt, then receipt, then the event id, as ``order_key``
+# compares them (the events of one request share their receipt time).
+PROCESSING_ORDER = ("occurred_at", "received_at", "event_id")
 
 
 def strategies_chosen() -> dict[str, str]:
@@ -65,30 +79,99 @@ def _tenant_time_zone() -> str:
             or "America/Chicago")
 
 
-def batch_process(*, batch_id) -> SyncBatch | None:
-    """Apply the batch's pending events. Safe to call any number of times, concurrently too."""
+# ====================================================================== orchestration
+# How a batch is cut into chunks, spread over worker processes and marked COMPLETED. The decisions
+# are the _Chunk's (below); this part only chooses which events go together and when.
+
+
+def batch_process(*, batch_id, spread: bool = False) -> SyncBatch | None:
+    """Apply the batch's pending events. Safe to call any number of times, concurrently too.
+
+    ``spread`` (the Celery task): a batch of more than one chunk is cut into lanes of whole
+    wells (``batch_lanes``); every lane but the first is sent as a task of its own, so that other
+    worker processes take them while this one applies the first."""
     updated = SyncBatch.objects.filter(pk=batch_id, status__in=[SyncBatch.Status.QUEUED, SyncBatch.Status.PROCESSING,
                                                                 SyncBatch.Status.FAILED])
     if not updated.exists():
         return SyncBatch.objects.filter(pk=batch_id).first()
     updated.update(status=SyncBatch.Status.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1)
-    time_zone = _tenant_time_zone()
-    strategies = strategies_chosen()
+    size = chunk_events()
     pending = list(
         SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING)
-        .order_by("occurred_at", "received_at", "id")
-        .values_list("pk", flat=True)
+        .order_by(*PROCESSING_ORDER)
+        .values_list("pk", *(("cleaned__well_id",) if spread else ()))
     )
-    size = max(1, int(getattr(settings, "SYNC_CHUNK_EVENTS", CHUNK_EVENTS)))
-    for start in range(0, len(pending), size):
-        _process_chunk(pending[start:start + size], time_zone=time_zone, strategies=strategies)
-    return _finish(batch_id)
+    if spread and len(pending) > int(getattr(settings, "SYNC_SPREAD_EVENTS", SPREAD_EVENTS)):
+        # An even number of lanes of about equal size (at most a chunk each): two worker processes
+        # (the usual worker) finish together; more share them as they come.
+        count = max(2, -(-len(pending) // size))
+        lanes = batch_lanes(pending, -(-len(pending) // (count + count % 2)))
+        from ..tasks import process_lane
+
+        for lane in lanes[1:]:
+            process_lane.apply_async(args=[str(batch_id), lane])
+        lanes = lanes[:1]
+    else:
+        lanes = [[row[0] for row in pending]]
+    time_zone, strategies = _tenant_time_zone(), strategies_chosen()
+    for lane in lanes:
+        lane_process(batch_id=batch_id, event_pks=lane, time_zone=time_zone, strategies=strategies)
+    with tenant_db.atomic():  # nothing was pending (a second delivery), or a lane is still running
+        complete_if_done(batch_id)
+    return SyncBatch.objects.get(pk=batch_id)
 
 
-def _process_chunk(event_pks: list, *, time_zone: str, strategies: dict) -> None:
+def chunk_events() -> int:
+    return max(1, int(getattr(settings, "SYNC_CHUNK_EVENTS", CHUNK_EVENTS)))
+
+
+def batch_lanes(pending: list[tuple], size: int) -> list[list]:
+    """Cut a batch's pending events ((pk, well id) in processing order) into lanes of whole wells,
+    each of about ``size`` events (a well of more is a lane of its own), every lane in processing
+    order. Every conflict key lies on one well and a chunk locks the wells it touches, so lanes
+    applied at the same time, in any order, give what applying the batch in order gives. An
+    event without a known well (stored before intake cleaned payloads) makes one lane of all."""
+    of_well: dict = {}
+    for position, (pk, well) in enumerate(pending):
+        if well is None:
+            return [[pk for pk, _ in pending]]
+        of_well.setdefault(well, []).append((position, pk))
+    lanes, lane = [], []
+    for events in of_well.values():  # wells in order of their first event
+        if lane and len(lane) + len(events) > size:
+            lanes.append(lane)
+            lane = []
+        lane += events
+    lanes.append(lane)
+    return [[pk for _, pk in sorted(lane)] for lane in lanes]
+
+
+def lane_process(*, batch_id, event_pks: list, time_zone: str | None = None, strategies: dict | None = None) -> None:
+    """Apply these events of the batch (those still pending), chunk after chunk, in order."""
+    time_zone = time_zone or _tenant_time_zone()
+    strategies = strategies or strategies_chosen()
+    size = chunk_events()
+    for start in range(0, len(event_pks), size):
+        _process_chunk(event_pks[start:start + size], batch_id=batch_id, time_zone=time_zone, strategies=strategies)
+
+
+def complete_if_done(batch_id) -> bool:
+    """Mark the batch COMPLETED if none of its events is pending, in the caller's transaction: the
+    one that commits the last outcomes, so no reader ever sees every event decided and the batch
+    still PROCESSING. The batch row is locked first: of two chunks committing at once, the second
+    waits, then (read committed: a new snapshot per statement) sees the first one's outcomes."""
+    list(SyncBatch.objects.select_for_update().filter(pk=batch_id).values_list("pk", flat=True))
+    if SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING).exists():
+        return False
+    return SyncBatch.objects.filter(pk=batch_id).exclude(status=SyncBatch.Status.COMPLETED).update(
+        status=SyncBatch.Status.COMPLETED, finished_at=timezone.now()) > 0
+
+
+def _process_chunk(event_pks: list, *, batch_id, time_zone: str, strategies: dict) -> None:
     try:
         with tenant_db.atomic():
             _Chunk(event_pks, time_zone=time_zone, strategies=strategies).run()
+            complete_if_done(batch_id)
         return
     except OperationalError:
         raise  # the database went away: let the task retry; nothing of this chunk was kept
@@ -98,6 +181,7 @@ def _process_chunk(event_pks: list, *, time_zone: str, strategies: dict) -> None
         try:
             with tenant_db.atomic():
                 _Chunk([event_pk], time_zone=time_zone, strategies=strategies).run()
+                complete_if_done(batch_id)
         except OperationalError:
             raise
         except Exception as exc:  # a bug must not stop the batch: the event is kept, rejected, and logged
@@ -107,6 +191,10 @@ def _process_chunk(event_pks: list, *, time_zone: str, strategies: dict) -> None
                 if events:
                     _save_rejections(events, "processing_error",
                                      f"The server could not apply this event ({type(exc).__name__}).")
+                complete_if_done(batch_id)
+
+
+# ====================================================================== one chunk
 
 
 @dataclass(slots=True)
@@ -124,12 +212,8 @@ class _Event:
 
 
 def _locked_pending(event_pks: list) -> list[_Event]:
-    events = [_Event(*row) for row in (
-        SyncEvent.objects.select_for_update(skip_locked=True, of=tenant_db.lock_of("self"))
-        .filter(pk__in=event_pks, outcome=SyncEvent.Outcome.PENDING)
-        .order_by("occurred_at", "received_at", "id")
-        .values_list("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned")
-    )]
+    events = [_Event(*row) for row in bulk.locked_pending_events(
+        event_pks, ("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned"))]
     uncleaned = {event.pk: event for event in events if event.cleaned is None}
     if uncleaned:  # stored before payloads were cleaned at intake
         for pk, payload in SyncEvent.objects.filter(pk__in=list(uncleaned)).values_list("pk", "payload"):
@@ -160,6 +244,7 @@ class _Chunk:
         self.outcomes: dict[str, list] = defaultdict(list)
         self.rejected: list[tuple] = []
         self.conflicts: list[tuple] = []  # (rule, event, well id, incoming, current, decision, local data, strategy)
+        self.drafted: list[Conflict] = []  # conflicts of the per-event rules
 
     def reject(self, event: _Event, code: str, message: str, details: dict | None = None) -> None:
         self.rejected.append((event, code, message, details or {}))
@@ -205,8 +290,7 @@ class _Chunk:
         if one_by_one:
             self.apply_one_by_one(one_by_one)
         self.write_conflicts()
-        for outcome, pks in self.outcomes.items():
-            SyncEvent.objects.filter(pk__in=pks).update(outcome=outcome, errors=[], processed_at=self.now)
+        self.write_outcomes()
         for event, code, message, details in self.rejected:
             _save_rejection(event, code, message, details, self.now)
 
@@ -268,9 +352,12 @@ class _Chunk:
 
     def apply_one_by_one(self, items: list) -> None:
         users = User.objects.in_bulk({event.user_id for event, _ in items if event.user_id})
+        wells: dict = {}  # locked above; read fresh for a type that changes the well (it decides on its version)
         for event, payload in items:
             rule = RULES[event.type]
-            well = Well.objects.filter(pk=payload["well_id"]).first()  # locked above; read fresh for its version
+            well = wells.get(payload["well_id"])
+            if well is None or rule.model is None:
+                well = wells[payload["well_id"]] = Well.objects.filter(pk=payload["well_id"]).first()
             ctx = ApplyContext(event=event, payload=payload, well=well, user=users.get(event.user_id),
                                time_zone=self.time_zone, strategy=self.strategies[event.type])
             try:
@@ -281,11 +368,10 @@ class _Chunk:
                 continue
             if result.conflict is not None:
                 draft = result.conflict
-                conflict = Conflict.objects.create(
-                    event_id=event.pk, well=well, event_type=event.type, reason=draft.reason, strategy=ctx.strategy,
-                    status=draft.status, local_data=draft.local_data, server_data=draft.server_data,
-                )
-                change_record(entity=Change.Entity.CONFLICT, entity_id=conflict.pk, well_id=well.pk)
+                self.drafted.append(Conflict(  # written with the chunk's other conflicts (write_conflicts)
+                    event_id=event.pk, well_id=well.pk, event_type=event.type, reason=draft.reason,
+                    strategy=ctx.strategy, status=draft.status, local_data=draft.local_data,
+                    server_data=draft.server_data))
             self.outcomes[result.outcome].append(event.pk)
 
     def write_conflicts(self) -> None:
@@ -297,11 +383,16 @@ class _Chunk:
                 event_id=event.pk, well_id=well_id, event_type=rule.event_type,
                 reason=decision.reason, strategy=strategy, status=decision.conflict_status, local_data=local,
                 server_data=record_data(current, rule.fields)))
+        rows += self.drafted
         if rows:
-            Conflict.objects.bulk_create(rows)
-            Change.objects.bulk_create([
-                Change(entity=Change.Entity.CONFLICT, entity_id=row.pk, op=Change.Op.UPSERT, well_id=row.well_id,
-                       version=1) for row in rows])
+            bulk.insert_objects(Conflict, rows)
+            bulk.insert_rows(Change, ("entity", "entity_id", "op", "well_id", "version"),
+                             [(Change.Entity.CONFLICT, row.pk, Change.Op.UPSERT, row.well_id, 1) for row in rows])
+
+    def write_outcomes(self) -> None:
+        """Every decided event's outcome, in one statement (PostgreSQL; one per outcome elsewhere)."""
+        bulk.set_values(SyncEvent, "outcome", {pk: outcome for outcome, pks in self.outcomes.items() for pk in pks},
+                        errors=[], processed_at=self.now)
 
 
 class _RecordWrites:
@@ -337,8 +428,8 @@ class _RecordWrites:
             anchor = self.existing.get(key) or self.first_new[key]
             record.superseded_by_id = None if anchor is record else anchor.pk
             (first if anchor is record else later).append(record)
-        self.model.objects.bulk_create(first)
-        self.model.objects.bulk_create(later)
+        bulk.insert_objects(self.model, first)
+        bulk.insert_objects(self.model, later)
         pointed = list(self.superseded)
         made_current = []
         for _, record in self.new:
@@ -348,25 +439,44 @@ class _RecordWrites:
             elif record.superseded_by_id is None and stored_as is not None:
                 made_current.append(record.pk)
         if pointed:
-            self.model.objects.bulk_update(pointed, ["superseded_by"])
+            bulk.set_values(self.model, "superseded_by", {record.pk: record.superseded_by_id for record in pointed})
         if made_current:
             self.model.objects.filter(pk__in=made_current).update(superseded_by=None)
 
 
-def _finish(batch_id) -> SyncBatch:
-    left = SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING).exists()
-    if not left:
-        SyncBatch.objects.filter(pk=batch_id).exclude(status=SyncBatch.Status.COMPLETED).update(
-            status=SyncBatch.Status.COMPLETED, finished_at=timezone.now())
-    return SyncBatch.objects.get(pk=batch_id)
-
-
-def batch_counts(*, batch: SyncBatch) -> dict[str, int]:
-    rows = dict(batch.events.values("outcome").annotate(n=Count("id")).values_list("outcome", "n"))
-    return {
-        "applied": rows.get(Outcome.APPLIED, 0),
-        "autoResolved": rows.get(Outcome.AUTO_RESOLVED, 0),
-        "pendingReview": rows.get(Outcome.PENDING_REVIEW, 0),
-        "rejected": rows.get(Outcome.REJECTED, 0) + batch.rejected_events.count(),
+def batch_report(*, batch: SyncBatch) -> dict:
+    """A batch's status, counts and per-event results (GET /api/v1/sync/batches/{id}), read so
+    that they agree although processing commits meanwhile: the events first, then the status,
+    then the conflicts. COMPLETED commits with the last outcomes, so events read before it never
+    show all decided beside a PROCESSING batch; a batch read COMPLETED after events read PENDING
+    has its events read again (they are all decided now). Counts come from the same rows."""
+    for _ in range(2):
+        rows = list(batch.events.order_by("occurred_at", "id").values_list("pk", "event_id", "outcome", "errors"))
+        status = SyncBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first() or batch.status
+        if status != SyncBatch.Status.COMPLETED or all(row[2] != SyncEvent.Outcome.PENDING for row in rows):
+            break
+    conflicts = dict(Conflict.objects.filter(event__batch=batch).values_list("event_id", "id"))
+    results = [
+        {"eventId": str(event_id), "outcome": outcome,
+         "conflict": conflicts.get(pk) if outcome != SyncEvent.Outcome.PENDING else None, "errors": errors}
+        for pk, event_id, outcome, errors in rows
+    ]
+    kept_aside = list(batch.rejected_events.values_list("raw", "code", "message", "details"))
+    results += [
+        {"eventId": None if not isinstance(raw, dict) else str(raw.get("id"))[:80], "outcome": "REJECTED",
+         "conflict": None, "errors": [{"code": code, "message": message, "details": details}]}
+        for raw, code, message, details in kept_aside
+    ]
+    results += [{"eventId": eid, "outcome": "DUPLICATE", "conflict": None, "errors": []}
+                for eid in batch.duplicate_event_ids]
+    outcomes: dict[str, int] = defaultdict(int)
+    for row in rows:
+        outcomes[row[2]] += 1
+    counts = {
+        "applied": outcomes[Outcome.APPLIED],
+        "autoResolved": outcomes[Outcome.AUTO_RESOLVED],
+        "pendingReview": outcomes[Outcome.PENDING_REVIEW],
+        "rejected": outcomes[Outcome.REJECTED] + len(kept_aside),
         "duplicates": len(batch.duplicate_event_ids),
     }
+    return {"batchId": str(batch.pk), "status": status, "counts": counts, "results": results}

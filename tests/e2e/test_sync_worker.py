@@ -1,9 +1,11 @@
 """Sync with a real web server and real Celery workers: exactly once through a crash, parallel
-workers on overlapping batches, and the sweeper recovering a batch whose enqueue was lost."""
+workers on overlapping batches, one large batch spread over two worker processes, and the
+sweeper recovering a batch whose enqueue was lost."""
 
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -47,7 +49,7 @@ def push(live_web, handle, token, events, device="e2e-tablet"):
 
 
 def batch_status(django_db_blocker, handle, batch_id) -> str:
-    # A chunk commits its events' outcomes; the batch is marked COMPLETED just after the last one.
+    # The batch is marked COMPLETED in the transaction of its last chunk's outcomes.
     with committed(django_db_blocker, handle):
         return SyncBatch.objects.get(pk=batch_id).status
 
@@ -157,3 +159,87 @@ def test_parallel_workers_on_overlapping_batches_reach_the_sequential_state(
         assert ProductionRecord.objects.filter(well__in=wells).count() == 8 * len(expected)  # nothing lost
         rejected = SyncEvent.objects.filter(batch_id__in=[b["batchId"] for b in batches], outcome="REJECTED")
         assert not rejected.exists(), list(rejected.values_list("errors", flat=True)[:3])
+
+
+def test_one_large_batch_is_spread_over_two_worker_processes_and_never_reads_done_while_processing(
+    live_web, workers, e2e_tenant, django_db_blocker
+):
+    """5,000 events on 25 wells (several per key: HIGHEST_VALUE) go in lanes of whole wells to
+    both pool processes of one worker. A client polling the batch meanwhile never sees every
+    event decided while the batch is still PROCESSING (COMPLETED commits with the last outcomes),
+    and the end state is what one process applying the batch in order reaches."""
+    wells = [make_well(django_db_blocker, e2e_tenant, f"Lanes {n}") for n in range(25)]
+    token = live_web.login(e2e_tenant, e2e_tenant.users["OPERATOR"])
+    occurred = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    events, expected = [], {}
+    for n in range(200):
+        for m, well in enumerate(wells):
+            day = date(2025, 1, 1) + timedelta(days=n % 40)
+            volume = Decimal(10 + (n * 7 + m * 3) % 41)
+            events.append({"id": str(uuid.uuid4()), "type": "PRODUCTION_LOGGED",
+                           "occurredAt": (occurred + timedelta(milliseconds=n * 25 + m)).isoformat(),
+                           "payload": {"wellId": str(well.pk), "productionDate": day.isoformat(), "product": "OIL",
+                                       "volume": str(volume), "unit": "BBL"}})
+            expected[(str(well.pk), day)] = max(expected.get((str(well.pk), day), Decimal(0)), volume)
+    body = push(live_web, e2e_tenant, token, events)
+    assert len(body["accepted"]) == 5000
+    worker = workers.start(concurrency=2)
+
+    seen, deadline = [], time.monotonic() + 240
+    while time.monotonic() < deadline:
+        report = requests.get(f"{live_web.url}{body['statusUrl']}", headers=live_web.api(e2e_tenant, token),
+                              timeout=60).json()
+        decided = sum(1 for r in report["results"] if r["outcome"] != "PENDING")
+        seen.append((report["status"], decided))
+        if report["status"] == "COMPLETED":
+            break
+    assert seen[-1] == ("COMPLETED", 5000), seen[-3:]
+    assert all(status == "COMPLETED" for status, decided in seen if decided == 5000), seen
+    assert sum(report["counts"][k] for k in ("applied", "autoResolved")) == 5000, report["counts"]
+
+    with committed(django_db_blocker, e2e_tenant):
+        current = ProductionRecord.objects.filter(well__in=wells, superseded_by__isnull=True)
+        assert {(str(r.well_id), r.production_date): r.volume for r in current} == expected
+        records = ProductionRecord.objects.filter(well__in=wells)
+        assert records.count() == 5000 and records.values("source_event_id").distinct().count() == 5000
+    # Both pool processes applied part of the batch: the lanes were sent as tasks of their own.
+    log = (workers.log_dir / f"worker{workers.running.index(worker)}.log").read_text()
+    applied_by = {line.split("/")[1].split("]")[0] for line in log.splitlines()
+                  if "succeeded" in line and ("process_lane" in line or "process_batch" in line)}
+    assert len(applied_by) == 2, log[-3000:]
+
+
+def test_a_worker_killed_while_two_processes_apply_lanes_of_one_batch_then_replaced_applies_each_event_once(
+    live_web, workers, e2e_tenant, django_db_blocker, settings
+):
+    wells = [make_well(django_db_blocker, e2e_tenant, f"Crash Lanes {n}") for n in range(20)]
+    token = live_web.login(e2e_tenant, e2e_tenant.users["OPERATOR"])
+    events = [event for n, well in enumerate(wells)
+              for event in production_events(well, 250, start=date(2005, 1, 1) + timedelta(days=n))]
+    body = push(live_web, e2e_tenant, token, events)
+    assert len(body["accepted"]) == 5000
+
+    first = workers.start(concurrency=2)
+    wait_until(lambda: total_decided(django_db_blocker, e2e_tenant, body["batchId"]) >= 200,
+               seconds=120, interval=0.02, message="the worker to apply some events")
+    workers.kill(first)
+    assert 0 < total_decided(django_db_blocker, e2e_tenant, body["batchId"]) < 5000
+
+    workers.start(concurrency=2)
+    from sync.tasks import sweep_stuck_batches
+
+    settings.SYNC_SWEEP_PROCESSING_AFTER_SECONDS = 0
+    with django_db_blocker.unblock():
+        assert sweep_stuck_batches() >= 1
+    wait_until(lambda: batch_status(django_db_blocker, e2e_tenant, body["batchId"]) == "COMPLETED",
+               seconds=180, message="the new worker to finish the batch")
+    with committed(django_db_blocker, e2e_tenant):
+        records = ProductionRecord.objects.filter(well__in=wells)
+        assert records.count() == 5000
+        assert records.values("source_event_id").distinct().count() == 5000
+        assert set(SyncEvent.objects.filter(batch_id=body["batchId"]).values_list("outcome", flat=True)) == {"APPLIED"}
+
+
+def total_decided(django_db_blocker, handle, batch_id) -> int:
+    counts = outcomes(django_db_blocker, handle, batch_id)
+    return sum(n for outcome, n in counts.items() if outcome != "PENDING")

@@ -1,0 +1,211 @@
+"""The sync write path's bulk statements: many rows in one round trip, with little Python per row.
+
+On PostgreSQL rows go in with COPY (psycopg 3 ``cursor.copy()``: no SQL to build, no literal to
+quote, values sent as the server reads them) and outcomes are set by one UPDATE joined to arrays
+(server-side ``unnest``), whatever the number of distinct values. Elsewhere (MySQL/MariaDB
+DATABASE-level tenants) the portable path is Django's own: ``bulk_create`` (a multi-row INSERT)
+and one UPDATE per distinct value.
+
+Every function writes to the active tenant's database (``tenants.databases.current_db``) inside
+the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+from typing import Any, Iterable, Sequence
+
+from django.db import connections
+from django.db.models import NOT_PROVIDED, AutoField, BigAutoField, JSONField, SmallAutoField
+from django.utils import timezone
+
+from tenants import databases as tenant_db
+
+_AUTO = (AutoField, BigAutoField, SmallAutoField)
+
+
+def _written(field) -> bool:
+    """Whether COPY sends a value: not for an auto-increment key or a field with a database
+    default (``db_default``, e.g. a transaction id the server fills in), which the server fills."""
+    return not isinstance(field, _AUTO) and field.db_default is NOT_PROVIDED
+
+
+def _connection():
+    return connections[tenant_db.current_db()]
+
+
+def copy_available(connection=None) -> bool:
+    return (connection or _connection()).vendor == "postgresql"
+
+
+@functools.cache
+def _plan(model) -> tuple[str, tuple[str, ...], tuple[tuple[str, Any], ...], tuple[str, ...]]:
+    """(table, columns, (attname, JSON encoder or None) per column, attnames of auto_now(_add)
+    fields) of the concrete fields a COPY writes (``_written``)."""
+    fields = [f for f in model._meta.concrete_fields if _written(f)]
+    converters = tuple((f.attname, (f.encoder or json.JSONEncoder) if isinstance(f, JSONField) else None)
+                       for f in fields)
+    stamped = tuple(f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+    return model._meta.db_table, tuple(f.column for f in fields), converters, stamped
+
+
+def _copy(connection, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    quote = connection.ops.quote_name
+    statement = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        if getattr(cursor.cursor, "pending_search_path", None) is not None:
+            # A tenant schema's search_path travels with the next statement (tenants.backends.
+            # postgresql), and COPY is not one that carries it: a statement of its own first.
+            cursor.execute("SELECT 1")
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def insert_objects(model, objs: list) -> None:
+    """Store unsaved model instances whose primary keys are set (or auto-increment), as
+    ``bulk_create`` would: auto_now(_add) fields stamped with one moment, instances marked saved."""
+    if not objs:
+        return
+    connection = _connection()
+    if not copy_available(connection):
+        model.objects.bulk_create(objs)
+        return
+    table, columns, converters, stamped = _plan(model)
+    now = timezone.now()
+    for obj in objs:
+        for name in stamped:
+            setattr(obj, name, now)
+    dumps = json.dumps
+
+    def row(obj):
+        return [getattr(obj, name) if encoder is None else _json(dumps, getattr(obj, name), encoder)
+                for name, encoder in converters]
+
+    _copy(connection, table, columns, map(row, objs))
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def insert_rows(model, names: Sequence[str], rows: list[Sequence]) -> None:
+    """Store plain rows (values in the order of ``names``, model attribute names; every other
+    field takes its default), without making a model instance per row on PostgreSQL. JSON values
+    are Python objects; auto_now(_add) fields not named are stamped with one moment."""
+    if not rows:
+        return
+    connection = _connection()
+    if not copy_available(connection):
+        model.objects.bulk_create([model(**dict(zip(names, row))) for row in rows])
+        return
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    missing = [f for f in model._meta.concrete_fields if f.attname not in names and _written(f)]
+    now = timezone.now()
+    extra = tuple(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
+                  for f in missing)
+    jsons = [n for n, name in enumerate(names) if isinstance(fields[name], JSONField)]
+    extra = tuple(_json(json.dumps, value, fields[f.attname].encoder or json.JSONEncoder)
+                  if isinstance(f, JSONField) else value for f, value in zip(missing, extra))
+    dumps = json.dumps
+
+    def row(values):
+        values = list(values)
+        for n in jsons:
+            values[n] = _json(dumps, values[n], fields[names[n]].encoder or json.JSONEncoder)
+        return (*values, *extra)
+
+    columns = [fields[name].column for name in names] + [f.column for f in missing]
+    _copy(connection, model._meta.db_table, columns, map(row, rows))
+
+
+def _json(dumps, value, encoder) -> str | None:
+    if value is None:
+        return None
+    # json.dumps without cls= reuses its one default encoder (a new one per call is slow).
+    return dumps(value) if encoder is json.JSONEncoder else dumps(value, cls=encoder)
+
+
+def set_values(model, column: str, values: dict[Any, Any], **same) -> None:
+    """``UPDATE`` rows by primary key: ``column`` to each row's own value (``values``: pk ->
+    value), and the fields in ``same`` to one value for all. PostgreSQL: one statement."""
+    if not values:
+        return
+    connection = _connection()
+    if not copy_available(connection):
+        by_value = defaultdict(list)
+        for pk, value in values.items():
+            by_value[value].append(pk)
+        for value, pks in by_value.items():
+            model.objects.filter(pk__in=pks).update(**{column: value}, **same)
+        return
+    meta = model._meta
+    field = meta.get_field(column)
+    quote = connection.ops.quote_name
+    assignments, params = [f"{quote(field.column)} = v.value"], []
+    for name, value in same.items():
+        same_field = meta.get_field(name)
+        assignments.append(f"{quote(same_field.column)} = %s")
+        params.append(same_field.get_db_prep_save(value, connection))
+    pk_type = meta.pk.db_type(connection)
+    value_type = field.db_type(connection)
+    sql = (f"UPDATE {quote(meta.db_table)} AS t SET {', '.join(assignments)} "
+           f"FROM (SELECT unnest(%s::{pk_type}[]) AS pk, unnest(%s::{value_type}[]) AS value) AS v "
+           f"WHERE t.{quote(meta.pk.column)} = v.pk")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, list(values), list(values.values())])
+
+
+def locked_pending_events(event_pks: list, names: Sequence[str]) -> list[tuple]:
+    """The pending sync events among ``event_pks``, locked for this transaction (skipping those
+    another worker holds), in processing order (occurredAt, receipt, event id): ``names`` of each, the
+    JSON ones decoded. PostgreSQL: one statement without the ORM (a chunk's thousands of ids go
+    as one array, not as a list of literals to compile and quote)."""
+    from ..models import SyncEvent
+
+    connection = _connection()
+    pending = SyncEvent.Outcome.PENDING
+    if not copy_available(connection):
+        return list(SyncEvent.objects.select_for_update(skip_locked=True, of=tenant_db.lock_of("self"))
+                    .filter(pk__in=event_pks, outcome=pending)
+                    .order_by("occurred_at", "received_at", "event_id").values_list(*names))
+    meta, quote = SyncEvent._meta, connection.ops.quote_name
+    fields = [meta.pk if name == "pk" else meta.get_field(name) for name in names]
+    jsons = [n for n, f in enumerate(fields) if isinstance(f, JSONField)]
+    ids = "{" + ",".join(str(int(pk)) for pk in event_pks) + "}"
+    sql = (f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)} "
+           f"WHERE {quote(meta.pk.column)} = ANY(%s::bigint[]) AND {quote(meta.get_field('outcome').column)} = %s "
+           f"ORDER BY {quote('occurred_at')}, {quote('received_at')}, {quote('event_id')} "
+           f"FOR UPDATE SKIP LOCKED")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids, pending])
+        rows = cursor.fetchall()
+    if jsons:
+        loads = json.loads
+        rows = [tuple(loads(v) if n in jsons and v is not None else v for n, v in enumerate(row)) for row in rows]
+    return rows
+
+
+def rows_with_values(model, column: str, values: list, names: Sequence[str]) -> list[tuple]:
+    """``names`` of the rows whose ``column`` is one of ``values`` (thousands of them: on
+    PostgreSQL one array parameter, not a list of literals to compile and quote), JSON decoded."""
+    if not values:
+        return []
+    connection = _connection()
+    if not copy_available(connection):
+        return list(model.objects.filter(**{f"{column}__in": values}).values_list(*names))
+    meta, quote = model._meta, connection.ops.quote_name
+    field = meta.get_field(column)
+    fields = [meta.pk if name == "pk" else meta.get_field(name) for name in names]
+    array = "{" + ",".join(f'"{value}"' for value in values) + "}"  # UUIDs, numbers: nothing to escape
+    sql = (f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)} "
+           f"WHERE {quote(field.column)} = ANY(%s::{field.db_type(connection)}[])")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [array])
+        rows = cursor.fetchall()
+    jsons = [n for n, f in enumerate(fields) if isinstance(f, JSONField)]
+    if jsons and rows:
+        rows = [tuple(json.loads(v) if n in jsons and v is not None else v for n, v in enumerate(row))
+                for row in rows]
+    return rows
