@@ -116,6 +116,11 @@ class Keyed:
     # key's events go to the per-event ``Rule.apply`` (rules whose decision reads more than the
     # current records, e.g. MERGE of a day's notes).
     alone_only: bool = False
+    # One current record per key, decided by the strategy: a correction re-decides such a key by
+    # replaying its records (sync.rules.corrections). key_records(key) -> every record of the key,
+    # current or superseded; record_key(record) -> its key.
+    key_records: Callable[[tuple], Any] | None = None
+    record_key: Callable[[Any], tuple] | None = None
 
 
 @dataclass(frozen=True)

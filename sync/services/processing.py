@@ -17,6 +17,11 @@ change-log rows and outcomes in bulk. The other rules apply one event at a time 
 chunk's transaction. Payloads were validated and cleaned at intake (``SyncEvent.cleaned``).
 A chunk that fails for anything but the database going away is applied again event by event,
 so that one event a bug cannot apply is rejected (``processing_error``) without stopping the rest.
+
+Corrections (``correctsEventId``) are decided after the chunk's other events, by
+``sync.rules.corrections``; one whose target is not decided yet waits (outcome PENDING,
+``waiting_since`` set) without holding its batch back, and is decided once its target is, by the
+processing of whichever batch decides the target (``_release_waiting``).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from ..models import Change, Conflict, ConflictPolicy, SyncBatch, SyncEvent
 from ..rules import RULES
 from ..rules.base import (ApplyContext, EventRejected, Outcome, as_json, cleaned_load, order_key, record_data,
                           record_order_keys, stored_decimals)
+from ..rules.corrections import CorrectionPass, waiting_ready
 from ..schemas import validate_event_payload
 from .changes import change_record
 
@@ -82,7 +88,21 @@ def batch_process(*, batch_id) -> SyncBatch | None:
     size = max(1, int(getattr(settings, "SYNC_CHUNK_EVENTS", CHUNK_EVENTS)))
     for start in range(0, len(pending), size):
         _process_chunk(pending[start:start + size], time_zone=time_zone, strategies=strategies)
+    _release_waiting(size=size, time_zone=time_zone, strategies=strategies)
     return _finish(batch_id)
+
+
+def _release_waiting(*, size: int, time_zone: str, strategies: dict) -> None:
+    """Decide the waiting corrections whose target is decided now (this batch's or another's), a
+    chain one link a round."""
+    seen: set = set()
+    for _round in range(1_000):
+        ready = [pk for pk in waiting_ready() if pk not in seen]
+        if not ready:
+            return
+        seen.update(ready)
+        for start in range(0, len(ready), size):
+            _process_chunk(ready[start:start + size], time_zone=time_zone, strategies=strategies)
 
 
 def _process_chunk(event_pks: list, *, time_zone: str, strategies: dict) -> None:
@@ -120,6 +140,7 @@ class _Event:
     received_at: Any
     user_id: Any
     cleaned: dict | None
+    corrects_event_id: Any = None
     payload: dict | None = None
 
 
@@ -128,7 +149,8 @@ def _locked_pending(event_pks: list) -> list[_Event]:
         SyncEvent.objects.select_for_update(skip_locked=True, of=tenant_db.lock_of("self"))
         .filter(pk__in=event_pks, outcome=SyncEvent.Outcome.PENDING)
         .order_by("occurred_at", "received_at", "id")
-        .values_list("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned")
+        .values_list("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned",
+                     "corrects_event_id")
     )]
     uncleaned = {event.pk: event for event in events if event.cleaned is None}
     if uncleaned:  # stored before payloads were cleaned at intake
@@ -186,8 +208,7 @@ class _Chunk:
             for well in Well.objects.select_for_update().filter(
                 pk__in={payload["well_id"] for payload in payloads.values()}).order_by("pk")
         }
-        keyed: dict[str, list] = defaultdict(list)
-        one_by_one: list = []
+        items, corrections = [], []
         for event in events:
             payload = payloads.get(event.pk)
             if payload is None:
@@ -195,20 +216,40 @@ class _Chunk:
             well = wells.get(payload["well_id"])
             if well is None or well.deleted_at is not None:
                 self.reject(event, "unknown_well", "The well no longer exists.")
-            elif RULES[event.type].keyed is not None:
+            elif event.corrects_event_id is not None:
+                corrections.append((event, payload))
+            else:
+                items.append((event, payload))
+        self.decide(items)
+        if corrections:  # after the others: a target in this chunk is decided first
+            corrections_pass = CorrectionPass(self)
+            self.decide(corrections_pass.run(corrections))  # those decided like new events
+            corrections_pass.audit_decided()
+
+    def decide(self, items: list) -> None:
+        """Decide events by their rules (set-based, else one at a time) and write the outcomes."""
+        keyed: dict[str, list] = defaultdict(list)
+        one_by_one: list = []
+        for event, payload in items:
+            if RULES[event.type].keyed is not None:
                 keyed[event.type].append((event, payload))
             else:
                 one_by_one.append((event, payload))
-        for event_type, items in keyed.items():
-            one_by_one += self.decide_keyed(RULES[event_type], items)
+        for event_type, typed in keyed.items():
+            one_by_one += self.decide_keyed(RULES[event_type], typed)
         one_by_one.sort(key=lambda item: order_key(item[0]))
         if one_by_one:
             self.apply_one_by_one(one_by_one)
         self.write_conflicts()
+        self.write_outcomes()
+
+    def write_outcomes(self) -> None:
         for outcome, pks in self.outcomes.items():
             SyncEvent.objects.filter(pk__in=pks).update(outcome=outcome, errors=[], processed_at=self.now)
         for event, code, message, details in self.rejected:
             _save_rejection(event, code, message, details, self.now)
+        self.outcomes.clear()
+        self.rejected.clear()
 
     # ------------------------------------------------------------------ set-based rules
 
@@ -297,6 +338,7 @@ class _Chunk:
                 event_id=event.pk, well_id=well_id, event_type=rule.event_type,
                 reason=decision.reason, strategy=strategy, status=decision.conflict_status, local_data=local,
                 server_data=record_data(current, rule.fields)))
+        self.conflicts.clear()
         if rows:
             Conflict.objects.bulk_create(rows)
             Change.objects.bulk_create([
@@ -354,7 +396,8 @@ class _RecordWrites:
 
 
 def _finish(batch_id) -> SyncBatch:
-    left = SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING).exists()
+    left = SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING,
+                                    waiting_since__isnull=True).exists()
     if not left:
         SyncBatch.objects.filter(pk=batch_id).exclude(status=SyncBatch.Status.COMPLETED).update(
             status=SyncBatch.Status.COMPLETED, finished_at=timezone.now())
@@ -369,4 +412,8 @@ def batch_counts(*, batch: SyncBatch) -> dict[str, int]:
         "pendingReview": rows.get(Outcome.PENDING_REVIEW, 0),
         "rejected": rows.get(Outcome.REJECTED, 0) + batch.rejected_events.count(),
         "duplicates": len(batch.duplicate_event_ids),
+        # Corrections (counted in the outcomes above too), and those still waiting for their target.
+        "corrections": batch.events.filter(corrects_event_id__isnull=False).exclude(
+            outcome=Outcome.REJECTED).exclude(outcome=SyncEvent.Outcome.PENDING).count(),
+        "waitingForTarget": batch.events.filter(outcome=SyncEvent.Outcome.PENDING, waiting_since__isnull=False).count(),
     }
