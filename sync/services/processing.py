@@ -412,8 +412,4 @@ def batch_counts(*, batch: SyncBatch) -> dict[str, int]:
         "pendingReview": rows.get(Outcome.PENDING_REVIEW, 0),
         "rejected": rows.get(Outcome.REJECTED, 0) + batch.rejected_events.count(),
         "duplicates": len(batch.duplicate_event_ids),
-        # Corrections (counted in the outcomes above too), and those still waiting for their target.
-        "corrections": batch.events.filter(corrects_event_id__isnull=False).exclude(
-            outcome=Outcome.REJECTED).exclude(outcome=SyncEvent.Outcome.PENDING).count(),
-        "waitingForTarget": batch.events.filter(outcome=SyncEvent.Outcome.PENDING, waiting_since__isnull=False).count(),
-    }
+    }  # a correction counts under its outcome; one waiting for its target is in none (result: PENDING)
