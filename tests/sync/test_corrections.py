@@ -431,3 +431,11 @@ def test_a_correction_id_that_is_not_a_uuid_is_refused_naming_the_field(push, ro
     answer = push([typo | {"correctsEventId": "not-a-uuid"}]).json()
     [rejection] = answer["rejected"]
     assert rejection["code"] == "invalid_payload" and "correctsEventId" in rejection["details"]
+
+
+def test_the_openapi_schema_documents_corrects_event_id_on_every_event_type():
+    from sync.openapi import event_components
+
+    for name, schema in event_components().items():
+        field = schema["properties"]["correctsEventId"]
+        assert field["format"] == "uuid" and "correction_forbidden" in field["description"], name
