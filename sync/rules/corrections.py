@@ -243,10 +243,10 @@ class CorrectionPass:
 
         zone = zoneinfo.ZoneInfo(self.chunk.time_zone)
         start, end = day_bounds(self.chunk.time_zone, merged.recorded_at)
-        dead = _replaced_records()
-        originals = [n for n in FieldNote.objects.filter(well_id=merged.well_id, recorded_at__gte=start,
-                                                         recorded_at__lt=end, is_merged=False)
-                     .select_related("recorded_by") if n.pk not in dead]
+        day = list(FieldNote.objects.filter(well_id=merged.well_id, recorded_at__gte=start, recorded_at__lt=end,
+                                            is_merged=False).select_related("recorded_by"))
+        dead = _replaced_records(n.pk for n in day)
+        originals = [n for n in day if n.pk not in dead]
         originals.sort(key=lambda n: (n.recorded_at, str(n.source_event_id)))
         text = "\n\n".join(_entry(note, zone) for note in originals)[:NOTES_MAX]
         again = FieldNote.objects.create(well_id=merged.well_id, notes=text, recorded_at=originals[0].recorded_at,
@@ -260,9 +260,9 @@ class CorrectionPass:
         through the rule's decision, the corrected values in the place of the values they replace."""
         spec, model = rule.keyed, rule.model
         strategy = self.chunk.strategies[rule.event_type]
-        dead = _replaced_records() | {old.pk}
         for key in dict.fromkeys([spec.record_key(old), spec.record_key(new)]):
             records = list(spec.key_records(key))
+            dead = _replaced_records(r.pk for r in records) | {old.pk}
             holder = next((r for r in records if r.superseded_by_id is None), None)
             live = [r for r in records if r.pk not in dead]
             if not live:
@@ -309,11 +309,12 @@ def _payload_values(cleaned: dict | None) -> dict:
     return as_json(cleaned_load(cleaned)) if cleaned else {}
 
 
-def _replaced_records() -> set:
-    """Records replaced by a correction (not live any more; a photo corrected in place stays live)."""
+def _replaced_records(record_ids) -> set:
+    """Those of the records replaced by a correction (not live any more; a photo corrected in
+    place stays live)."""
     from sync.models import Correction
 
-    return set(Correction.objects.filter(old_record_id__isnull=False).exclude(new_record_id=F("old_record_id"))
+    return set(Correction.objects.filter(old_record_id__in=list(record_ids)).exclude(new_record_id=F("old_record_id"))
                .values_list("old_record_id", flat=True))
 
 

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from sync.models import Conflict, ConflictPolicy, Correction, SyncBatch, SyncEvent
 from tests.factories import api_login, make_user
 from tests.sync.conftest import event, later, production
+from tests.sync.test_rules import current, outcome
 from wells.models import EquipmentInspection, EquipmentRepair, FieldNote, Photo, ProductionRecord, WellAssignment, \
     WellReading
 
@@ -21,16 +22,6 @@ pytestmark = pytest.mark.django_db
 def correction_of(target: dict, payload_changes: dict, *, minutes: int = 60) -> dict:
     fixed = event(target["type"], target["payload"] | payload_changes, occurred=later(minutes))
     return fixed | {"correctsEventId": target["id"]}
-
-
-def outcome(tenant, event_id):
-    with schema_context(tenant.tenant.schema_name):
-        return SyncEvent.objects.get(event_id=event_id).outcome
-
-
-def current(tenant, model, **filters):
-    with schema_context(tenant.tenant.schema_name):
-        return list(model.objects.filter(superseded_by__isnull=True, **filters))
 
 
 def policy(tenant, event_type, strategy):
