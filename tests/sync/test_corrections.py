@@ -430,3 +430,54 @@ def test_the_openapi_schema_documents_corrects_event_id_on_every_event_type():
     for name, schema in event_components().items():
         field = schema["properties"]["correctsEventId"]
         assert field["format"] == "uuid" and "correction_forbidden" in field["description"], name
+
+
+def _resolve(client, tenant, conflict_pk, action):
+    manager = api_login(client, tenant, email=tenant.users["MANAGER"])
+    resolved = client.post(f"/api/v1/conflicts/{conflict_pk}/resolve", {"action": action, "note": ""},
+                           content_type="application/json", **tenant.headers(token=manager["access"]))
+    assert resolved.status_code == 200, resolved.content
+
+
+def test_a_correction_of_a_dismissed_event_is_decided_as_a_new_event(push_and_process, route, tenant_a, client):
+    policy(tenant_a, "PRODUCTION_LOGGED", "MANUAL_REVIEW")
+    first = production(route.well, 100)
+    second = production(route.well, 140, occurred=later(5))
+    push_and_process([first, second])
+    with schema_context(tenant_a.tenant.schema_name):
+        conflict = Conflict.objects.get(event__event_id=second["id"])
+    _resolve(client, tenant_a, conflict.pk, "USE_SERVER")
+    same_as_server = correction_of(second, {"volume": 100})
+    push_and_process([same_as_server])
+    assert outcome(tenant_a, same_as_server["id"]) == "APPLIED"  # the same value again: no conflict
+    [record] = current(tenant_a, ProductionRecord, well=route.well)
+    assert str(record.source_event_id) == first["id"]
+    with schema_context(tenant_a.tenant.schema_name):
+        audit = Correction.objects.get(event__event_id=same_as_server["id"])
+        assert Decimal(audit.old_values["volume"]) == 140 and Decimal(audit.new_values["volume"]) == 100
+
+
+def test_a_correction_of_an_event_a_manager_made_current_corrects_its_record(
+        push_and_process, route, tenant_a, client):
+    policy(tenant_a, "PRODUCTION_LOGGED", "MANUAL_REVIEW")
+    first = production(route.well, 100)
+    second = production(route.well, 140, occurred=later(5))
+    push_and_process([first, second])
+    with schema_context(tenant_a.tenant.schema_name):
+        conflict = Conflict.objects.get(event__event_id=second["id"])
+    _resolve(client, tenant_a, conflict.pk, "USE_LOCAL")
+    fixed = correction_of(second, {"volume": 145})
+    push_and_process([fixed])
+    [record] = current(tenant_a, ProductionRecord, well=route.well)
+    assert str(record.source_event_id) == fixed["id"] and record.volume == Decimal("145.000")
+
+
+def test_two_events_correcting_each_other_are_refused(push_and_process, route, tenant_a):
+    a, b = production(route.well, 10), production(route.well, 20, occurred=later(1))
+    a["correctsEventId"], b["correctsEventId"] = b["id"], a["id"]
+    answer = push_and_process([a, b])
+    assert sorted(answer["accepted"]) == sorted([a["id"], b["id"]])
+    with schema_context(tenant_a.tenant.schema_name):
+        assert {e.errors[0]["code"] for e in SyncEvent.objects.filter(event_id__in=[a["id"], b["id"]])} == {
+            "correction_target_unknown"}
+        assert not ProductionRecord.objects.filter(well=route.well).exists()
