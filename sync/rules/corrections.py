@@ -42,7 +42,8 @@ from accounts.models import Role, User
 from wells.models import Equipment, FieldNote, Photo
 
 from . import RULES
-from .base import Outcome, Strategy, as_json, cleaned_load, day_bounds, record_data, stored_decimals
+from .base import (Outcome, Strategy, as_json, cleaned_load, day_bounds, record_data, record_order_keys,
+                   stored_decimals)
 
 TARGET_UNKNOWN = ("correction_target_unknown", "No event of this type and well to correct (unknown, rejected, "
                   "another type or another well).")
@@ -269,7 +270,7 @@ class CorrectionPass:
                 continue
             for record in live:
                 stored_decimals(record)
-            order = _replay_orders(live)
+            order = record_order_keys(live, decided=True)
             live.sort(key=lambda r: order[r.pk])
             if strategy == Strategy.MANUAL_REVIEW:  # a person (or the first arrival) chose: it stays
                 holder = new if holder is not None and holder.pk == old.pk else holder
@@ -316,29 +317,3 @@ def _replaced_records(record_ids) -> set:
 
     return set(Correction.objects.filter(old_record_id__in=list(record_ids)).exclude(new_record_id=F("old_record_id"))
                .values_list("old_record_id", flat=True))
-
-
-def _replay_orders(records: list) -> dict:
-    """Each record's place: (when its chain was first decided, its chain's order key). A chain's
-    order is its first event's (occurredAt, receipt, id); a record entered on the server, not by
-    sync, counts as decided and received when it was created."""
-    from sync.models import Correction, SyncEvent
-
-    sources = {r.source_event_id for r in records if r.source_event_id}
-    roots = dict(Correction.objects.filter(event__event_id__in=sources).values_list("event__event_id",
-                                                                                    "root_event_id"))
-    events = {
-        event_id: (processed_at, (occurred_at, received_at, str(event_id)))
-        for event_id, occurred_at, received_at, processed_at in SyncEvent.objects.filter(
-            event_id__in=sources | set(roots.values())).values_list("event_id", "occurred_at", "received_at",
-                                                                     "processed_at")
-    }
-    out = {}
-    for r in records:
-        root = roots.get(r.source_event_id, r.source_event_id)
-        known = events.get(root)
-        if known is None or known[0] is None:
-            moment = getattr(r, "recorded_at", None) or r.created_at
-            known = (r.created_at, (moment, r.created_at, str(r.source_event_id or "")))
-        out[r.pk] = known
-    return out

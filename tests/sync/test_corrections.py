@@ -481,3 +481,16 @@ def test_two_events_correcting_each_other_are_refused(push_and_process, route, t
         assert {e.errors[0]["code"] for e in SyncEvent.objects.filter(event_id__in=[a["id"], b["id"]])} == {
             "correction_target_unknown"}
         assert not ProductionRecord.objects.filter(well=route.well).exists()
+
+
+def test_a_later_event_is_decided_against_a_correction_in_the_place_of_the_event_it_corrects(
+        push_and_process, route, tenant_a):
+    policy(tenant_a, "PRODUCTION_LOGGED", "NEWEST_WINS")
+    early = production(route.well, 100, occurred=later(10))
+    push_and_process([early])
+    push_and_process([correction_of(early, {"volume": 110}, minutes=90)])  # sent late: still the 10-minute event
+    middle = production(route.well, 300, occurred=later(30))
+    push_and_process([middle])
+    assert outcome(tenant_a, middle["id"]) == "AUTO_RESOLVED"
+    [record] = current(tenant_a, ProductionRecord, well=route.well)
+    assert str(record.source_event_id) == middle["id"]  # newer than the corrected event's 10 minutes
