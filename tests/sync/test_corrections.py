@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
-from sync.models import Conflict, ConflictPolicy, Correction, SyncBatch, SyncEvent
+from sync.models import Change, Conflict, ConflictPolicy, Correction, SyncBatch, SyncEvent
 from tests.factories import api_login, make_user
 from tests.sync.conftest import event, later, production
 from tests.sync.test_rules import current, outcome
@@ -124,6 +124,8 @@ def test_a_correction_of_an_event_in_review_corrects_the_conflict(push_and_proce
         audit = Correction.objects.get(event__event_id=fixed["id"])
         assert audit.conflict_id == conflict.pk and audit.old_values["volume"] == "140.000"
         assert SyncBatch.objects.get(pk=answer["batchId"]).status == "COMPLETED"
+        # The pull feed serves the conflict again (its field side changed): created, then corrected.
+        assert Change.objects.filter(entity="conflict", entity_id=conflict.pk).count() == 2
     manager = api_login(client, tenant_a, email=tenant_a.users["MANAGER"])
     resolved = client.post(f"/api/v1/conflicts/{conflict.pk}/resolve", {"action": "USE_LOCAL", "note": "ok"},
                            content_type="application/json", **tenant_a.headers(token=manager["access"]))
