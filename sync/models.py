@@ -86,9 +86,39 @@ class SyncEvent(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     errors = models.JSONField(default=list, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # A correction (API.md section 6): the id of the earlier event of the same type and well it corrects.
+    corrects_event_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # A correction whose target was not decided yet when its batch was processed: it waits (outcome
+    # PENDING, its batch completes without it) until the target is decided (sync.rules.corrections).
+    waiting_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["batch", "occurred_at"]), models.Index(fields=["outcome"])]
+
+
+class Correction(models.Model):
+    """The audit of one applied correction: who corrected which event, the values before and after,
+    and the records (or the conflict) they live in. ``root_event_id`` names the first event of a
+    chain of corrections, whose place in the order (occurredAt, receipt) every version keeps."""
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.OneToOneField(SyncEvent, on_delete=models.CASCADE, related_name="correction")
+    corrected_event_id = models.UUIDField(db_index=True)
+    root_event_id = models.UUIDField(db_index=True)
+    event_type = models.CharField(max_length=40)
+    well_id = models.UUIDField(null=True, blank=True)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    old_values = models.JSONField(default=dict, blank=True)
+    new_values = models.JSONField(default=dict, blank=True)
+    # The record the corrected values replaced and the one holding them now (null: the values wait in
+    # ``conflict`` for review, or the type changes the well itself).
+    old_record_id = models.UUIDField(null=True, blank=True, db_index=True)
+    new_record_id = models.UUIDField(null=True, blank=True)
+    conflict = models.ForeignKey("Conflict", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
 
 
 class RejectedEvent(models.Model):

@@ -16,7 +16,7 @@ from typing import Any
 from config.dates import date_not_after_pattern, digits_range  # noqa: F401 (digits_range: tests)
 
 from . import schemas
-from .services.intake import EVENT_KEYS
+from .schemas import EVENT_KEYS
 
 TIME_BOUNDS = ("Between 1900-01-01T00:00:00Z and 10 minutes from now (server clock); JSON Schema cannot say "
                "this for a date-time, the server checks it.")
@@ -83,7 +83,12 @@ _EVENT_KEY_SCHEMAS = {
     "userId": {"type": "string", "format": "uuid", "nullable": True,
                "description": "When present, the authenticated user's id (else user_mismatch)."},
     "correctsEventId": {"type": "string", "format": "uuid", "nullable": True,
-                        "description": "An earlier event of the same type and well that this one corrects."},
+                        "description": "Makes this event a correction of an earlier event (same type, same well) "
+                                       "sent by the same user, or by anyone when a MANAGER/ADMIN sends it: the "
+                                       "key is decided again with these values whatever the strategy, the "
+                                       "corrected record stays as superseded. The target may arrive later (the "
+                                       "correction waits for it). Rejected correction_target_unknown or "
+                                       "correction_forbidden."},
 }
 
 

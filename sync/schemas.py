@@ -273,6 +273,23 @@ SCHEMAS: dict[str, PayloadSchema] = {
 }
 EVENT_TYPES = tuple(SCHEMAS)
 
+# The keys of an event on the wire (API.md section 6). ``correctsEventId`` makes the event a
+# correction of an earlier event of the same type and well (sync.rules.corrections).
+EVENT_KEYS = frozenset({"id", "type", "occurredAt", "payload", "userId", "correctsEventId"})
+CORRECTS_EVENT_ID = "correctsEventId"
+
+
+def parse_corrects_event_id(raw: dict, *, event_id: uuid.UUID | None = None) -> uuid.UUID | None:
+    """The event id a correction names (None: not a correction); Invalid when it is not a UUID or
+    names the event itself."""
+    value = raw.get(CORRECTS_EVENT_ID)
+    if value is None:
+        return None
+    target = parse_uuid(value)
+    if event_id is not None and target == event_id:
+        raise Invalid("an event cannot correct itself")
+    return target
+
 
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 2**31:

@@ -178,8 +178,13 @@ def cmd_edit(client: FieldClient, args, out: Output) -> int:
     if not changes:
         raise UsageError("give at least one --set NAME=VALUE")
     event = edit(client.store, args.event_id, changes)
-    out.result(event, f"Recorded {event['type']} {event['id']} replacing {event['replaces']}; "
-                      "it goes with the next `pumpjack-field sync`.")
+    if event["replaces"] is None:
+        text = (f"Recorded {event['type']} {event['id']}, a correction of {event['correctsEventId']} (already "
+                "on the server); it goes with the next `pumpjack-field sync`.")
+    else:
+        text = (f"Recorded {event['type']} {event['id']} replacing {event['replaces']}; "
+                "it goes with the next `pumpjack-field sync`.")
+    out.result(event, text)
     return 0
 
 
@@ -203,6 +208,14 @@ def cmd_status(client: FieldClient, args, out: Output) -> int:
                          "still processing; `pumpjack-field sync` asks again)")
         if data["outcomes"]:
             lines.append("Outcomes:          " + ", ".join(f"{k} {v:,}" for k, v in sorted(data["outcomes"].items())))
+        corrections = data["corrections"]
+        if corrections["total"]:
+            parts = [f"{corrections['unsent']:,} unsent", f"{corrections['awaitingOutcome']:,} sent, outcome not known yet"]
+            parts += [f"{k} {v:,}" for k, v in sorted(corrections["outcomes"].items())]
+            lines.append(f"Corrections:       {corrections['total']:,} ({', '.join(parts)})")
+            for event in data["correctionEvents"][:10]:
+                lines.append(f"  correction {event['id']} of {event['correctsEventId']} ({event['type']}): "
+                             f"{event['state']}")
         lines.append(f"Pending conflicts on your wells: {len(data['pendingConflicts'])}")
         for conflict in data["pendingConflicts"][:20]:
             lines.append(f"  - {conflict['well']}: {conflict['eventType']}: {conflict['reason']}")
@@ -301,7 +314,8 @@ def parser() -> argparse.ArgumentParser:
     sync.set_defaults(run=cmd_sync)
 
     fix = commands.add_parser("edit", parents=[common],
-                              help="append a corrected copy of a rejected (or unsent) event")
+                              help="fix an event: a corrected copy of an unsent or rejected one, a correction "
+                                   "(correctsEventId) of one the server accepted")
     fix.add_argument("event_id", help="the event id (or a unique prefix), from `status --rejected`")
     fix.add_argument("--set", action="append", metavar="NAME=VALUE", help="e.g. --set volume=12.5 (repeatable)")
     fix.set_defaults(run=cmd_edit)

@@ -378,9 +378,22 @@ class FieldClient:
                             "note": resolution.get("note") or "", "resolvedAt": resolution.get("resolvedAt")})
         rejected = [{"id": r["id"], "type": r["type"], "code": r["rejected_code"], "message": r["rejected_message"],
                      "occurredAt": r["occurred_at"]} for r in self.store.rejected()]
+        corrections = [{"id": r["id"], "type": r["type"], "correctsEventId": r["corrects_event_id"],
+                        "state": _correction_state(r)} for r in self.store.corrections()]
         return {
+            "correctionEvents": corrections,
             "profile": self.folder.name, "server": self.server, "deviceId": self.store.device_id,
             "tenantId": credentials.tenant_id or None, "user": self.store.meta("user_email"),
             "role": self.store.meta("role"), "loggedIn": credentials.has_session and bool(self.user_id),
             **summary, "pendingConflicts": conflicts, "decidedConflicts": decided, "rejectedEvents": rejected,
         }
+
+
+def _correction_state(row) -> str:
+    """unsent, sent (no outcome yet: processing, or waiting on the server for the event it
+    corrects), or the server's outcome (REJECTED with its code)."""
+    if row["rejected_code"]:
+        return f"REJECTED ({row['rejected_code']})"
+    if not row["synced"]:
+        return "unsent"
+    return row["outcome"] or "sent"

@@ -282,7 +282,10 @@ def record(store: Store, folder: Path, kind: str, options: dict, *, occurred_at:
 
 def edit(store: Store, event_id: str, changes: dict[str, str]) -> dict:
     """Append a corrected copy of an unsent or rejected event (new id); the original is kept,
-    marked replaced, and never sent again. ``changes`` maps option or field names to values."""
+    marked replaced, and never sent again. An event the server accepted cannot be taken back:
+    its edit is a correction (API.md section 6, ``correctsEventId``), a new event sent with the
+    next sync that the server applies in its place; editing an event already corrected corrects
+    its last correction (the chain). ``changes`` maps option or field names to values."""
     import json
 
     row = store.event(event_id)
@@ -293,8 +296,12 @@ def edit(store: Store, event_id: str, changes: dict[str, str]) -> dict:
         raise UsageError(f"no event {event_id!r} on this device (see `pumpjack-field status --rejected`)")
     if row["replaced_by"]:
         raise UsageError(f"event {row['id']} was already replaced by {row['replaced_by']}")
+    corrects = row["corrects_event_id"]  # an unsent correction, edited: its copy still corrects
     if row["synced"] and not row["rejected_code"]:
-        raise UsageError(f"event {row['id']} was accepted by the server; record a new event instead")
+        while row["corrected_by"]:  # the chain's last version is the one corrected
+            row = store.event(row["corrected_by"])
+        # Its last correction unsent or refused: that one is edited in its place, as any unsent event.
+        corrects = row["id"] if row["synced"] and not row["rejected_code"] else row["corrects_event_id"]
     kind = KINDS[row["type"]]
     by_option = {option.lstrip("-"): field_name for field_name, option in OPTIONS[kind].items()
                  if option not in ("--well", "--file")}
@@ -318,6 +325,11 @@ def edit(store: Store, event_id: str, changes: dict[str, str]) -> dict:
         if well is not None:
             payload["baseVersion"] = well.version
     check(kind, payload)
-    event = store.record(event_type=row["type"], payload=payload, user_id=row["user_id"], replaces=row["id"])
+    if corrects is not None and corrects == row["id"]:  # a correction of a synced event
+        event = store.record(event_type=row["type"], payload=payload, user_id=row["user_id"], corrects=corrects)
+        event["replaces"] = None
+        return event
+    event = store.record(event_type=row["type"], payload=payload, user_id=row["user_id"], replaces=row["id"],
+                         corrects=corrects)
     event["replaces"] = row["id"]
     return event

@@ -4,7 +4,9 @@
   make an event what it is (id, type, payload, times, device, user) can never change (triggers
   refuse it); only the sync bookkeeping columns move. An event is sent until the server answers
   ``accepted`` or ``duplicate`` (``synced = 1``); a rejected one keeps the server's code and
-  message and is not sent again unless it is edited (which appends a corrected copy).
+  message and is not sent again unless it is edited (which appends a corrected copy). Editing an
+  event the server accepted appends a correction instead (``corrects_event_id``, API.md section 6):
+  a new event the server applies in the place of the one it corrects.
 - ``wells``, ``equipment``, ``conflicts``: the reference data of the route, from the pull feed,
   with the feed's cursor in ``meta``.
 - ``batches``: batches the server accepted, polled until their per-event outcomes are known.
@@ -26,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -52,7 +54,9 @@ CREATE TABLE IF NOT EXISTS events (
     rejected_details TEXT,
     outcome          TEXT,                               -- APPLIED, AUTO_RESOLVED, PENDING_REVIEW, REJECTED
     conflict_id      TEXT,
-    replaced_by      TEXT                                -- id of the corrected copy (edit)
+    replaced_by      TEXT,                               -- id of the corrected copy (edit)
+    corrects_event_id TEXT,                              -- a correction: the synced event it corrects
+    corrected_by     TEXT                                -- the correction sent for this synced event
 );
 CREATE INDEX IF NOT EXISTS events_synced ON events (synced);
 CREATE INDEX IF NOT EXISTS events_occurred_at ON events (occurred_at);
@@ -61,7 +65,7 @@ CREATE INDEX IF NOT EXISTS events_batch ON events (batch_id);
 CREATE TRIGGER IF NOT EXISTS events_append_only BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_immutable
-BEFORE UPDATE OF id, type, payload, occurred_at, device_id, user_id, created_at ON events
+BEFORE UPDATE OF id, type, payload, occurred_at, device_id, user_id, created_at, corrects_event_id ON events
 BEGIN SELECT RAISE(ABORT, 'a recorded event cannot change; edit appends a corrected copy'); END;
 
 CREATE TABLE IF NOT EXISTS batches (
@@ -213,6 +217,9 @@ class Store:
         if version == SCHEMA_VERSION:
             return
         with self.transaction() as db:
+            if version == 1:  # before corrections: two bookkeeping columns
+                db.execute("ALTER TABLE events ADD COLUMN corrects_event_id TEXT")
+                db.execute("ALTER TABLE events ADD COLUMN corrected_by TEXT")
             for statement in _statements(SCHEMA):
                 db.execute(statement)
             if db.execute("SELECT 1 FROM meta WHERE key = 'device_id'").fetchone() is None:
@@ -248,15 +255,17 @@ class Store:
     # ------------------------------------------------------------------ recording
 
     def record(self, *, event_type: str, payload: dict, user_id: str, occurred_at: datetime | None = None,
-               photo: dict | None = None, replaces: str | None = None) -> dict:
-        """Append one event (and its photo file's row) in one transaction; returns the event."""
+               photo: dict | None = None, replaces: str | None = None, corrects: str | None = None) -> dict:
+        """Append one event (and its photo file's row) in one transaction; returns the event.
+        ``replaces``: an unsent or rejected event this one takes the place of (never sent);
+        ``corrects``: a correction of that synced event (sent with ``correctsEventId``)."""
         event_id = str(uuid.uuid4())
         now = utc_now()
         row = (event_id, event_type, compact(payload), rfc3339(occurred_at or now), self.device_id, user_id,
-               rfc3339(now))
+               rfc3339(now), corrects)
         with self.transaction() as db:
-            db.execute("INSERT INTO events (id, type, payload, occurred_at, device_id, user_id, created_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            db.execute("INSERT INTO events (id, type, payload, occurred_at, device_id, user_id, created_at, "
+                       "corrects_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
             if photo is not None:
                 db.execute("INSERT INTO photos (photo_id, event_id, path, content_type, sha256, size_bytes) "
                            "VALUES (?, ?, ?, ?, ?, ?)", (photo["photo_id"], event_id, photo["path"],
@@ -264,7 +273,13 @@ class Store:
             if replaces is not None:
                 db.execute("UPDATE events SET replaced_by = ? WHERE id = ?", (event_id, replaces))
                 db.execute("UPDATE photos SET event_id = ? WHERE event_id = ?", (event_id, replaces))
-        return {"id": event_id, "type": event_type, "occurredAt": row[3], "payload": payload}
+            if corrects is not None:
+                db.execute("UPDATE events SET corrected_by = ? WHERE id = ? AND replaced_by IS NULL",
+                           (event_id, corrects))
+        event = {"id": event_id, "type": event_type, "occurredAt": row[3], "payload": payload}
+        if corrects is not None:
+            event["correctsEventId"] = corrects
+        return event
 
     def record_many(self, events: Iterable[tuple[str, dict, datetime | None]], *, user_id: str) -> list[str]:
         """Append many events in one transaction (a shift's worth at once; tests and benchmarks)."""
@@ -292,12 +307,14 @@ class Store:
     def sendable(self, *, user_id: str) -> list[PendingEvent]:
         """The events to push, in recording order, each already serialised as it goes on the wire."""
         rows = self.db.execute(
-            f"SELECT seq, id, type, payload, occurred_at, user_id FROM events WHERE {SENDABLE} AND user_id = ? "
-            "ORDER BY seq", (user_id,))
+            f"SELECT seq, id, type, payload, occurred_at, user_id, corrects_event_id FROM events "
+            f"WHERE {SENDABLE} AND user_id = ? ORDER BY seq", (user_id,))
         out = []
-        for seq, event_id, event_type, payload, occurred_at, owner in rows:
+        for seq, event_id, event_type, payload, occurred_at, owner, corrects in rows:
+            correction = f'"correctsEventId":{json.dumps(corrects)},' if corrects else ""
             wire = (f'{{"id":{json.dumps(event_id)},"type":{json.dumps(event_type)},'
-                    f'"occurredAt":{json.dumps(occurred_at)},"userId":{json.dumps(owner)},"payload":{payload}}}')
+                    f'"occurredAt":{json.dumps(occurred_at)},"userId":{json.dumps(owner)},{correction}'
+                    f'"payload":{payload}}}')
             out.append(PendingEvent(seq, event_id, wire.encode()))
         return out
 
@@ -347,7 +364,9 @@ class Store:
                        "rejected_message = 'larger than a request may be (8 MiB)' WHERE id = ?", (event_id,))
 
     def mark_batch(self, *, batch_id: str, status: str, counts: dict, results: list[dict]) -> None:
-        done = status in ("COMPLETED", "FAILED")
+        # A COMPLETED batch may hold a correction still waiting for its target (result PENDING):
+        # the batch stays open, so the next sync asks for that outcome again.
+        done = status == "FAILED" or (status == "COMPLETED" and all(r.get("outcome") != "PENDING" for r in results))
         with self.transaction() as db:
             db.execute("UPDATE batches SET status = ?, counts = ?, completed_at = ? WHERE id = ?",
                        (status, compact(counts), rfc3339(utc_now()) if done else None, batch_id))
@@ -507,7 +526,27 @@ class Store:
             "lastSyncAt": self.meta("last_sync_at"),
             "lastPullAt": self.meta("last_pull_at"),
             "wells": q("SELECT count(*) FROM wells").fetchone()[0],
+            "corrections": self.corrections_summary(),
         }
+
+    def corrections_summary(self) -> dict:
+        """Corrections of synced events: how many wait to be sent, were sent with no outcome yet
+        (processing, or on the server waiting for the event they correct), and their outcomes."""
+        q = self.db.execute
+        mine = "corrects_event_id IS NOT NULL AND replaced_by IS NULL"
+        return {
+            "total": q(f"SELECT count(*) FROM events WHERE {mine}").fetchone()[0],
+            "unsent": q(f"SELECT count(*) FROM events WHERE {mine} AND {SENDABLE}").fetchone()[0],
+            "awaitingOutcome": q(f"SELECT count(*) FROM events WHERE {mine} AND synced = 1 AND outcome IS NULL")
+            .fetchone()[0],
+            "outcomes": {row[0]: row[1] for row in q(
+                f"SELECT outcome, count(*) FROM events WHERE {mine} AND outcome IS NOT NULL GROUP BY outcome")},
+        }
+
+    def corrections(self, limit: int = 50) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT * FROM events WHERE corrects_event_id IS NOT NULL AND replaced_by IS NULL ORDER BY seq DESC "
+            "LIMIT ?", (limit,)).fetchall()
 
     def rejected(self, limit: int = 50) -> list[sqlite3.Row]:
         return self.db.execute(

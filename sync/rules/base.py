@@ -57,23 +57,32 @@ def order_key(event) -> tuple:
     return (event.occurred_at, event.received_at, str(event.event_id))
 
 
-def record_order_keys(records) -> dict:
-    """The order key of each record (by pk): its source event's, in one query; a record entered on
-    the server, not by sync, counts as received when it was created."""
-    from sync.models import SyncEvent
+def record_order_keys(records, *, decided: bool = False) -> dict:
+    """The order key of each record (by pk): its source event's, in two queries; a record made by
+    a correction keeps the place of the event its chain corrects (API.md section 6: as if that
+    event had carried the corrected values). A record entered on the server, not by sync, counts
+    as received when it was created. ``decided``: (when the chain's first event was decided, its
+    order key) instead, the order a correction replays a key in (sync.rules.corrections)."""
+    from sync.models import Correction, SyncEvent
 
     records = list(records)
+    sources = {r.source_event_id for r in records if r.source_event_id}
+    roots = dict(Correction.objects.filter(event__event_id__in=sources).values_list(
+        "event__event_id", "root_event_id")) if sources else {}
     events = {
-        event_id: (occurred_at, received_at, str(event_id))
-        for event_id, occurred_at, received_at in SyncEvent.objects.filter(
-            event_id__in={r.source_event_id for r in records if r.source_event_id}
-        ).values_list("event_id", "occurred_at", "received_at")
-    }
-    return {
-        r.pk: events.get(r.source_event_id) or (getattr(r, "recorded_at", None) or r.created_at, r.created_at,
-                                                 str(r.source_event_id or ""))
-        for r in records
-    }
+        event_id: (processed_at, (occurred_at, received_at, str(event_id)))
+        for event_id, occurred_at, received_at, processed_at in SyncEvent.objects.filter(
+            event_id__in=sources | set(roots.values())
+        ).values_list("event_id", "occurred_at", "received_at", "processed_at")
+    } if sources else {}
+    out = {}
+    for r in records:
+        known = events.get(roots.get(r.source_event_id, r.source_event_id))
+        if known is None or (decided and known[0] is None):
+            moment = getattr(r, "recorded_at", None) or r.created_at
+            known = (r.created_at, (moment, r.created_at, str(r.source_event_id or "")))
+        out[r.pk] = known if decided else known[1]
+    return out
 
 
 def day_bounds(time_zone: str, moment: datetime) -> tuple[datetime, datetime]:
@@ -116,6 +125,11 @@ class Keyed:
     # key's events go to the per-event ``Rule.apply`` (rules whose decision reads more than the
     # current records, e.g. MERGE of a day's notes).
     alone_only: bool = False
+    # One current record per key, decided by the strategy: a correction re-decides such a key by
+    # replaying its records (sync.rules.corrections). key_records(key) -> every record of the key,
+    # current or superseded; record_key(record) -> its key.
+    key_records: Callable[[tuple], Any] | None = None
+    record_key: Callable[[Any], tuple] | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,11 @@ def load_current(keys: list[tuple], time_zone: str = "") -> dict:
     return found
 
 
+def key_records(key: tuple):
+    well_id, day, product = key
+    return ProductionRecord.objects.filter(well_id=well_id, production_date=day, product=product)
+
+
 def build(event, payload: dict, equipment: dict) -> ProductionRecord:
     record = ProductionRecord(
         well_id=payload["well_id"], production_date=payload["production_date"], product=payload["product"],
@@ -88,5 +93,6 @@ RULE = Rule(
     fields=FIELDS,
     actions=("USE_LOCAL", "USE_SERVER", "IGNORE"),  # one current record per key: never both
     single_current=True,
-    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide),
+    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide, key_records=key_records,
+                record_key=key_of),
 )

@@ -50,6 +50,16 @@ def load_current(keys: list[tuple], time_zone: str = "") -> dict:
     return found
 
 
+def key_of(record: WellReading) -> tuple:
+    return (record.well_id, record.equipment_id, record.reading_type, _minute(record.recorded_at))
+
+
+def key_records(key: tuple):
+    well_id, equipment_id, reading_type, minute = key
+    return WellReading.objects.filter(well_id=well_id, equipment_id=equipment_id, reading_type=reading_type,
+                                      recorded_at__gte=minute, recorded_at__lt=minute + MINUTE)
+
+
 def build(event, payload: dict, equipment: dict) -> WellReading:
     record = WellReading(
         well_id=payload["well_id"], equipment_id=payload.get("equipment_id"), reading_type=payload["reading_type"],
@@ -90,5 +100,6 @@ RULE = Rule(
     schema=SCHEMAS["WELL_READING_RECORDED"],
     model=WellReading,
     fields=FIELDS,
-    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide),
+    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide, key_records=key_records,
+                record_key=key_of),
 )

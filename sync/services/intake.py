@@ -26,13 +26,12 @@ from wells.selectors import wells_for_user
 
 from ..models import Device, RejectedEvent, SyncBatch, SyncEvent
 from ..rules.base import cleaned_dump
-from ..schemas import Invalid, parse_datetime, parse_uuid, validate_event_payload
+from ..schemas import EVENT_KEYS, Invalid, parse_corrects_event_id, parse_datetime, parse_uuid, validate_event_payload
 from . import bulk
 
 log = logging.getLogger(__name__)
-EVENT_KEYS = {"id", "type", "occurredAt", "payload", "userId"}
 EVENT_COLUMNS = ("event_id", "batch_id", "type", "payload", "cleaned", "content_hash", "occurred_at", "received_at",
-                 "device_id", "user_id", "outcome", "errors", "processed_at")
+                 "device_id", "user_id", "outcome", "errors", "processed_at", "corrects_event_id")
 
 
 @dataclass
@@ -90,6 +89,7 @@ class _Checked:
     duplicate: bool = False
     duplicate_of_rejected: bool = False
     id_taken: bool = False  # the id is already stored: this event cannot be stored under it again
+    corrects: uuid.UUID | None = None  # correctsEventId
 
 
 def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
@@ -119,6 +119,10 @@ def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
             item.occurred_at = None
     except Invalid as exc:
         details["occurredAt"] = [str(exc)]
+    try:
+        item.corrects = parse_corrects_event_id(raw, event_id=item.event_id)
+    except Invalid as exc:
+        details["correctsEventId"] = [str(exc)]
     bad_text = _bad_text(raw, canonical)
     if bad_text:  # stored with the characters replaced, and rejected: only this event
         item.rejection = Rejection(wire_id, "invalid_payload" if bad_text.startswith("payload") else "invalid_event",
@@ -162,6 +166,34 @@ def _check_against_state(items: list[_Checked], *, user) -> None:
         elif item.cleaned.get("equipment_id") and equipment_well.get(item.cleaned["equipment_id"]) != item.cleaned["well_id"]:
             item.rejection = Rejection(wire_id, "unknown_equipment", "No such equipment on this well.",
                                        {"payload.equipmentId": ["unknown or on another well"]})
+
+
+def _check_corrections(items: list[_Checked], *, user) -> None:
+    """A correction whose target is known (stored, or earlier or later in this batch) is checked
+    now, so the device hears at once; one whose target is not known yet is accepted and waits for
+    it (sync.rules.corrections checks it again when the target is decided). One query."""
+    from ..rules.corrections import TargetFacts, correction_problem
+
+    candidates = [i for i in items if i.rejection is None and not i.duplicate and i.corrects is not None]
+    if not candidates:
+        return
+    here = {i.event_id: i for i in items if i.event_id is not None and not i.id_taken}
+    wanted = {i.corrects for i in candidates} - set(here)
+    stored = {row[0]: TargetFacts.of_stored(*row) for row in SyncEvent.objects.filter(event_id__in=wanted)
+              .values_list("event_id", "type", "cleaned", "user_id", "outcome")} if wanted else {}
+    for item in candidates:
+        target = here.get(item.corrects)
+        if target is not None:
+            facts = TargetFacts(type=target.type, well_id=(target.cleaned or {}).get("well_id"), user_id=user.pk,
+                                refused=target.rejection is not None and not target.duplicate)
+        else:
+            facts = stored.get(item.corrects)
+        if facts is None:
+            continue  # not known yet: it waits for its target
+        problem = correction_problem(event_type=item.type, well_id=item.cleaned["well_id"], sender=user, target=facts)
+        if problem:
+            item.rejection = Rejection(str(item.event_id), *problem,
+                                       {"correctsEventId": [problem[1]]})
 
 
 def batch_intake(*, user, device: dict, events: list, today: date | None = None) -> IntakeResult:
@@ -210,6 +242,7 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
         else:
             seen_here[item.event_id] = item.hash
     _check_against_state(items, user=user)
+    _check_corrections(items, user=user)
 
     with tenant_db.atomic():
         device_row, _ = Device.objects.update_or_create(
@@ -234,12 +267,12 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
                 # An accepted event holds storable text only (the text check passed): stored as parsed.
                 rows.append((item.event_id, batch.pk, text_storable(item.type)[:40], item.payload,
                              cleaned_dump(item.cleaned), item.hash, item.occurred_at, now, device_row.pk, user.pk,
-                             SyncEvent.Outcome.PENDING, [], None))
+                             SyncEvent.Outcome.PENDING, [], None, item.corrects))
             else:
                 rows.append((item.event_id, batch.pk, text_storable(item.type)[:40],
                              _json_safe(item.raw.get("payload") or {}), None, item.hash, item.occurred_at, now,
                              device_row.pk, user.pk, SyncEvent.Outcome.REJECTED,
-                             _json_safe([rejection.as_wire()]), now))  # it may quote what was sent
+                             _json_safe([rejection.as_wire()]), now, item.corrects))  # it may quote what was sent
         # One COPY on PostgreSQL (sync.services.bulk); the receipt time is the batch's.
         bulk.insert_rows(SyncEvent, EVENT_COLUMNS, rows)
         RejectedEvent.objects.bulk_create(kept_aside)

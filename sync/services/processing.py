@@ -25,6 +25,11 @@ Django's multi-row statements elsewhere). The other rules apply one event at a t
 chunk's transaction. Payloads were validated and cleaned at intake (``SyncEvent.cleaned``).
 A chunk that fails for anything but the database going away is applied again event by event,
 so that one event a bug cannot apply is rejected (``processing_error``) without stopping the rest.
+
+Corrections (``correctsEventId``) are decided after the chunk's other events, by
+``sync.rules.corrections``; one whose target is not decided yet waits (outcome PENDING,
+``waiting_since`` set) without holding its batch back, and is decided once its target is, by the
+processing of whichever batch decides the target (``_release_waiting``).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from ..models import Change, Conflict, ConflictPolicy, SyncBatch, SyncEvent
 from ..rules import RULES
 from ..rules.base import (ApplyContext, EventRejected, Outcome, as_json, cleaned_load, order_key, record_data,
                           record_order_keys, stored_decimals)
+from ..rules.corrections import CorrectionPass, waiting_ready
 from ..schemas import validate_event_payload
 from . import bulk
 
@@ -116,6 +122,7 @@ def batch_process(*, batch_id, spread: bool = False) -> SyncBatch | None:
     time_zone, strategies = _tenant_time_zone(), strategies_chosen()
     for lane in lanes:
         lane_process(batch_id=batch_id, event_pks=lane, time_zone=time_zone, strategies=strategies)
+    _release_waiting(batch_id=batch_id, time_zone=time_zone, strategies=strategies)
     with tenant_db.atomic():  # nothing was pending (a second delivery), or a lane is still running
         complete_if_done(batch_id)
     return SyncBatch.objects.get(pk=batch_id)
@@ -155,13 +162,29 @@ def lane_process(*, batch_id, event_pks: list, time_zone: str | None = None, str
         _process_chunk(event_pks[start:start + size], batch_id=batch_id, time_zone=time_zone, strategies=strategies)
 
 
+def _release_waiting(*, batch_id, time_zone: str, strategies: dict) -> None:
+    """Decide the waiting corrections whose target is decided now (this batch's or another's), a
+    chain one link a round."""
+    size = chunk_events()
+    seen: set = set()
+    for _round in range(1_000):
+        ready = [pk for pk in waiting_ready() if pk not in seen]
+        if not ready:
+            return
+        seen.update(ready)
+        for start in range(0, len(ready), size):
+            _process_chunk(ready[start:start + size], batch_id=batch_id, time_zone=time_zone, strategies=strategies)
+
+
 def complete_if_done(batch_id) -> bool:
     """Mark the batch COMPLETED if none of its events is pending, in the caller's transaction: the
     one that commits the last outcomes, so no reader ever sees every event decided and the batch
     still PROCESSING. The batch row is locked first: of two chunks committing at once, the second
-    waits, then (read committed: a new snapshot per statement) sees the first one's outcomes."""
+    waits, then (read committed: a new snapshot per statement) sees the first one's outcomes. A
+    correction waiting for its target (``waiting_since``) does not hold its batch back."""
     list(SyncBatch.objects.select_for_update().filter(pk=batch_id).values_list("pk", flat=True))
-    if SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING).exists():
+    if SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING,
+                                waiting_since__isnull=True).exists():
         return False
     return SyncBatch.objects.filter(pk=batch_id).exclude(status=SyncBatch.Status.COMPLETED).update(
         status=SyncBatch.Status.COMPLETED, finished_at=timezone.now()) > 0
@@ -208,12 +231,14 @@ class _Event:
     received_at: Any
     user_id: Any
     cleaned: dict | None
+    corrects_event_id: Any = None
     payload: dict | None = None
 
 
 def _locked_pending(event_pks: list) -> list[_Event]:
     events = [_Event(*row) for row in bulk.locked_pending_events(
-        event_pks, ("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned"))]
+        event_pks, ("pk", "event_id", "type", "occurred_at", "received_at", "user_id", "cleaned",
+                    "corrects_event_id"))]
     uncleaned = {event.pk: event for event in events if event.cleaned is None}
     if uncleaned:  # stored before payloads were cleaned at intake
         for pk, payload in SyncEvent.objects.filter(pk__in=list(uncleaned)).values_list("pk", "payload"):
@@ -271,8 +296,7 @@ class _Chunk:
             for well in Well.objects.select_for_update().filter(
                 pk__in={payload["well_id"] for payload in payloads.values()}).order_by("pk")
         }
-        keyed: dict[str, list] = defaultdict(list)
-        one_by_one: list = []
+        items, corrections = [], []
         for event in events:
             payload = payloads.get(event.pk)
             if payload is None:
@@ -280,19 +304,32 @@ class _Chunk:
             well = wells.get(payload["well_id"])
             if well is None or well.deleted_at is not None:
                 self.reject(event, "unknown_well", "The well no longer exists.")
-            elif RULES[event.type].keyed is not None:
+            elif event.corrects_event_id is not None:
+                corrections.append((event, payload))
+            else:
+                items.append((event, payload))
+        self.decide(items)
+        if corrections:  # after the others: a target in this chunk is decided first
+            corrections_pass = CorrectionPass(self)
+            self.decide(corrections_pass.run(corrections))  # those decided like new events
+            corrections_pass.audit_decided()
+
+    def decide(self, items: list) -> None:
+        """Decide events by their rules (set-based, else one at a time) and write the outcomes."""
+        keyed: dict[str, list] = defaultdict(list)
+        one_by_one: list = []
+        for event, payload in items:
+            if RULES[event.type].keyed is not None:
                 keyed[event.type].append((event, payload))
             else:
                 one_by_one.append((event, payload))
-        for event_type, items in keyed.items():
-            one_by_one += self.decide_keyed(RULES[event_type], items)
+        for event_type, typed in keyed.items():
+            one_by_one += self.decide_keyed(RULES[event_type], typed)
         one_by_one.sort(key=lambda item: order_key(item[0]))
         if one_by_one:
             self.apply_one_by_one(one_by_one)
         self.write_conflicts()
         self.write_outcomes()
-        for event, code, message, details in self.rejected:
-            _save_rejection(event, code, message, details, self.now)
 
     # ------------------------------------------------------------------ set-based rules
 
@@ -384,15 +421,22 @@ class _Chunk:
                 reason=decision.reason, strategy=strategy, status=decision.conflict_status, local_data=local,
                 server_data=record_data(current, rule.fields)))
         rows += self.drafted
+        self.conflicts.clear()  # decide() runs again for a chunk's corrections
+        self.drafted = []
         if rows:
             bulk.insert_objects(Conflict, rows)
             bulk.insert_rows(Change, ("entity", "entity_id", "op", "well_id", "version"),
                              [(Change.Entity.CONFLICT, row.pk, Change.Op.UPSERT, row.well_id, 1) for row in rows])
 
     def write_outcomes(self) -> None:
-        """Every decided event's outcome, in one statement (PostgreSQL; one per outcome elsewhere)."""
+        """Every decided event's outcome, in one statement (PostgreSQL; one per outcome elsewhere),
+        and the rejections; both lists are emptied (a correction chain writes one link at a time)."""
         bulk.set_values(SyncEvent, "outcome", {pk: outcome for outcome, pks in self.outcomes.items() for pk in pks},
                         errors=[], processed_at=self.now)
+        for event, code, message, details in self.rejected:
+            _save_rejection(event, code, message, details, self.now)
+        self.outcomes.clear()
+        self.rejected.clear()
 
 
 class _RecordWrites:
