@@ -43,7 +43,8 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
 }
 
 # A circle allowed: a service and its own task module (the service enqueues the task lazily).
-TASK_PAIRS = {frozenset({"sync.etl.services", "sync.etl.tasks"})}
+TASK_PAIRS = {frozenset({"sync.etl.services", "sync.etl.tasks"}),
+              frozenset({"sync.services.processing", "sync.tasks"})}  # a batch enqueues its lanes
 
 
 def project_modules() -> dict[str, Path]:
