@@ -259,8 +259,8 @@ class TankStrappingApi(APIView):
         self.check_object_permissions(request, tank)
         body = request.data
         try:
-            if isinstance(body, str):
-                rows = strapping_from_csv(body)
+            if request.content_type.split(";")[0].strip().lower() == "text/csv":
+                rows = strapping_from_csv(body if isinstance(body, str) else "")
             else:
                 rows = parse(_StrappingBody, {"strapping": body})["strapping"]
         except StrappingInvalid as exc:
@@ -295,11 +295,5 @@ class TankGaugesApi(APIView):
         tank = visible_tank(request, tank_id)
         filters = parse(GaugeQuery, query_values(request), domain=lambda _: page_problems(request))
         zone = zoneinfo.ZoneInfo(request.tenant_entry.tenant.time_zone)
-        rows = services.strapping_rows(tank)
-
-        class Bound(TankGaugeOutput):
-            def __init__(self, *args, **kwargs):
-                kwargs.setdefault("context", {})["strapping"] = rows
-                super().__init__(*args, **kwargs)
-
-        return paginate(request, selectors.tank_gauges(tank=tank, time_zone=zone, **filters), Bound)
+        output = TankGaugeOutput.for_tank(services.strapping_rows(tank))
+        return paginate(request, selectors.tank_gauges(tank=tank, time_zone=zone, **filters), output)

@@ -43,7 +43,7 @@ STRAPPING_SCHEMA = {
 class StrappingField(serializers.Field):
     """A list of {"heightInches", "barrels"} rows → checked wells.strapping rows."""
 
-    default_error_messages = {"invalid": "Send the strapping table as a JSON list of {heightInches, barrels} rows."}
+    default_error_messages = {"invalid": "Send the strapping table as a JSON list of rows, each with heightInches and barrels."}
 
     def to_internal_value(self, data):
         if not isinstance(data, list):
@@ -186,11 +186,17 @@ class TankGaugeOutput(serializers.Serializer):
     supersededBy = serializers.UUIDField(source="superseded_by_id", allow_null=True,
                                          help_text="null for the current gauge of its tank and minute.")
 
+    strapping: list = []  # the tank's table (wells.lease_services.strapping_rows); see ``for_tank``
+
+    @classmethod
+    def for_tank(cls, rows: list) -> type[TankGaugeOutput]:
+        return type(cls.__name__, (cls,), {"strapping": rows})
+
     @extend_schema_field({"type": "number", "nullable": True})
     def get_barrels(self, gauge) -> float | None:
         from .lease_selectors import gauge_barrels
 
-        rows = self.context.get("strapping")
+        rows = self.strapping
         value = gauge_barrels(gauge, rows) if rows else None
         return float(value) if value is not None else None
 

@@ -10,7 +10,7 @@ TANK_GAUGED rule (sync.rules, to come) and the demo seed build on it.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -263,7 +263,7 @@ def tank_gauge_record(*, tank: Tank, level, unit: str, gauged_at: datetime, temp
     if inches > tank.height_inches:
         raise ValidationError({"level": [f"The level ({inches.normalize():f} in) is above the tank's height "
                                          f"({tank.height_inches.normalize():f} in)."]})
-    minute = gauged_at.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    minute = gauged_at.astimezone(dt_timezone.utc).replace(second=0, microsecond=0)
     with tenant_db.atomic():
         current = TankGauge.objects.select_for_update().filter(
             tank=tank, gauged_minute=minute, superseded_by__isnull=True).first()
