@@ -34,6 +34,7 @@ from .lease_serializers import (
     GaugeQuery,
     LeaseInput,
     LeaseOutput,
+    STRAPPING_SCHEMA,
     StrappingField,
     TankGaugeOutput,
     TankInput,
@@ -248,7 +249,7 @@ class TankStrappingApi(APIView):
                     "`height_inches,barrels`, then one row per height. Heights strictly increasing from 0, "
                     "barrels never decreasing, at least 2 rows, not above the tank's height; every problem is "
                     "listed in details.strapping, naming its row (JSON) or line (CSV).",
-        request={"application/json": OpenApiRequest(StrappingField()),
+        request={"application/json": STRAPPING_SCHEMA,
                  "text/csv": OpenApiRequest(OpenApiTypes.STR, examples=[OpenApiExample(
                      "CSV", value="height_inches,barrels\n0,0\n0.25,0.42\n")])},
         responses={200: TankOutput, **errors(bad="a row invalid (named in details.strapping)", forbidden=WRITE,
