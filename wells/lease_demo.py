@@ -4,7 +4,7 @@ Each demo lease (wells.demo.LEASES) becomes a Lease (RRC district 08) named by i
 a battery of 400 bbl oil tanks (12 ft across, 20 ft tall, strapped in quarter-inch rows) and a
 water tank, and 90 days of evening gauges consistent with its wells' oil production: each day's
 oil (the current PRODUCTION_LOGGED records) fills the open tank up to 90 %, then the next; a full
-tank is hauled the same day down to its bottoms. So stock − previous stock + hauled = production
+tank is hauled at once (trucks come as often as needed) down to its bottoms. So stock − previous stock + hauled = production
 to within a quarter inch of gauge per tank. The hauls are returned (``runs``) for the run tickets
 that RUN_TICKET_RECORDED will bring; no ticket is stored yet.
 
@@ -95,23 +95,15 @@ def _seed(*, tenant_zone: str) -> dict:
         for offset in range(PRODUCTION_DAYS):
             day = start + timedelta(days=offset)
             remaining = Decimal(daily.get(day) or 0)
-            full = set()
-            for _ in range(len(battery) * 2):
-                if remaining <= 0:
-                    break
-                room = capacity * FILL_FRACTION - stock[open_tank]
-                poured = min(room, remaining) if room > 0 else Decimal(0)
+            while remaining > 0:
+                poured = min(capacity * FILL_FRACTION - stock[open_tank], remaining)
                 stock[open_tank] += poured
                 remaining -= poured
-                if stock[open_tank] >= capacity * FILL_FRACTION:
-                    full.add(open_tank)
+                if stock[open_tank] >= capacity * FILL_FRACTION:  # full: a truck hauls it, the next one fills
+                    runs.append({"lease": demo.name, "tank": battery[open_tank].name, "date": day.isoformat(),
+                                 "barrels": str((stock[open_tank] - BOTTOMS_BBL).quantize(Decimal("0.01")))})
+                    stock[open_tank] = BOTTOMS_BBL
                     open_tank = (open_tank + 1) % len(battery)
-            if remaining > 0:  # every tank full: the last truck came late, the open tank takes the rest
-                stock[open_tank] = min(stock[open_tank] + remaining, rows[-1].barrels)
-            for index in sorted(full):
-                runs.append({"lease": demo.name, "tank": battery[index].name, "date": day.isoformat(),
-                             "barrels": str((stock[index] - BOTTOMS_BBL).quantize(Decimal("0.01")))})
-                stock[index] = BOTTOMS_BBL
             temperature = Decimal(f"{62 + 18 * math.sin(offset / 14) + rng.uniform(-4, 4):.1f}")
             gauged_at = datetime.combine(day, time(17, 30 + rng.randint(0, 25)), tzinfo=zone)
             for tank, barrels in zip(battery, stock):
