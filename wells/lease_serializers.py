@@ -7,7 +7,7 @@ whose messages name the row ("Row 3: heights must strictly increase ...")."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -34,8 +34,8 @@ _ROW_SCHEMA = {
 }
 STRAPPING_SCHEMA = {
     "type": "array", "minItems": MIN_ROWS, "maxItems": MAX_ROWS, "items": _ROW_SCHEMA,
-    "description": "The strapping table, bottom first: heights strictly increasing from 0 (up to 4 decimals), "
-                   "barrels non-decreasing (up to 3 decimals), at least 2 rows.",
+    "description": "The strapping table, bottom first: heights strictly increasing from 0 (rounded to 4 "
+                   "decimals), barrels non-decreasing (rounded to 3 decimals), at least 2 rows.",
 }
 
 
@@ -74,20 +74,37 @@ class StrappingField(serializers.Field):
         return [{"heightInches": float(row.height_inches), "barrels": float(row.barrels)} for row in rows]
 
 
-class PositiveNumberField(serializers.DecimalField):
-    """A positive number (JSON number or numeric string), kept exact; NaN and infinities refused."""
+class PositiveNumberField(serializers.Field):
+    """A number (JSON number or numeric string) from ``10^-places`` to ``limit``, kept exact and
+    rounded half up to ``places`` decimals (the stored precision); NaN and infinities refused."""
+
+    default_error_messages = {"invalid": "Send a number.",
+                              "range": "Must be from {low} to {high}."}
 
     def __init__(self, *, limit: int, places: int, **kwargs):
-        super().__init__(max_digits=None, decimal_places=places, coerce_to_string=False,
-                         min_value=Decimal(0), max_value=Decimal(limit), **kwargs)
+        self.limit, self.places = Decimal(limit), Decimal(1).scaleb(-places)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (str, int, float, Decimal)):
             self.fail("invalid")
-        value = super().to_internal_value(data)
-        if value <= 0:
-            raise serializers.ValidationError("Must be above 0.")
-        return value
+        try:
+            value = Decimal(str(data).strip())
+        except ArithmeticError:
+            self.fail("invalid")
+        if not value.is_finite():
+            self.fail("invalid")
+        if not self.places <= value <= self.limit:  # compared before rounding: no huge quantize
+            self.fail("range", low=f"{self.places:f}", high=f"{self.limit:f}")
+        return value.quantize(self.places, rounding=ROUND_HALF_UP)
+
+    def to_representation(self, value):
+        return float(value)
+
+
+def _positive_schema(limit: int, places: int, description: str) -> dict:
+    return {"type": "number", "minimum": float(Decimal(1).scaleb(-places)), "maximum": limit,
+            "description": description}
 
 
 # ------------------------------------------------------------------ leases
@@ -125,11 +142,12 @@ class TankInput(StrictInput):
     leaseId = serializers.UUIDField(source="lease_id", help_text="A lease you may see; PATCH accepts only its own.")
     name = StrictCharField(max_length=100, validators=[NOT_BLANK])
     product = TankProductField(required=False, help_text="OIL (default) or WATER.")
-    capacityBbl = PositiveNumberField(source="capacity_bbl", limit=99_999_999, places=2,
-                                      help_text="Capacity in barrels (above 0, up to 2 decimals).")
-    heightInches = PositiveNumberField(source="height_inches", limit=1200, places=4,
-                                       help_text="Height of the shell in inches (above 0); the strapping table "
-                                       "may not reach above it.")
+    capacityBbl = extend_schema_field(_positive_schema(99_999_999, 2, "Capacity in barrels, from 0.01 (rounded "
+                                      "to 2 decimals)."))(PositiveNumberField)(source="capacity_bbl",
+                                                                               limit=99_999_999, places=2)
+    heightInches = extend_schema_field(_positive_schema(1200, 4, "Height of the shell in inches, from 0.0001 "
+                                       "(rounded to 4 decimals); the strapping table may not reach above it."))(
+        PositiveNumberField)(source="height_inches", limit=1200, places=4)
     strapping = StrappingField(required=False)
 
 

@@ -1,7 +1,8 @@
 """Strapping tables (tank tables): rows of height → barrels, their rules, CSV, and barrels at a level.
 
 A strapping table is the tank's calibration: the barrels it holds at each gauged height, from the
-bottom (0 in) up. The rules (API.md section 13): at least 2 rows, the first at height 0, heights
+bottom (0 in) up, heights to 0.0001 in and barrels to 0.001 bbl (finer values are rounded half
+up). The rules (API.md section 13): at least 2 rows, the first at height 0, heights
 strictly increasing, barrels never decreasing. Barrels at a level between two rows are the linear
 interpolation between them, in exact Decimal arithmetic, rounded to 2 decimals (half up) once at
 the end. A level outside the table (below 0 or above its last row) is refused
@@ -64,10 +65,7 @@ def _number(value, what: str, where: str, places: Decimal, limit: Decimal, probl
     if number < 0 or number > limit:
         problems.append(f"{where}: {what} must be between 0 and {limit}.")
         return None
-    if number != number.quantize(places, rounding=ROUND_HALF_UP):
-        problems.append(f"{where}: {what} has more than {-places.as_tuple().exponent} decimals.")
-        return None
-    return number
+    return number.quantize(places, rounding=ROUND_HALF_UP)  # in range: a small quantize
 
 
 def strapping_validate(rows: Iterable[tuple[object, object]], *, where: Sequence[str] | None = None) -> list[StrappingRow]:

@@ -35,6 +35,11 @@ def test_a_level_outside_the_table_is_refused(height):
         barrels_at(TABLE, height)
 
 
+def test_finer_values_are_rounded_to_the_stored_precision():
+    assert strapping_validate([(0, 0), ("0.25004", "0.4205")]) == [StrappingRow(D(0), D(0)),
+                                                                   StrappingRow(D("0.2500"), D("0.421"))]
+
+
 def test_levels_convert_to_inches():
     assert level_to_inches(D("12.5"), "FT") == D("150.0000")
     assert level_to_inches(D("1"), "M") == D("39.3701")
@@ -49,7 +54,7 @@ def test_levels_convert_to_inches():
     ([(0, 0)], "at least 2 rows"),
     ([(0, 0), ("x", 1)], "Row 2: heightInches 'x' is not a number"),
     ([(0, 0), (1, -1)], "Row 2: barrels must be between 0"),
-    ([(0, 0), (1, "0.12345")], "Row 2: barrels has more than 3 decimals"),
+    ([(0, 0), ("0.00001", 1)], "Row 2: heights must strictly increase"),  # 0.00001 in rounds to 0
     ([(0, 0), (1, float("nan"))], "Row 2: barrels must be a finite number"),
 ])
 def test_bad_tables_name_the_row(rows, message):
