@@ -56,6 +56,8 @@ NO_LEASE = "no such lease, or not one you may see (an OPERATOR sees the leases w
 NO_TANK = "no such tank, or its lease is not one you may see"
 LEASE_CONFLICT = OpenApiResponse(ERROR, description="conflict: another lease in this RRC district has this lease "
                                  "number (and nothing else is wrong)")
+TANK_CONFLICT = OpenApiResponse(ERROR, description="conflict: another tank on this lease has this name (and nothing "
+                                "else is wrong)")
 WRITE = "an OPERATOR (MANAGER and ADMIN write leases and tanks)"
 
 
@@ -65,8 +67,9 @@ def service_errors():
         yield
     except DjangoValidationError as exc:
         details = service_error_details(exc)
-        if details == {"rrcLeaseNumber": [services.DUPLICATE_RRC_NUMBER]}:
-            raise ApiError(409, "conflict", services.DUPLICATE_RRC_NUMBER, details=details) from None
+        for field, message in (("rrcLeaseNumber", services.DUPLICATE_RRC_NUMBER), ("name", services.DUPLICATE_TANK_NAME)):
+            if details == {field: [message]}:
+                raise ApiError(409, "conflict", message, details=details) from None
         raise ApiError(400, "invalid_request", INVALID, details=details) from None
 
 
@@ -156,7 +159,7 @@ class TanksApi(APIView):
         return paginate(request, selectors.tank_list(user=request.user, **filters), TankOutput)
 
     @extend_schema(operation_id="tanks_create", tags=["tanks"], summary="Add a tank to a lease (MANAGER, ADMIN)",
-                   request=TankInput, responses={201: TankOutput, **errors(
+                   request=TankInput, responses={201: TankOutput, 409: TANK_CONFLICT, **errors(
                        bad="a field missing or invalid (a strapping row names its row), an unknown field, or "
                            "leaseId not a lease you may see", forbidden=WRITE, body=True)})
     def post(self, request):
@@ -194,7 +197,7 @@ class TankDetailApi(APIView):
 
     @extend_schema(operation_id="tanks_partial_update", tags=["tanks"], parameters=[TANK_ID], request=TankInput,
                    summary="Change a tank (MANAGER, ADMIN); a strapping list replaces the whole table",
-                   responses={200: TankOutput, **errors(bad="a field invalid or unknown, or a leaseId other than "
+                   responses={200: TankOutput, 409: TANK_CONFLICT, **errors(bad="a field invalid or unknown, or a leaseId other than "
                                                         "its lease's", forbidden=WRITE, missing=NO_TANK, body=True)})
     def patch(self, request, tank_id):
         tank = visible_tank(request, tank_id)

@@ -107,6 +107,13 @@ def _positive_schema(limit: int, places: int, description: str) -> dict:
             "description": description}
 
 
+CapacityField = extend_schema_field(_positive_schema(99_999_999, 2, "Capacity in barrels, from 0.01 (rounded to 2 "
+                                                    "decimals)."))(type("CapacityField", (PositiveNumberField,), {}))
+TankHeightField = extend_schema_field(_positive_schema(1200, 4, "Height of the shell in inches, from 0.0001 (rounded "
+                                                       "to 4 decimals); the strapping table may not reach above it."))(
+    type("TankHeightField", (PositiveNumberField,), {}))
+
+
 # ------------------------------------------------------------------ leases
 
 
@@ -142,12 +149,8 @@ class TankInput(StrictInput):
     leaseId = serializers.UUIDField(source="lease_id", help_text="A lease you may see; PATCH accepts only its own.")
     name = StrictCharField(max_length=100, validators=[NOT_BLANK])
     product = TankProductField(required=False, help_text="OIL (default) or WATER.")
-    capacityBbl = extend_schema_field(_positive_schema(99_999_999, 2, "Capacity in barrels, from 0.01 (rounded "
-                                      "to 2 decimals)."))(PositiveNumberField)(source="capacity_bbl",
-                                                                               limit=99_999_999, places=2)
-    heightInches = extend_schema_field(_positive_schema(1200, 4, "Height of the shell in inches, from 0.0001 "
-                                       "(rounded to 4 decimals); the strapping table may not reach above it."))(
-        PositiveNumberField)(source="height_inches", limit=1200, places=4)
+    capacityBbl = CapacityField(source="capacity_bbl", limit=99_999_999, places=2)
+    heightInches = TankHeightField(source="height_inches", limit=1200, places=4)
     strapping = StrappingField(required=False)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 MIN_ROWS = 2
-MAX_ROWS = 20_000  # a 60 ft tank in sixteenth-inch rows is 11,521; anything bigger is a mistake
+MAX_ROWS = 10_000  # a 50 ft tank in quarter-inch rows is 2,401; and 10,000 rows fit in a 1 MiB body
 HEIGHT_PLACES = Decimal("0.0001")  # inches: sixteenths (0.0625) are exact
 BARREL_PLACES = Decimal("0.001")
 MAX_HEIGHT_INCHES = Decimal("1200")  # 100 ft
