@@ -3,8 +3,9 @@
 Each demo lease (wells.demo.LEASES) becomes a Lease (RRC district 08) named by its wells; it gets
 a battery of 400 bbl oil tanks (12 ft across, 20 ft tall, strapped in quarter-inch rows) and a
 water tank, and 90 days of evening gauges consistent with its wells' oil production: each day's
-oil (the current PRODUCTION_LOGGED records) fills the open tank up to 90 %, then the next; a full
-tank is hauled at once (trucks come as often as needed) down to its bottoms. So stock − previous stock + hauled = production
+oil (the current PRODUCTION_LOGGED records) fills the open tank up to 90 %, then the next; the
+next morning's truck hauls the full ones down to their bottoms (a hot-shot truck comes the same day
+when every tank is full). So stock − previous stock + hauled = production
 to within a quarter inch of gauge per tank. The hauls are returned (``runs``) for the run tickets
 that RUN_TICKET_RECORDED will bring; no ticket is stored yet.
 
@@ -32,7 +33,7 @@ from .strapping import StrappingRow as Row
 
 _SEED = 1414
 CUBIC_FEET_PER_BARREL = Decimal("5.614583")
-OIL_TANKS = {"Tarzan Unit": 4, "Greenwood Ranch": 4, "Toyah Draw": 12}
+OIL_TANKS = {"Tarzan Unit": 5, "Greenwood Ranch": 5, "Toyah Draw": 12}
 RRC_NUMBERS = {"Tarzan Unit": "41210", "Greenwood Ranch": "39870", "Toyah Draw": "42550"}
 FILL_FRACTION = Decimal("0.90")
 BOTTOMS_BBL = Decimal("8")  # left in a tank after a haul (below the load line)
@@ -79,7 +80,7 @@ def _seed(*, tenant_zone: str) -> dict:
         lease = Lease.objects.create(name=demo.name, rrc_district="08", rrc_lease_number=RRC_NUMBERS[demo.name],
                                      kind=LeaseKind.OIL)
         Well.objects.filter(lease=demo.name, deleted_at__isnull=True).update(lease_ref=lease)
-        battery = [Tank(lease=lease, name=f"Oil {n + 1}", product=TankProduct.OIL, capacity_bbl=capacity,
+        battery = [Tank(lease=lease, name=f"Oil {n + 1:02d}", product=TankProduct.OIL, capacity_bbl=capacity,
                         height_inches=Decimal(240)) for n in range(OIL_TANKS[demo.name])]
         water = Tank(lease=lease, name="Water 1", product=TankProduct.WATER, capacity_bbl=capacity,
                      height_inches=Decimal(240))
@@ -91,19 +92,29 @@ def _seed(*, tenant_zone: str) -> dict:
         ).values_list("production_date").annotate(total=Sum("volume_normalized")))
         stock = [BOTTOMS_BBL + Decimal(rng.randint(0, 120)) for _ in battery]
         open_tank = 0
+        waiting: set[int] = set()
         water_level = Decimal(rng.randint(60, 160))
         for offset in range(PRODUCTION_DAYS):
             day = start + timedelta(days=offset)
             remaining = Decimal(daily.get(day) or 0)
+            for index in sorted(waiting):  # the morning truck hauls yesterday's full tanks
+                runs.append(_run(demo.name, battery[index], day, stock[index]))
+                stock[index] = BOTTOMS_BBL
+            waiting = set()
             while remaining > 0:
                 poured = min(capacity * FILL_FRACTION - stock[open_tank], remaining)
                 stock[open_tank] += poured
                 remaining -= poured
-                if stock[open_tank] >= capacity * FILL_FRACTION:  # full: a truck hauls it, the next one fills
-                    runs.append({"lease": demo.name, "tank": battery[open_tank].name, "date": day.isoformat(),
-                                 "barrels": str((stock[open_tank] - BOTTOMS_BBL).quantize(Decimal("0.01")))})
-                    stock[open_tank] = BOTTOMS_BBL
-                    open_tank = (open_tank + 1) % len(battery)
+                if stock[open_tank] >= capacity * FILL_FRACTION:
+                    waiting.add(open_tank)
+                    free = [n for n in range(len(battery)) if n not in waiting]
+                    if not free:  # every tank full: a hot-shot truck hauls the oldest at once
+                        open_tank = min(waiting, key=lambda n: (n - open_tank - 1) % len(battery))
+                        runs.append(_run(demo.name, battery[open_tank], day, stock[open_tank]))
+                        stock[open_tank] = BOTTOMS_BBL
+                        waiting.discard(open_tank)
+                    else:
+                        open_tank = min(free, key=lambda n: (n - open_tank) % len(battery))
             temperature = Decimal(f"{62 + 18 * math.sin(offset / 14) + rng.uniform(-4, 4):.1f}")
             gauged_at = datetime.combine(day, time(17, 30 + rng.randint(0, 25)), tzinfo=zone)
             for tank, barrels in zip(battery, stock):
@@ -116,6 +127,11 @@ def _seed(*, tenant_zone: str) -> dict:
                                       for tank in tanks for row in rows], batch_size=5000)
     TankGauge.objects.bulk_create(gauges, batch_size=2000)
     return {"leases": len(LEASES), "tanks": len(tanks), "gauges": len(gauges), "runs": runs}
+
+
+def _run(lease: str, tank: Tank, day, barrels: Decimal) -> dict:
+    return {"lease": lease, "tank": tank.name, "date": day.isoformat(),
+            "barrels": str((barrels - BOTTOMS_BBL).quantize(Decimal("0.01")))}
 
 
 def _gauge(tank: Tank, level: Decimal, gauged_at: datetime, temperature: Decimal, bsw) -> TankGauge:

@@ -19,7 +19,7 @@ from accounts.models import Role
 from .leases import Lease, Tank, TankGauge
 from .lease_services import strapping_rows
 from .selectors import wells_for_user
-from .strapping import LevelOutOfRange, barrels_at
+from .strapping import LevelOutOfRange, barrels_at, feet_and_inches
 
 
 def leases_for_user(*, user) -> QuerySet[Lease]:
@@ -86,6 +86,10 @@ class TankLevel:
     gauge: TankGauge | None
     barrels: Decimal | None
     percent: Decimal | None  # of capacity, 1 decimal
+
+    @property
+    def level_text(self) -> str:
+        return feet_and_inches(self.gauge.level_inches) if self.gauge else ""
 
 
 def tank_levels(*, tanks) -> list[TankLevel]:

@@ -168,3 +168,16 @@ def level_to_inches(level: Decimal, unit: str) -> Decimal:
     with localcontext() as context:
         context.prec = 34
         return (level * _INCHES_PER[unit]).quantize(HEIGHT_PLACES, rounding=ROUND_HALF_UP)
+
+
+_QUARTERS = {Decimal("0.25"): "1/4", Decimal("0.5"): "1/2", Decimal("0.75"): "3/4"}
+
+
+def feet_and_inches(level_inches: Decimal) -> str:
+    """A level as a pumper reads a gauge line: "12 ft 4-1/4 in" (quarters), else decimal inches."""
+    feet, rest = divmod(level_inches, 12)
+    whole, fraction = divmod(rest, 1)
+    if fraction and fraction not in _QUARTERS:
+        return f"{level_inches.normalize():f} in"
+    inches = f"{int(whole)}-{_QUARTERS[fraction]}" if fraction else f"{int(whole)}"
+    return f"{int(feet)} ft {inches} in"

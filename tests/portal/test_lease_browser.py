@@ -24,6 +24,7 @@ def test_a_manager_sees_every_lease_and_a_lease_page_with_its_tank_levels(log_in
     for row in range(tanks.count()):
         barrels = tanks.nth(row).locator("td.barrels").inner_text()
         percent = tanks.nth(row).locator("td.percent").inner_text()
+        assert re.fullmatch(r"[0-9]{1,2} ft [0-9]{1,2}(-[13]/[24])? in", tanks.nth(row).locator("td.level").inner_text())
         assert re.fullmatch(r"[0-9]+\.[0-9]{2}", barrels), barrels
         assert re.fullmatch(r"[0-9]+\.[0-9] %", percent), percent
         assert 0 < float(barrels) <= 402 and 0 < float(percent[:-2]) <= 100.5
@@ -37,5 +38,5 @@ def test_an_operator_sees_only_the_lease_of_their_route(log_in, browser_site):
     assert page.locator("#lease-count").inner_text() == "1 lease with a well on your route"
     page.click("text=Tarzan Unit")
     assert page.locator("#lease-wells tbody tr").count() == len(browser_site.route_well_ids)
-    assert page.locator("#tank-levels tbody tr").count() == 5
-    assert page.locator('#tank-levels tr[data-tank="Oil 1"] td.percent').inner_text().endswith(" %")
+    assert page.locator("#tank-levels tbody tr").count() == 6
+    assert page.locator('#tank-levels tr[data-tank="Oil 01"] td.percent').inner_text().endswith(" %")

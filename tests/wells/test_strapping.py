@@ -40,6 +40,14 @@ def test_finer_values_are_rounded_to_the_stored_precision():
                                                                    StrappingRow(D("0.2500"), D("0.421"))]
 
 
+def test_a_level_reads_as_feet_and_inches_like_a_gauge_line():
+    from wells.strapping import feet_and_inches
+
+    assert feet_and_inches(D("148.25")) == "12 ft 4-1/4 in"
+    assert feet_and_inches(D("5")) == "0 ft 5 in" and feet_and_inches(D("240.0000")) == "20 ft 0 in"
+    assert feet_and_inches(D("12.1")) == "12.1 in"
+
+
 def test_levels_convert_to_inches():
     assert level_to_inches(D("12.5"), "FT") == D("150.0000")
     assert level_to_inches(D("1"), "M") == D("39.3701")
