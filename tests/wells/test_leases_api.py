@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal as D
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connections
 
 from tenants import databases as tenant_db
 from django_tenants.utils import schema_context
@@ -204,9 +204,7 @@ def test_the_database_refuses_what_the_services_refuse(tenant_a, scene, in_tenan
         lambda: Lease.objects.create(name="X", rrc_district="99"),
         lambda: Lease.objects.create(name="X", rrc_lease_number="12a"),
         lambda: Lease.objects.create(name="X", kind="GS"),
-        lambda: Lease.objects.create(name="Dup", rrc_district="08", rrc_lease_number="41210"),
         lambda: Tank.objects.create(lease=scene["lease"], name="Z", capacity_bbl=0, height_inches=1),
-        lambda: Tank.objects.create(lease=scene["lease"], name="Oil 1", capacity_bbl=1, height_inches=1),
         lambda: StrappingRow.objects.create(tank=scene["tank"], height_inches=D(12), barrels=D(1)),
         lambda: StrappingRow.objects.create(tank=scene["tank"], height_inches=D(-1), barrels=D(1)),
         lambda: TankGauge.objects.create(tank=scene["tank"], level=1, unit="YD", level_inches=1,
@@ -214,7 +212,15 @@ def test_the_database_refuses_what_the_services_refuse(tenant_a, scene, in_tenan
         lambda: TankGauge.objects.create(tank=scene["tank"], level=1, unit="IN", level_inches=1, bsw_percent=101,
                                          gauged_at=datetime.now(timezone.utc), gauged_minute=datetime.now(timezone.utc)),
     ]
+    # Unique among the rows not deleted: a partial index, which MySQL/MariaDB do not have (there the
+    # services' check holds the rule, as for a well's current production record).
+    partial_unique = [
+        lambda: Lease.objects.create(name="Dup", rrc_district="08", rrc_lease_number="41210"),
+        lambda: Tank.objects.create(lease=scene["lease"], name="Oil 1", capacity_bbl=1, height_inches=1),
+    ]
     with in_tenant(tenant_a):
+        if connections[tenant_db.current_db()].features.supports_partial_indexes:
+            bad += partial_unique
         for attempt in bad:
             with pytest.raises(IntegrityError), tenant_db.atomic():
                 attempt()
