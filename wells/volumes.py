@@ -116,6 +116,14 @@ def _checked_temperature(temperature_f) -> Decimal:
     return t
 
 
+def _checked_gravity(api) -> Decimal:
+    """Rounded to 0.1 °API (11.1.5); below -131.5 °API a gravity names no density at all."""
+    value = _round(_decimal(api, "observedGravityApi"), TENTH)
+    if value <= Decimal("-131.5"):
+        raise VolumeOutOfRange("observedGravityApi", "The gravity is outside the range of API MPMS 11.1.")
+    return value
+
+
 def _checked_density_60(rho60: Decimal, field: str) -> None:
     low, high = DENSITY_RANGE_60F
     if not low <= rho60 <= high:
@@ -133,10 +141,7 @@ def gravity_at_60f(observed_api, observed_temperature_f, *, hydrometer: bool = F
     """API gravity at 60 °F from a gravity observed at a temperature (what Table 5A tabulates), to 0.1 °API."""
     with localcontext() as context:
         context.prec = 28
-        api = _round(_decimal(observed_api, "observedGravityApi"), TENTH)
-        t = _checked_temperature(observed_temperature_f)
-        if api <= Decimal("-131.5"):
-            raise VolumeOutOfRange("observedGravityApi", "The gravity is outside the range of API MPMS 11.1.")
+        api, t = _checked_gravity(observed_api), _checked_temperature(observed_temperature_f)
         rho_observed = api_to_density(api)
         if hydrometer:
             rho_observed *= hydrometer_correction(t)
@@ -158,10 +163,7 @@ def ctl(api_60f, temperature_f) -> Decimal:
     (what Table 6A tabulates), to 5 decimals."""
     with localcontext() as context:
         context.prec = 28
-        api = _round(_decimal(api_60f, "observedGravityApi"), TENTH)
-        t = _checked_temperature(temperature_f)
-        if api <= Decimal("-131.5"):
-            raise VolumeOutOfRange("observedGravityApi", "The gravity is outside the range of API MPMS 11.1.")
+        api, t = _checked_gravity(api_60f), _checked_temperature(temperature_f)
         rho60 = api_to_density(api)
         _checked_density_60(rho60, "observedGravityApi")
         return _round(ctl_unrounded(rho60, its90_to_ipts68_f(t)), CTL_PLACES)
