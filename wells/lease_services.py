@@ -26,6 +26,7 @@ from .strapping import StrappingInvalid, level_to_inches, strapping_validate
 
 DUPLICATE_RRC_NUMBER = "Another lease in this RRC district has this lease number."
 DUPLICATE_TANK_NAME = "Another tank on this lease has this name."
+LEVEL_OUT_OF_RANGE = "level_out_of_range"  # API.md section 13: the code a gauge beyond the table gets
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
@@ -247,7 +248,9 @@ def strapping_rows(tank: Tank):
 def tank_gauge_record(*, tank: Tank, level, unit: str, gauged_at: datetime, temperature_f=None,
                       bsw_percent=None, notes: str = "", recorded_by=None, source_event_id=None) -> TankGauge:
     """Store a gauge as the current one of its tank and minute, superseding the one it replaces
-    (the NEWEST_WINS outcome of TANK_GAUGED; its rule decides before calling this)."""
+    (the NEWEST_WINS outcome of TANK_GAUGED; its rule decides before calling this). A level above
+    the tank's strapping table (or, without one, its height) is a ValidationError on ``level``
+    with code ``level_out_of_range`` (the rejection code the event will carry)."""
     errors: dict[str, list[str]] = {}
     if unit not in LevelUnit.values:
         errors["unit"] = [f"Unit must be one of {', '.join(LevelUnit.values)}."]
@@ -260,9 +263,13 @@ def tank_gauge_record(*, tank: Tank, level, unit: str, gauged_at: datetime, temp
     if errors:
         raise ValidationError(errors)
     inches = level_to_inches(level, unit)
-    if inches > tank.height_inches:
-        raise ValidationError({"level": [f"The level ({inches.normalize():f} in) is above the tank's height "
-                                         f"({tank.height_inches.normalize():f} in)."]})
+    rows = strapping_rows(tank)
+    top = rows[-1].height_inches if rows else tank.height_inches
+    if inches > top:
+        where = "the tank's strapping table" if rows else "the tank's height"
+        raise ValidationError({"level": [ValidationError(
+            f"The level ({inches.normalize():f} in) is above {where} ({top.normalize():f} in).",
+            code=LEVEL_OUT_OF_RANGE)]})
     minute = gauged_at.astimezone(dt_timezone.utc).replace(second=0, microsecond=0)
     with tenant_db.atomic():
         current = TankGauge.objects.select_for_update().filter(

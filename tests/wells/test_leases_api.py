@@ -226,8 +226,16 @@ def test_the_database_refuses_what_the_services_refuse(tenant_a, scene, in_tenan
                 attempt()
 
 
-def test_a_gauge_above_the_tank_is_refused(tenant_a, scene, in_tenant):
+def test_a_gauge_beyond_the_strapping_table_is_level_out_of_range(tenant_a, scene, in_tenant):
     from django.core.exceptions import ValidationError
 
-    with in_tenant(tenant_a), pytest.raises(ValidationError, match="above the tank's height"):
-        tank_gauge_record(tank=scene["tank"], level=D(3), unit="FT", gauged_at=datetime.now(timezone.utc))
+    with in_tenant(tenant_a):
+        with pytest.raises(ValidationError, match="above the tank's strapping table") as raised:
+            tank_gauge_record(tank=scene["tank"], level=D("24.25"), unit="IN", gauged_at=datetime.now(timezone.utc))
+        assert raised.value.error_dict["level"][0].code == "level_out_of_range"
+        # At the top row exactly, the level is in the table.
+        assert tank_gauge_record(tank=scene["tank"], level=D(2), unit="FT",
+                                 gauged_at=datetime.now(timezone.utc)).level_inches == 24
+        bare = Tank.objects.create(lease=scene["lease"], name="Bare", capacity_bbl=D(10), height_inches=D(12))
+        with pytest.raises(ValidationError, match="above the tank's height"):
+            tank_gauge_record(tank=bare, level=D("0.5"), unit="M", gauged_at=datetime.now(timezone.utc))
