@@ -24,6 +24,7 @@ from .domain import (
     ReadingType,
     WellStatus,
 )
+from .leases import Lease, StrappingRow, Tank, TankGauge  # noqa: F401  (models of this app)
 
 
 def _choices_check(field: str, values) -> Q:
@@ -42,6 +43,9 @@ class Well(models.Model):
     api_number = models.CharField("API number", max_length=14, unique=True)
     name = models.CharField(max_length=200)
     lease = models.CharField(max_length=200, blank=True, default="")
+    # The lease entity (API.md section 13: ``leaseId``); the text ``lease`` above stays its name.
+    lease_ref = models.ForeignKey(Lease, null=True, blank=True, on_delete=models.SET_NULL, related_name="wells",
+                                  db_column="lease_id")
     field = models.CharField(max_length=200, blank=True, default="")
     county = models.CharField(max_length=100, blank=True, default="")
     state = models.CharField(max_length=2, blank=True, default="")

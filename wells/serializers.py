@@ -243,6 +243,8 @@ class WellInput(StrictInput):
         "(a number another well has is 409 conflict)."))
     name = _text(200)
     lease = _optional_text(200)
+    leaseId = serializers.UUIDField(source="lease_id", required=False, allow_null=True, help_text=(
+        "The well's lease (API.md section 13), or null. Setting it without `lease` writes the lease's name there."))
     field = _optional_text(200)
     county = _optional_text(100)
     state = _pattern_field(STATE_PATTERN, max_length=2, required=False, allow_blank=True, allow_null=True,
@@ -261,6 +263,7 @@ class WellOutput(serializers.Serializer):
     apiNumber = serializers.CharField(source="api_number", help_text="14 digits.")
     name = serializers.CharField()
     lease = serializers.CharField()
+    leaseId = serializers.UUIDField(source="lease_ref_id", allow_null=True, help_text="The lease entity, or null.")
     field = serializers.CharField()
     county = serializers.CharField()
     state = serializers.CharField()

@@ -90,6 +90,8 @@ def _clean_well(data: dict, *, instance: Well | None, check_required: bool = Tru
             if len(value) > limit:
                 errors[key] = [f"At most {limit} characters."]
             cleaned[key] = value
+    if "lease_id" in data:
+        _clean_well_lease(data, cleaned, errors)
     if "state" in data:
         state = (data["state"] or "").strip().upper()
         if state and state not in US_STATES:
@@ -119,6 +121,24 @@ def _clean_well(data: dict, *, instance: Well | None, check_required: bool = Tru
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _clean_well_lease(data: dict, cleaned: dict, errors: dict) -> None:
+    """``leaseId`` (API.md section 13): a lease of this tenant, or None; the text ``lease`` follows
+    the lease's name unless the same write gives one."""
+    from .leases import Lease
+
+    lease_id = data["lease_id"]
+    if lease_id is None:
+        cleaned["lease_ref_id"] = None
+        return
+    lease = Lease.objects.filter(pk=lease_id, deleted_at__isnull=True).first()
+    if lease is None:
+        errors["lease_id"] = ["No such lease."]
+        return
+    cleaned["lease_ref_id"] = lease.pk
+    if "lease" not in data:
+        cleaned["lease"] = lease.name
 
 
 def well_create(*, data: dict, actor: User | None = None) -> Well:

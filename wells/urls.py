@@ -5,7 +5,7 @@ is answered 404 like an unknown one, never a 500 and never before the credential
 
 from django.urls import path
 
-from . import apis
+from . import apis, lease_apis
 
 app_name = "wells-api"
 urlpatterns = [
@@ -20,4 +20,11 @@ urlpatterns = [
     path("wells/<str:well_id>/photos/", apis.WellPhotosApi.as_view(), name="well-photos"),
     path("equipment/", apis.EquipmentCreateApi.as_view(), name="equipment-list"),
     path("equipment/<str:equipment_id>/", apis.EquipmentDetailApi.as_view(), name="equipment-detail"),
+    # Leases and tanks (API.md section 13). The strapping path has no trailing slash, as the contract writes it.
+    path("leases/", lease_apis.LeasesApi.as_view(), name="lease-list"),
+    path("leases/<str:lease_id>/", lease_apis.LeaseDetailApi.as_view(), name="lease-detail"),
+    path("tanks/", lease_apis.TanksApi.as_view(), name="tank-list"),
+    path("tanks/<str:tank_id>/", lease_apis.TankDetailApi.as_view(), name="tank-detail"),
+    path("tanks/<str:tank_id>/strapping", lease_apis.TankStrappingApi.as_view(), name="tank-strapping"),
+    path("tanks/<str:tank_id>/gauges/", lease_apis.TankGaugesApi.as_view(), name="tank-gauges"),
 ]

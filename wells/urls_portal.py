@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from . import views
+from . import lease_views, views
 
 app_name = "wells"
 urlpatterns = [
     path("wells/", views.well_list_view, name="list"),
     path("wells/<uuid:well_id>/", views.well_detail_view, name="detail"),
+    path("leases/", lease_views.lease_list_view, name="leases"),
+    path("leases/<uuid:lease_id>/", lease_views.lease_detail_view, name="lease-detail"),
 ]

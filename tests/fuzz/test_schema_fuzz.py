@@ -12,7 +12,8 @@ What the run leaves out, and why:
 - Logout and refresh get fuzzed bodies only: the run's own refresh token is never sent, so the
   fuzzer cannot revoke the session it uses.
 - A DELETE of a fixture's equipment is undone right after (equipment_restore), so the operations
-  that follow still find it; wells are deleted by ADMINs only, and the run has none.
+  that follow still find it; wells are deleted by ADMINs only, and the run has none. The same for
+  the fixture's lease and tank (lease_and_tank_restore).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import Role
 from tests.factories import PASSWORD
-from tests.fuzz.conftest import FUZZ_STATS, equipment_restore
+from tests.fuzz.conftest import FUZZ_STATS, equipment_restore, lease_and_tank_restore
 
 pytestmark = pytest.mark.live
 
@@ -129,6 +130,20 @@ def make_real(case, world) -> None:
                                else world.well_ids[pick % len(world.well_ids)])
     elif isinstance(case.body, dict) and "wellId" in case.body:
         case.body["wellId"] = world.well_ids[pick % len(world.well_ids)]
+    # Leases and tanks (API.md section 13): a lease named in a body exists (a tank stays on its own),
+    # and a strapping table runs upwards from 0 (no schema can say "strictly increasing").
+    if pick % 2 == 0 and "lease_id" in params:
+        params["lease_id"] = world.lease_ids[0]
+    if pick % 2 == 0 and "tank_id" in params:
+        params["tank_id"] = world.tank_ids[0]
+    if isinstance(case.body, dict) and "leaseId" in case.body:
+        case.body["leaseId"] = world.lease_ids[0]
+    valid_table = [{"heightInches": 0, "barrels": 0}, {"heightInches": 0.0001, "barrels": 0.001}]
+    if isinstance(case.body, dict) and "strapping" in case.body:
+        case.body["strapping"] = valid_table
+    if case.operation.label == "PUT /api/v1/tanks/{tank_id}/strapping":
+        case.body = (valid_table if case.media_type == "application/json"
+                     else "height_inches,barrels\n0,0\n0.25,0.42\n")
     query = case.query or {}
     if query.get("from") and query.get("to") and str(query["from"]) > str(query["to"]):
         query["from"], query["to"] = query["to"], query["from"]
@@ -169,6 +184,9 @@ def test_the_api_keeps_its_schema_under_fuzzing(live_web, fuzz_credentials, fuzz
                     equipment_id = (case.path_parameters or {}).get("equipment_id")
                     if equipment_id in fuzz_world.equipment_ids:
                         equipment_restore(django_db_blocker, fuzz_world.handle, equipment_id)
+                    if {(case.path_parameters or {}).get("lease_id"), (case.path_parameters or {}).get("tank_id")} & {
+                            *fuzz_world.lease_ids, *fuzz_world.tank_ids}:
+                        lease_and_tank_restore(django_db_blocker, fuzz_world.handle, fuzz_world)
 
     for result in schema.get_all_operations():
         operation = result.ok()

@@ -177,6 +177,7 @@ def browser_tenant(django_db_setup, django_db_blocker) -> BrowserSite:
     OPERATOR), committed so that the server process sees it."""
     from accounts.models import Role
     from wells.demo import demo_data_seed
+    from wells.lease_demo import lease_demo_seed
     from wells.models import Well, WellStatus
 
     with django_db_blocker.unblock():
@@ -184,6 +185,7 @@ def browser_tenant(django_db_setup, django_db_blocker) -> BrowserSite:
         # and must pass the password-similarity check against tests.factories.PASSWORD.
         handle = make_tenant(name="Web Test Energy", slug="webtest")
         demo_data_seed(tenant=handle.tenant, operator_email=handle.users[Role.OPERATOR])
+        lease_demo_seed(tenant=handle.tenant)
         with schema_context(handle.tenant.schema_name):
             route = Well.objects.filter(assignments__user__email=handle.users[Role.OPERATOR])
             route_ids = [str(pk) for pk in route.values_list("pk", flat=True)]

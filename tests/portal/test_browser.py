@@ -16,9 +16,9 @@ from tests.portal.conftest import SCREENSHOT_DIR
 pytestmark = pytest.mark.live
 
 NAVIGATION = {
-    "ADMIN": ["Dashboard", "Wells", "Conflicts", "Team", "Tenant secrets"],
-    "MANAGER": ["Dashboard", "Wells", "Conflicts"],
-    "OPERATOR": ["Dashboard", "Wells"],
+    "ADMIN": ["Dashboard", "Wells", "Leases", "Conflicts", "Team", "Tenant secrets"],
+    "MANAGER": ["Dashboard", "Wells", "Leases", "Conflicts"],
+    "OPERATOR": ["Dashboard", "Wells", "Leases"],
 }
 
 

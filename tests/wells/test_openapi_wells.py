@@ -57,8 +57,8 @@ def test_list_endpoints_document_pagination_and_filters(schema):
 def test_the_representations_are_camel_case(schema):
     components = schema["components"]["schemas"]
     assert set(components["WellOutput"]["properties"]) == {
-        "id", "apiNumber", "name", "lease", "field", "county", "state", "latitude", "longitude", "status",
-        "spudDate", "version", "updatedAt"}
+        "id", "apiNumber", "name", "lease", "leaseId", "field", "county", "state", "latitude", "longitude", "status",
+        "spudDate", "version", "updatedAt"}  # leaseId: API.md section 13
     assert set(components["WellInputRequest"]["properties"]) == set(components["WellOutput"]["properties"]) - {
         "id", "version", "updatedAt"}
     assert components["WellOutput"]["properties"]["latitude"]["type"] == "number"

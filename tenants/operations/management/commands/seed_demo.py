@@ -131,8 +131,10 @@ class Command(JsonCommand):
     def _extend(self, tenant: Tenant) -> None:
         """Hook for other apps' demo data (wells, production) once they exist."""
         from wells.demo import demo_data_seed
+        from wells.lease_demo import lease_demo_seed
 
         demo_data_seed(tenant=tenant)  # does nothing when the demo wells exist
+        lease_demo_seed(tenant=tenant)  # leases, tanks, gauges; does nothing when the demo leases exist
 
     @staticmethod
     def _secret_still_valid(tenant: Tenant, secret: str | None) -> bool:

@@ -1,0 +1,285 @@
+"""Writes of leases, tanks, strapping tables and tank gauges (API.md section 13).
+
+Like wells.services: each function validates what it is given (a ValidationError keyed by model
+field name), ``version`` goes up by one on every change, and deletes are soft (the row stays,
+``deleted_at`` set). A strapping table is replaced whole, in one transaction, after
+wells.strapping has checked every row. ``tank_gauge_record`` is the one writer of TankGauge: the
+TANK_GAUGED rule (sync.rules, to come) and the demo seed build on it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone as dt_timezone
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db.models import F
+from django.utils import timezone
+
+from tenants import databases as tenant_db
+
+from .leases import RRC_DISTRICTS, Lease, LeaseKind, LevelUnit, StrappingRow, Tank, TankGauge, TankProduct
+from .models import Well
+from .strapping import StrappingInvalid, level_to_inches, strapping_validate
+
+DUPLICATE_RRC_NUMBER = "Another lease in this RRC district has this lease number."
+DUPLICATE_TANK_NAME = "Another tank on this lease has this name."
+LEVEL_OUT_OF_RANGE = "level_out_of_range"  # API.md section 13: the code a gauge beyond the table gets
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def _text(data: dict, key: str, limit: int, errors: dict, *, required_message: str = "") -> str:
+    value = (data[key] or "").strip()
+    if required_message and not value:
+        errors[key] = [required_message]
+    elif len(value) > limit:
+        errors[key] = [f"At most {limit} characters."]
+    return value
+
+
+def _positive(value, label: str, *, limit: Decimal, places: int) -> tuple[Decimal | None, str]:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None, f"{label} must be a number."
+    if not number.is_finite() or number <= 0 or number > limit:
+        return None, f"{label} must be above 0 and at most {limit}."
+    if number != round(number, places):
+        return None, f"{label} has at most {places} decimals."
+    return number, ""
+
+
+# ------------------------------------------------------------------ leases
+
+
+def _clean_lease(data: dict, *, instance: Lease | None) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    if "name" in data:
+        cleaned["name"] = _text(data, "name", 200, errors, required_message="A lease needs a name.")
+    if "rrc_district" in data:
+        district = (data["rrc_district"] or "").strip().upper()
+        if len(district) == 1 and district.isdigit():
+            district = "0" + district  # "8" is how people write district 08
+        if district and district not in RRC_DISTRICTS:
+            errors["rrc_district"] = [f"An RRC district is one of {', '.join(RRC_DISTRICTS)}."]
+        cleaned["rrc_district"] = district
+    if "rrc_lease_number" in data:
+        number = (data["rrc_lease_number"] or "").strip()
+        if number and not _DIGITS.fullmatch(number):
+            errors["rrc_lease_number"] = ["An RRC lease number is 1 to 10 digits."]
+        cleaned["rrc_lease_number"] = number
+    if "kind" in data:
+        if data["kind"] not in LeaseKind.values:
+            errors["kind"] = [f"Kind must be one of {', '.join(LeaseKind.values)}."]
+        cleaned["kind"] = data["kind"]
+    if instance is None and "name" not in data:
+        errors.setdefault("name", ["This field is required."])
+    district = cleaned.get("rrc_district", getattr(instance, "rrc_district", ""))
+    number = cleaned.get("rrc_lease_number", getattr(instance, "rrc_lease_number", ""))
+    if number and not errors and Lease.objects.filter(
+            rrc_district=district, rrc_lease_number=number, deleted_at__isnull=True).exclude(
+            pk=getattr(instance, "pk", None)).exists():
+        errors["rrc_lease_number"] = [DUPLICATE_RRC_NUMBER]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def lease_create(*, data: dict, actor=None) -> Lease:
+    cleaned = _clean_lease(data, instance=None)
+    try:
+        with tenant_db.atomic():
+            return Lease.objects.create(**cleaned)
+    except IntegrityError as exc:  # a concurrent create took the number
+        raise ValidationError({"rrc_lease_number": [DUPLICATE_RRC_NUMBER]}) from exc
+
+
+def lease_update(*, lease: Lease, data: dict, actor=None) -> Lease:
+    """A partial change; a new name is also written to the text ``lease`` of its wells."""
+    cleaned = _clean_lease(data, instance=lease)
+    changed = {key: value for key, value in cleaned.items() if getattr(lease, key) != value}
+    if not changed:
+        return lease
+    now = timezone.now()
+    try:
+        with tenant_db.atomic():
+            Lease.objects.filter(pk=lease.pk).update(**changed, version=F("version") + 1, updated_at=now)
+            if "name" in changed:
+                _wells_lease_name(Well.objects.filter(lease_ref=lease, deleted_at__isnull=True), changed["name"])
+    except IntegrityError as exc:
+        raise ValidationError({"rrc_lease_number": [DUPLICATE_RRC_NUMBER]}) from exc
+    lease.refresh_from_db()
+    return lease
+
+
+def _wells_lease_name(wells, name: str) -> None:
+    from .services import change_record
+
+    for well_id, version in wells.exclude(lease=name).values_list("pk", "version"):
+        Well.objects.filter(pk=well_id).update(lease=name, version=F("version") + 1, updated_at=timezone.now())
+        change_record(entity="well", entity_id=well_id, well_id=well_id, version=version + 1)
+
+
+def lease_delete(*, lease: Lease, actor=None) -> None:
+    """Soft delete: the lease and its tanks leave every list; its wells keep their lease name but
+    no longer point at it; gauges and strapping tables are kept."""
+    from .services import change_record
+
+    now = timezone.now()
+    with tenant_db.atomic():
+        Lease.objects.filter(pk=lease.pk).update(deleted_at=now, version=F("version") + 1, updated_at=now)
+        Tank.objects.filter(lease=lease, deleted_at__isnull=True).update(
+            deleted_at=now, version=F("version") + 1, updated_at=now)
+        for well_id, version in Well.objects.filter(lease_ref=lease).values_list("pk", "version"):
+            Well.objects.filter(pk=well_id).update(lease_ref=None, version=F("version") + 1, updated_at=now)
+            change_record(entity="well", entity_id=well_id, well_id=well_id, version=version + 1)
+
+
+# ------------------------------------------------------------------ tanks and strapping tables
+
+
+def _clean_tank(data: dict, *, instance: Tank | None) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    if "name" in data:
+        cleaned["name"] = _text(data, "name", 100, errors, required_message="A tank needs a name.")
+    if "product" in data:
+        if data["product"] not in TankProduct.values:
+            errors["product"] = [f"Product must be one of {', '.join(TankProduct.values)}."]
+        cleaned["product"] = data["product"]
+    for key, label, limit, places in (("capacity_bbl", "Capacity", Decimal("99999999"), 2),
+                                      ("height_inches", "Height", Decimal("1200"), 4)):
+        if key in data:
+            cleaned[key], problem = _positive(data[key], label, limit=limit, places=places)
+            if problem:
+                errors[key] = [problem]
+    if instance is None:
+        for required in ("name", "capacity_bbl", "height_inches"):
+            if required not in data:
+                errors.setdefault(required, ["This field is required."])
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _strapping_rows(strapping) -> list:
+    try:
+        return strapping_validate((row.get("height_inches"), row.get("barrels")) if isinstance(row, dict)
+                                  else (None, None) for row in strapping)
+    except StrappingInvalid as exc:
+        raise ValidationError({"strapping": exc.problems}) from None
+
+
+def _strapping_fits(rows, height_inches: Decimal) -> None:
+    if rows and rows[-1].height_inches > height_inches:
+        raise ValidationError({"strapping": [f"The table reaches {rows[-1].height_inches.normalize():f} in, "
+                                             f"above the tank's height ({height_inches.normalize():f} in)."]})
+
+
+def _strapping_write(tank: Tank, rows) -> None:
+    StrappingRow.objects.filter(tank=tank).delete()
+    StrappingRow.objects.bulk_create([StrappingRow(tank=tank, height_inches=r.height_inches, barrels=r.barrels)
+                                      for r in rows], batch_size=2000)
+
+
+def tank_create(*, lease: Lease, data: dict, actor=None) -> Tank:
+    """A tank on ``lease``; ``data["strapping"]``: rows as dicts (height_inches, barrels), or absent."""
+    strapping = data.get("strapping")
+    cleaned = _clean_tank(data, instance=None)
+    rows = _strapping_rows(strapping) if strapping is not None else []
+    _strapping_fits(rows, cleaned["height_inches"])
+    try:
+        with tenant_db.atomic():
+            tank = Tank.objects.create(lease=lease, **cleaned)
+            _strapping_write(tank, rows)
+    except IntegrityError as exc:
+        raise ValidationError({"name": [DUPLICATE_TANK_NAME]}) from exc
+    return tank
+
+
+def tank_update(*, tank: Tank, data: dict, actor=None) -> Tank:
+    cleaned = _clean_tank(data, instance=tank)
+    rows = _strapping_rows(data["strapping"]) if data.get("strapping") is not None else None
+    height = cleaned.get("height_inches", tank.height_inches)
+    _strapping_fits(rows if rows is not None else strapping_rows(tank), height)
+    changed = {key: value for key, value in cleaned.items() if getattr(tank, key) != value}
+    if not changed and rows is None:
+        return tank
+    try:
+        with tenant_db.atomic():
+            Tank.objects.filter(pk=tank.pk).update(**changed, version=F("version") + 1, updated_at=timezone.now())
+            if rows is not None:
+                _strapping_write(tank, rows)
+    except IntegrityError as exc:
+        raise ValidationError({"name": [DUPLICATE_TANK_NAME]}) from exc
+    tank.refresh_from_db()
+    return tank
+
+
+def tank_strapping_replace(*, tank: Tank, rows, actor=None) -> Tank:
+    """Replace the whole table with checked rows (wells.strapping.StrappingRow); version + 1."""
+    _strapping_fits(rows, tank.height_inches)
+    with tenant_db.atomic():
+        _strapping_write(tank, rows)
+        Tank.objects.filter(pk=tank.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    tank.refresh_from_db()
+    return tank
+
+
+def tank_delete(*, tank: Tank, actor=None) -> None:
+    now = timezone.now()
+    Tank.objects.filter(pk=tank.pk).update(deleted_at=now, version=F("version") + 1, updated_at=now)
+
+
+def strapping_rows(tank: Tank):
+    """The tank's table as wells.strapping rows, bottom first."""
+    from .strapping import StrappingRow as Row
+
+    return [Row(h, b) for h, b in StrappingRow.objects.filter(tank=tank).order_by("height_inches")
+            .values_list("height_inches", "barrels")]
+
+
+# ------------------------------------------------------------------ gauges
+
+
+def tank_gauge_record(*, tank: Tank, level, unit: str, gauged_at: datetime, temperature_f=None,
+                      bsw_percent=None, notes: str = "", recorded_by=None, source_event_id=None) -> TankGauge:
+    """Store a gauge as the current one of its tank and minute, superseding the one it replaces
+    (the NEWEST_WINS outcome of TANK_GAUGED; its rule decides before calling this). A level above
+    the tank's strapping table (or, without one, its height) is a ValidationError on ``level``
+    with code ``level_out_of_range`` (the rejection code the event will carry)."""
+    errors: dict[str, list[str]] = {}
+    if unit not in LevelUnit.values:
+        errors["unit"] = [f"Unit must be one of {', '.join(LevelUnit.values)}."]
+    try:
+        level = Decimal(str(level))
+        if not level.is_finite() or level < 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["level"] = ["A level is a number of 0 or more."]
+    if errors:
+        raise ValidationError(errors)
+    inches = level_to_inches(level, unit)
+    rows = strapping_rows(tank)
+    top = rows[-1].height_inches if rows else tank.height_inches
+    if inches > top:
+        where = "the tank's strapping table" if rows else "the tank's height"
+        raise ValidationError({"level": [ValidationError(
+            f"The level ({inches.normalize():f} in) is above {where} ({top.normalize():f} in).",
+            code=LEVEL_OUT_OF_RANGE)]})
+    minute = gauged_at.astimezone(dt_timezone.utc).replace(second=0, microsecond=0)
+    with tenant_db.atomic():
+        current = TankGauge.objects.select_for_update().filter(
+            tank=tank, gauged_minute=minute, superseded_by__isnull=True).first()
+        if current is not None:
+            TankGauge.objects.filter(pk=current.pk).update(superseded_by=current.pk)  # off the unique key first
+        gauge = TankGauge.objects.create(
+            tank=tank, level=level, unit=unit, level_inches=inches, temperature_f=temperature_f,
+            bsw_percent=bsw_percent, gauged_at=gauged_at, gauged_minute=minute, notes=notes or "",
+            recorded_by=recorded_by, source_event_id=source_event_id)
+        if current is not None:
+            TankGauge.objects.filter(pk=current.pk).update(superseded_by=gauge.pk)
+    return gauge
