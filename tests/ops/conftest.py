@@ -1,0 +1,3 @@
+"""Operations tests (API.md section 12): the sync fixtures, to give the metrics something to count."""
+
+from tests.sync.conftest import operator_tokens, push, push_and_process, route  # noqa: F401
