@@ -73,7 +73,8 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": masked(record.getMessage()),
+            # The request line's message is method, route and status: nothing to mask.
+            "message": record.getMessage() if record.name == "pumpjack.request" else masked(record.getMessage()),
             "requestId": record_request_id(record),
         }
         for name in REQUEST_FIELDS:
