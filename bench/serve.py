@@ -78,7 +78,7 @@ def server_command(kind: str, app: str, port: int, workers: int) -> list[str]:
         return [PYTHON, "-m", "gunicorn", "-c", str(make_run.GUNICORN_CONF), wsgi, "--bind", bind,
                 "--workers", str(workers), "--worker-class", kind.split("-")[1],
                 # gunicorn turns sync into gthread when threads > 1
-                "--threads", "1" if kind == "gunicorn-sync" else os.environ.get("GUNICORN_THREADS", "4")]
+                "--threads", "1" if kind == "gunicorn-sync" else os.environ.get("BENCH_THREADS", "4")]
     if kind == "granian":
         return [PYTHON, "-m", "granian", "--interface", "wsgi", wsgi, "--host", "127.0.0.1", "--port", str(port),
                 "--workers", str(workers), "--blocking-threads", "1", "--log-level", "warning", "--no-ws"]

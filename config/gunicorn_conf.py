@@ -4,8 +4,10 @@ production"); gunicorn's own command-line flags still win over this file.
 
 - WEB_CONCURRENCY: worker processes (default: 2 per CPU core + 1, at most 8, from the cores this
   process may use).
-- GUNICORN_WORKER_CLASS (``gthread``) and GUNICORN_THREADS (4): see the README for the figures
-  behind the choice. ``sync`` serves one request per process and closes each connection.
+- GUNICORN_WORKER_CLASS (``sync``) and GUNICORN_THREADS (1; more turns ``sync`` into ``gthread``):
+  see the README for the figures behind the choice. A sync worker serves one request at a time
+  and closes each connection, so it belongs behind a load balancer or proxy that buffers slow
+  clients (as in docs/deployment.md).
 - GUNICORN_KEEPALIVE (5 s), GUNICORN_TIMEOUT (30 s, a worker silent for longer is restarted),
   GUNICORN_GRACEFUL_TIMEOUT (30 s for requests in flight on SIGTERM / SIGHUP), GUNICORN_BACKLOG.
 - GUNICORN_MAX_REQUESTS (0: never) with a 10 % jitter: recycle workers after so many requests.
@@ -44,8 +46,8 @@ def default_workers() -> int:
 
 bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
 workers = _int("WEB_CONCURRENCY", default_workers())
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
-threads = _int("GUNICORN_THREADS", 4)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "sync"
+threads = _int("GUNICORN_THREADS", 1)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)

@@ -40,14 +40,14 @@ def test_workers_come_from_the_cores_by_default():
     cores = len(os.sched_getaffinity(0))
     assert got["workers"] == min(2 * cores + 1, 8)
     assert got["bind"] == ["0.0.0.0:8123"] and got["preload_app"] is False
-    assert got["worker_class"] == "gthread" and got["threads"] == 4
+    assert got["worker_class"] == "sync" and got["threads"] == 1
 
 
 def test_every_knob_is_read_from_the_environment():
-    got = gunicorn_settings(WEB_CONCURRENCY="5", GUNICORN_WORKER_CLASS="sync", GUNICORN_THREADS="2",
+    got = gunicorn_settings(WEB_CONCURRENCY="5", GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS="2",
                             GUNICORN_KEEPALIVE="9", GUNICORN_TIMEOUT="45", GUNICORN_GRACEFUL_TIMEOUT="11",
                             GUNICORN_MAX_REQUESTS="1000", GUNICORN_BIND="127.0.0.1:9999")
-    assert got == {"workers": 5, "worker_class": "sync", "threads": 2, "keepalive": 9, "timeout": 45,
+    assert got == {"workers": 5, "worker_class": "gthread", "threads": 2, "keepalive": 9, "timeout": 45,
                    "graceful_timeout": 11, "bind": ["127.0.0.1:9999"], "max_requests": 1000,
                    "max_requests_jitter": 100, "preload_app": False}
 
