@@ -123,3 +123,44 @@ def test_without_the_pgbouncer_setting_schema_switching_leaks(bouncer, two_tenan
     finally:
         _stop(process)
     assert wrong, "two workers sharing one server connection with a cached search_path should have crossed"
+
+
+def test_sync_through_pgbouncer_with_a_worker_applies_every_event_once(bouncer, two_tenants, live_env, tmp_path,
+                                                                       django_db_blocker):
+    """The sync flow with the web server and a Celery worker both behind the one-connection pool."""
+    from tests.e2e.conftest import wait_until
+    from tests.e2e.test_sync_worker import batch_status, make_well, outcomes, production_events
+
+    alpha = two_tenants[0]
+    well = make_well(django_db_blocker, alpha, "Bounced Well")
+    url, process = gunicorn_behind(bouncer, live_env, tmp_path / "web.log", pooler="pgbouncer")
+    db = settings.DATABASES["default"]
+    worker_env = {**live_env.env, "DATABASE_URL": bouncer.url(db["NAME"], db["USER"]), "DATABASE_POOLER": "pgbouncer"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING", "-P", "prefork",
+         "--concurrency", "2", "-n", f"bouncer-{process.pid}@%h", "--without-gossip", "--without-mingle",
+         "--without-heartbeat"],
+        cwd=run.BASE_DIR, env=worker_env, stdout=open(tmp_path / "worker.log", "w"), stderr=subprocess.STDOUT,
+        start_new_session=True)
+    try:
+        from tests.factories import PASSWORD
+
+        headers = {"X-Tenant-ID": alpha.public_id, "X-Tenant-Secret": alpha.secret}
+        token = requests.post(f"{url}/api/v1/auth/login", headers=headers, timeout=30,
+                              json={"email": alpha.users["OPERATOR"], "password": PASSWORD}).json()["access"]
+        batches = []
+        for n in range(3):
+            events = production_events(well, 40, start=__import__("datetime").date(2015 + n, 1, 1))
+            response = requests.post(f"{url}/api/v1/sync/batches", timeout=60,
+                                     headers={**headers, "Authorization": f"Bearer {token}"},
+                                     json={"device": {"deviceId": "bouncer-tablet", "platform": "cli"},
+                                           "events": events})
+            assert response.status_code == 202, response.text
+            batches.append(response.json()["batchId"])
+        for batch_id in batches:
+            wait_until(lambda: batch_status(django_db_blocker, alpha, batch_id) == "COMPLETED", seconds=120,
+                       message="the worker behind PgBouncer to process the batch")
+            assert outcomes(django_db_blocker, alpha, batch_id) == {"APPLIED": 40}
+    finally:
+        _stop(worker)
+        _stop(process)
