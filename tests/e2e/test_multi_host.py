@@ -30,8 +30,8 @@ from wells.models import ProductionRecord
 
 pytestmark = pytest.mark.live
 DEVICES = 8
-BATCHES = 6
-EVENTS = 25
+BATCHES = 12
+EVENTS = 20
 
 
 class Group:
@@ -92,6 +92,8 @@ def test_two_web_servers_and_two_workers_survive_a_kill_of_one_of_each(
         accepted: dict[str, str] = {}  # event id -> well id
         batch_ids: set[str] = set()
         survivor_errors: list[str] = []
+        refused_by_killed: list[int] = []  # attempts web 1 could not answer (it was down)
+        served_by_restarted: list[int] = []  # batches web 1 accepted after its restart
         lock = threading.Lock()
         halfway = threading.Event()
 
@@ -107,12 +109,16 @@ def test_two_web_servers_and_two_workers_survive_a_kill_of_one_of_each(
                         response = requests.post(f"http://127.0.0.1:{web.port}/api/v1/sync/batches", json=body,
                                                  headers=auth, timeout=30)
                     except requests.RequestException:
+                        if web is webs[0]:
+                            refused_by_killed.append(1)
                         time.sleep(0.3)
                         continue
                     if web is webs[1] and response.status_code >= 500:
                         with lock:
                             survivor_errors.append(f"{response.status_code} {response.text[:200]}")
                     if response.status_code == 202:
+                        if web is webs[0] and web.starts == 2:
+                            served_by_restarted.append(1)
                         answer = response.json()
                         with lock:
                             batch_ids.add(answer["batchId"])
@@ -123,9 +129,9 @@ def test_two_web_servers_and_two_workers_survive_a_kill_of_one_of_each(
                     time.sleep(0.3)
                 else:
                     raise AssertionError(f"device {index} could not push batch {b}")
-                if b == BATCHES // 2:
-                    halfway.set()
-                time.sleep(0.1)
+                if b == 2:
+                    halfway.set()  # the kill comes early: the restarted server must get work too
+                time.sleep(0.3)
 
         threads = [threading.Thread(target=device, args=(i,)) for i in range(DEVICES)]
         for thread in threads:
@@ -133,13 +139,15 @@ def test_two_web_servers_and_two_workers_survive_a_kill_of_one_of_each(
         assert halfway.wait(120)
         webs[0].kill()
         workers[0].kill()
-        time.sleep(2)
-        webs[0].start()
+        time.sleep(1)
         workers[0].start()
+        webs[0].start()
         for thread in threads:
             thread.join(300)
         assert not any(thread.is_alive() for thread in threads)
         assert survivor_errors == []
+        assert refused_by_killed, "the kill should have met devices sending to web server 1"
+        assert served_by_restarted, "web server 1 should have served devices again after its restart"
 
         # A batch the killed worker held stays PROCESSING until the sweeper (beat, every 30 s)
         # hands it on; the test plays beat.
