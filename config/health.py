@@ -5,8 +5,9 @@ tenant data.
 - /healthz: the process is alive; touches nothing.
 - /readyz: the database and Redis answer (each within READYZ_TIMEOUT_SECONDS); 503 names the one
   that did not.
-- /metrics: Prometheus text (config.metrics); with METRICS_TOKEN set (production requires it)
-  only for ``Authorization: Bearer <METRICS_TOKEN>``, else 401.
+- /metrics: Prometheus text (config.metrics) on the base domain (a tenant's sub-domain or a
+  request naming a tenant gets the tenant's 404); with METRICS_TOKEN set (production requires
+  it) only for ``Authorization: Bearer <METRICS_TOKEN>``, else 401.
 """
 
 from __future__ import annotations
@@ -110,6 +111,15 @@ def metrics(request) -> HttpResponse:
     return HttpResponse(body, content_type=content_type)
 
 
+def _names_a_tenant(request) -> bool:
+    """An X-Tenant-ID header or a tenant's sub-domain (<slug>.<BASE_DOMAIN>)."""
+    if "HTTP_X_TENANT_ID" in request.META:
+        return True
+    host = (request.META.get("HTTP_HOST") or "").lower().rsplit(":", 1)[0]
+    suffix = "." + settings.BASE_DOMAIN
+    return host.endswith(suffix) and host[: -len(suffix)] not in settings.RESERVED_SUBDOMAINS
+
+
 VIEWS = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}
 
 
@@ -121,8 +131,8 @@ class OperationsMiddleware:
 
     def __call__(self, request):
         view = VIEWS.get(request.path_info)
-        if view is None:
-            return self.get_response(request)
+        if view is None or (view is metrics and _names_a_tenant(request)):
+            return self.get_response(request)  # /metrics lives on the base domain only
         request.route = request.path_info
         if request.method not in _METHODS:
             response = error_response(405, "method_not_allowed", f"{request.path_info} answers GET only.")

@@ -133,3 +133,11 @@ def test_sync_figures_are_cached_between_scrapes(client, settings, tenant_a, rou
     assert sample(client.get("/metrics").content.decode(), "pumpjack_sync_batches", status="QUEUED") == first
     metrics.sync_collector.clear()
     assert sample(client.get("/metrics").content.decode(), "pumpjack_sync_batches", status="QUEUED") == first + 1
+
+
+def test_metrics_live_on_the_base_domain_only(client, tenant_a, db):
+    assert client.get("/metrics", HTTP_HOST="localhost").status_code == 200
+    on_tenant_host = client.get("/metrics", HTTP_HOST=tenant_a.host)
+    assert on_tenant_host.status_code == 404 and b"pumpjack_" not in on_tenant_host.content
+    with_tenant_header = client.get("/metrics", **tenant_a.headers())
+    assert with_tenant_header.status_code == 404 and b"pumpjack_" not in with_tenant_header.content

@@ -57,7 +57,7 @@ def ops_env(live_env, tmp_path) -> dict:
 
 
 def test_request_lines_task_request_ids_summed_metrics_and_no_secret_in_the_logs(
-    ops_env, e2e_tenant, django_db_blocker, tmp_path
+    ops_env, ops_tenant, django_db_blocker, tmp_path
 ):
     web = Gunicorn(ops_env, tmp_path / "web.log")
     worker_log = tmp_path / "worker.log"
@@ -68,13 +68,13 @@ def test_request_lines_task_request_ids_summed_metrics_and_no_secret_in_the_logs
              "--without-heartbeat"],
             cwd=run.BASE_DIR, env=ops_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        headers = {"X-Tenant-ID": e2e_tenant.public_id, "X-Tenant-Secret": e2e_tenant.secret}
+        headers = {"X-Tenant-ID": ops_tenant.public_id, "X-Tenant-Secret": ops_tenant.secret}
         login = requests.post(f"{web.url}/api/v1/auth/login", headers=headers, timeout=30,
-                              json={"email": e2e_tenant.users["OPERATOR"], "password": PASSWORD})
+                              json={"email": ops_tenant.users["OPERATOR"], "password": PASSWORD})
         assert login.status_code == 200, login.text
         tokens = login.json()
         bad = requests.post(f"{web.url}/api/v1/auth/login", headers=headers, timeout=30,
-                            json={"email": e2e_tenant.users["OPERATOR"], "password": PASSWORD + "-wrong"})
+                            json={"email": ops_tenant.users["OPERATOR"], "password": PASSWORD + "-wrong"})
         assert bad.status_code == 401
         auth = {**headers, "Authorization": f"Bearer {tokens['access']}"}
         me_count = 12
@@ -82,14 +82,14 @@ def test_request_lines_task_request_ids_summed_metrics_and_no_secret_in_the_logs
             assert requests.get(f"{web.url}/api/v1/me", headers=auth, timeout=30).status_code == 200
         refreshed = requests.post(f"{web.url}/api/v1/auth/refresh", headers=headers, timeout=30,
                                   json={"refresh": tokens["refresh"]})
-        well = make_well(django_db_blocker, e2e_tenant, "Logged Well 1")
+        well = make_well(django_db_blocker, ops_tenant, "Logged Well 1")
         pushed = requests.post(f"{web.url}/api/v1/sync/batches", timeout=60,
                                headers={**auth, "X-Request-ID": REQUEST_ID},
                                json={"device": {"deviceId": "ops-tablet", "platform": "cli"},
                                      "events": production_events(well, 3)})
         assert pushed.status_code == 202 and pushed.headers["X-Request-ID"] == REQUEST_ID
         batch_id = pushed.json()["batchId"]
-        wait_until(lambda: batch_status(django_db_blocker, e2e_tenant, batch_id) == "COMPLETED", seconds=120,
+        wait_until(lambda: batch_status(django_db_blocker, ops_tenant, batch_id) == "COMPLETED", seconds=120,
                    message="the worker to process the batch")
         invalid_id = requests.get(f"{web.url}/api/v1/me", headers={**auth, "X-Request-ID": "bad id\twith space"},
                                   timeout=30)
@@ -115,7 +115,7 @@ def test_request_lines_task_request_ids_summed_metrics_and_no_secret_in_the_logs
     for line in me_lines:
         assert {"time", "level", "message", "requestId", "tenantId", "userId", "route", "status",
                 "durationMs"} <= set(line)
-        assert line["tenantId"] == e2e_tenant.public_id and line["status"] == 200 and line["userId"]
+        assert line["tenantId"] == ops_tenant.public_id and line["status"] == 200 and line["userId"]
         assert isinstance(line["durationMs"], (int, float)) and line["durationMs"] >= 0
     push_line = next(line for line in request_lines if line.get("route") == "/api/v1/sync/batches")
     assert push_line["requestId"] == REQUEST_ID and push_line["status"] == 202
@@ -126,7 +126,7 @@ def test_request_lines_task_request_ids_summed_metrics_and_no_secret_in_the_logs
         worker_log.read_text()[-3000:])
 
     everything = web.log.read_text() + worker_log.read_text()
-    secrets = {"tenant secret": e2e_tenant.secret, "password": PASSWORD, "access token": tokens["access"],
+    secrets = {"tenant secret": ops_tenant.secret, "password": PASSWORD, "access token": tokens["access"],
                "refresh token": tokens["refresh"], "metrics token": TOKEN}
     if refreshed.status_code == 200:
         secrets["rotated refresh token"] = refreshed.json()["refresh"]
