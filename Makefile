@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-browser install migrate seed bench-auth bench-wells bench-tenancy bench-sync clean-data
+.PHONY: run dev test test-browser install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-serve clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -51,6 +51,12 @@ bench-tenancy: $(STAMP)
 
 bench-sync: $(STAMP)
 	$(PY) bench/sync_ingest.py $(BENCH_ARGS)
+
+# The HTTP server under load with wrk (Debian: apt-get install wrk): BENCH_ARGS="--compare" compares
+# gunicorn sync / gthread, granian and uvicorn (installed by the bench extra).
+bench-serve: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/serve.py $(BENCH_ARGS)
 
 # Stops the embedded servers and deletes their data (asks first).
 clean-data: $(STAMP)

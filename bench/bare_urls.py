@@ -1,4 +1,4 @@
-"""Bare DRF views for bench/wells_api.py: the same selectors, serializer and pagination as the
+"""Bare DRF views for bench/wells_api.py and bench/serve.py (and /me there): the same selectors, serializer and pagination as the
 wells API, for a fixed user, with no tenant resolution, authentication or permission classes."""
 
 import os
@@ -10,7 +10,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.apis import user_payload
 from accounts.models import User
+from accounts.selectors import navigation_for, permissions_for
 from config.pagination import paginate
 from wells import selectors
 from wells.serializers import WellOutput
@@ -56,7 +58,20 @@ class BareDetail(APIView):
         return Response(WellOutput(well).data)
 
 
+class BareMe(APIView):
+    """/api/v1/me's body for a fixed user (bench/serve.py)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request, role):
+        user = _user(role)
+        return Response({"user": user_payload(user), "role": user.role, "permissions": permissions_for(user=user),
+                         "navigation": navigation_for(user=user)})
+
+
 urlpatterns = [
+    path("<str:role>/me", BareMe.as_view()),
     path("<str:role>/wells/", BareList.as_view()),
     path("<str:role>/wells/<uuid:well_id>/", BareDetail.as_view()),
 ]

@@ -6,6 +6,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 application = get_asgi_application()
 
+from config.warmup import warm  # noqa: E402
+
+warm()  # the URL configurations and their views imported before the first request (config.warmup)
+
 # See config/wsgi.py: start-up objects frozen, full collections three times as often.
 gc.freeze()
 gc.set_threshold(700, 10, 3)

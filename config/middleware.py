@@ -1,5 +1,7 @@
 """The outer layer of every request (API.md section 1): a request id, a bounded body, text that is
-really text, and the headers every response carries.
+really text, and the headers every response carries; and (API.md section 12) the request's
+metrics and its JSON log line, with the request id in a context variable for every log line and
+Celery task of the request (config.logs).
 
 ``RequestGuardMiddleware`` comes before every middleware but SecurityMiddleware and
 XFrameOptionsMiddleware, so that its headers are set on every response, those answered early
@@ -11,7 +13,9 @@ ASCII is decoded and checked further.
 from __future__ import annotations
 
 import io
+import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
@@ -20,8 +24,13 @@ from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpResponse
 from django.http.request import HttpHeaders
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.utils.functional import SimpleLazyObject, empty
 
+from config import metrics
 from config.api_errors import error_response, is_api_request
+from config.logs import request_id_var
+
+request_log = logging.getLogger("pumpjack.request")
 
 MIB = 1024 * 1024
 REQUEST_ID_MAX_LENGTH = 200
@@ -166,19 +175,68 @@ def _read_bounded(stream, limit: int) -> bytes | None:
     return None
 
 
+def route_of(request) -> str:
+    """The URL pattern that answered (``/api/v1/wells/<uuid:pk>``), never the raw path: metrics
+    and logs keep one value per route. ``static`` for static files, ``unmatched`` for a path no
+    pattern takes or a request refused before URL resolution (tenant, text checks)."""
+    route = getattr(request, "route", None)
+    if route is not None:
+        return route
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.route is not None:
+        return "/" + match.route
+    if request.path_info.startswith("/static/"):
+        return "static"
+    return "unmatched"
+
+
+def user_id_of(request) -> str | None:
+    """The authenticated user's id, without loading a session nobody looked at."""
+    user = request.__dict__.get("user")
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return None
+    return str(user.pk) if getattr(user, "is_authenticated", False) else None
+
+
+def _observe(request, response, started: float) -> None:
+    """The request's metrics and its log line (API.md section 12)."""
+    seconds = time.perf_counter() - started
+    route = route_of(request)
+    metrics.observe_request(request.method, route, response.status_code, seconds)
+    if request_log.isEnabledFor(logging.INFO):
+        entry = getattr(request, "tenant_entry", None)
+        request_log.info(
+            "%s %s %s", request.method, route, response.status_code,
+            extra={"requestId": request.request_id, "method": request.method, "route": route,
+                   "status": response.status_code, "durationMs": round(seconds * 1000, 2),
+                   "tenantId": entry.public_id if entry is not None else None, "userId": user_id_of(request)},
+        )
+
+
 class RequestGuardMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        started = time.perf_counter()
         request.request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
-        bad = bad_text_field(request.META)
-        if bad is not None:
-            response = refuse(request, 400, "invalid_request",
-                              f"{bad} holds a NUL character, a lone surrogate or bytes that are not UTF-8.",
-                              {bad: ["must be UTF-8 text without NUL characters or lone surrogates"]})
-        else:
-            response = self.get_response(request)
+        context = request_id_var.set(request.request_id)  # log lines and Celery tasks carry it
+        try:
+            bad = bad_text_field(request.META)
+            if bad is not None:
+                response = refuse(request, 400, "invalid_request",
+                                  f"{bad} holds a NUL character, a lone surrogate or bytes that are not UTF-8.",
+                                  {bad: ["must be UTF-8 text without NUL characters or lone surrogates"]})
+            else:
+                response = self.get_response(request)
+            self._headers(request, response)
+            _observe(request, response, started)
+        finally:
+            request_id_var.reset(context)
+        return response
+
+    @staticmethod
+    def _headers(request, response) -> None:
         response["X-Request-ID"] = request.request_id
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
@@ -186,7 +244,6 @@ class RequestGuardMiddleware:
             response["Permissions-Policy"] = PERMISSIONS_POLICY
         if request.path_info.startswith(_NO_STORE_PREFIXES) or getattr(request, "tenant_entry", None) is not None:
             response["Cache-Control"] = "no-store"
-        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         """Refuse a body over the view's limit before anything reads it (CSRF reads a form's body

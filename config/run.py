@@ -34,7 +34,7 @@ from pathlib import Path
 from config import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_WEB_WORKERS = 3
+GUNICORN_CONF = BASE_DIR / "config" / "gunicorn_conf.py"
 STOP_TIMEOUT_SECONDS = 15
 READY_TIMEOUT_SECONDS = 60
 POLL_SECONDS = 0.2
@@ -213,6 +213,9 @@ def child_environment(port: int, base_domain: str) -> dict[str, str]:
     # (a 404 would list every URL pattern, a 500 show the traceback and the settings).
     env.setdefault("DJANGO_DEBUG", "false")
     env["PYTHONUNBUFFERED"] = "1"  # output reaches the prefixer line by line
+    # The metrics of the web workers and the Celery pool, summed by /metrics (config.metrics).
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(embedded.data_dir() / "metrics"))
+    env["METRICS_DIR_KEEP"] = "true"  # emptied here, once, before both start (metrics_dir_reset)
     # Development settings allow localhost only; let a custom base domain and its sub-domains in.
     if base_domain != "localhost":
         env.setdefault(
@@ -228,12 +231,22 @@ def debug_on(env: dict[str, str]) -> bool:
 
 
 def web_command(python: str, port: int, env: dict[str, str]) -> list[str]:
-    """Django's development server when debugging, else gunicorn with several workers."""
+    """Django's development server when debugging, else gunicorn as in production
+    (config/gunicorn_conf.py: workers from the cores or WEB_CONCURRENCY, the worker class...)."""
     if debug_on(env):
         return [python, str(BASE_DIR / "manage.py"), "runserver", f"0.0.0.0:{port}"]
-    workers = env.get("WEB_CONCURRENCY") or str(DEFAULT_WEB_WORKERS)
-    return [python, "-m", "gunicorn", "config.wsgi:application", "--bind", f"0.0.0.0:{port}",
-            "--workers", workers]
+    return [python, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "config.wsgi:application",
+            "--bind", f"0.0.0.0:{port}"]
+
+
+def metrics_dir_reset(env: dict[str, str]) -> None:
+    """Empty the shared metrics folder: a previous run's files would be summed in."""
+    import shutil
+
+    folder = env.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
 
 
 def parse_seed(output: str) -> dict:
@@ -347,6 +360,7 @@ def run(port: int, base_domain: str) -> int:
             sup.run_step("static", [*manage, "collectstatic", "--noinput", "--verbosity", "0"])
 
         schedule.parent.mkdir(parents=True, exist_ok=True)
+        metrics_dir_reset(sup.env)
         sup.start("web", web_command(python, port, sup.env))
         sup.start("worker", [python, "-m", "celery", "-A", "config", "worker",
                              "--loglevel", "INFO", "--concurrency", "2"])

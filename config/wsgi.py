@@ -6,6 +6,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
 application = get_wsgi_application()
 
+from config.warmup import warm  # noqa: E402
+
+warm()  # the URL configurations and their views imported before the first request (config.warmup)
+
 # Memory of a long-lived worker: each request leaves reference cycles (request, response, view)
 # that only a full collection frees, and by default full collections are rare, so the garbage of
 # thousands of requests piles up. Objects made at start-up (modules, settings, URL patterns) are

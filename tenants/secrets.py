@@ -153,6 +153,23 @@ def secret_verify(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | N
         elif item.secret_ids == current_ids:
             return None  # found wrong against these very secrets a moment ago
 
+    # One Argon2 check per secret at a time in this process: the threads of a cold worker that
+    # all receive the same device secret at once (start-up, a reload, a recycled worker) would
+    # otherwise each pay Argon2 (64 MiB and ~50 ms of a core each) and stall for seconds; the
+    # ones that waited find the answer remembered. Striped locks: no table to grow.
+    with _verify_locks[fingerprint[0] % len(_verify_locks)]:
+        item = verified_secrets.get(fingerprint)
+        if item is not None and item.secret_id is not None and _still_valid(entry, item) is not None:
+            return item.secret_id
+        if item is not None and item.secret_id is None and item.secret_ids == current_ids:
+            return None
+        return _secret_verify_slow(entry, presented, fingerprint, current_ids)
+
+
+_verify_locks = [threading.Lock() for _ in range(64)]
+
+
+def _secret_verify_slow(entry: TenantEntry, presented: str, fingerprint: bytes, current_ids: tuple):
     now = timezone.now()
     matched_secret = None
     for secret in entry.secrets:

@@ -20,15 +20,17 @@ def run_python(code: str, env: dict) -> subprocess.CompletedProcess:
 def clean_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
-                        "PUMPJACK_ENCRYPTION_KEY"}}
+                        "PUMPJACK_ENCRYPTION_KEY", "METRICS_TOKEN"}}
     env.update(extra)
     return env
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PUMPJACK_ENCRYPTION_KEY"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PUMPJACK_ENCRYPTION_KEY",
+                                     "METRICS_TOKEN"])
 def test_production_settings_refuse_to_start_without_required_variables(missing):
     values = {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "pumpjack.example", "REDIS_URL": "redis://127.0.0.1:1/0",
-              "DATABASE_URL": "postgres://u:p@127.0.0.1:1/pumpjack", "PUMPJACK_ENCRYPTION_KEY": ENCRYPTION_KEY}
+              "DATABASE_URL": "postgres://u:p@127.0.0.1:1/pumpjack", "PUMPJACK_ENCRYPTION_KEY": ENCRYPTION_KEY,
+              "METRICS_TOKEN": "m" * 32}
     values.pop(missing)
     env = clean_env(DJANGO_SETTINGS_MODULE="config.settings.production", **values)
     result = run_python("import django; django.setup()", env)
@@ -39,7 +41,8 @@ def test_production_settings_refuse_to_start_without_required_variables(missing)
 def test_production_settings_start_when_configured():
     env = clean_env(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="x" * 50,
                     ALLOWED_HOSTS="pumpjack.example,.pumpjack.example", REDIS_URL="redis://127.0.0.1:1/0",
-                    DATABASE_URL="postgres://u:p@127.0.0.1:1/pumpjack", PUMPJACK_ENCRYPTION_KEY=ENCRYPTION_KEY)
+                    DATABASE_URL="postgres://u:p@127.0.0.1:1/pumpjack", PUMPJACK_ENCRYPTION_KEY=ENCRYPTION_KEY,
+                    METRICS_TOKEN="m" * 32)
     result = run_python(
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.ALLOWED_HOSTS)", env)

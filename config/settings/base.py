@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.RequestGuardMiddleware",
+    "config.health.OperationsMiddleware",  # /healthz, /readyz, /metrics on any host, before tenants
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.api_errors.ApiErrorMiddleware",
     "accounts.middleware.TenantRejectionAuditMiddleware",
@@ -94,3 +95,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".pumpjack" / "media")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Operations (API.md section 12, config.health / config.metrics).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_DATABASE_CACHE_SECONDS = env.float("METRICS_DATABASE_CACHE_SECONDS", default=10.0)
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)

@@ -29,7 +29,25 @@ def database_settings(*, allow_embedded: bool) -> dict:
     # served; a new one pays a slow first query per schema again (see bench/tenancy_scale.py).
     config.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=600))
     config["CONN_HEALTH_CHECKS"] = True
+    if behind_pgbouncer():
+        # Transaction pooling: consecutive transactions of one connection may run on different
+        # server connections, so nothing may rely on session state. No server-side prepared
+        # statements (psycopg prepares a query run 5 times, on a server connection the next
+        # transaction may not get) and no server-side cursors (they live past a transaction);
+        # the search_path travels with every query instead (tenancy.py, TENANT_LIMIT_SET_CALLS).
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = None
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
+
+
+def behind_pgbouncer() -> bool:
+    """DATABASE_POOLER=pgbouncer: DATABASE_URL names a PgBouncer in transaction pooling mode."""
+    pooler = env.str("DATABASE_POOLER", default="").strip().lower()
+    if pooler not in ("", "pgbouncer"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or pgbouncer, not {pooler!r}")
+    return pooler == "pgbouncer"
 
 
 # The tenant router first: it sends a DATABASE tenant's tables to that tenant's own database

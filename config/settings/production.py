@@ -1,5 +1,5 @@
-"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and PUMPJACK_ENCRYPTION_KEY
-(and REDIS_URL)."""
+"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, PUMPJACK_ENCRYPTION_KEY and
+METRICS_TOKEN (and REDIS_URL)."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -13,7 +13,8 @@ from .security import *  # noqa: F403
 from .tasks import *  # noqa: F403
 from .tenancy import *  # noqa: F403
 
-_missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PUMPJACK_ENCRYPTION_KEY")
+_missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "PUMPJACK_ENCRYPTION_KEY",
+                             "METRICS_TOKEN")
             if not env.str(name, default="")]
 if _missing:
     raise ImproperlyConfigured(

@@ -1,5 +1,6 @@
 """django-tenants and Pumpjack's tenant resolution."""
 
+from .database import behind_pgbouncer
 from .env import env
 
 TENANT_MODEL = "tenants.Tenant"
@@ -17,8 +18,11 @@ RESERVED_SUBDOMAINS = ("www", "api", "admin", "app")
 TENANT_CACHE_FALLBACK_SECONDS = env.int("TENANT_CACHE_FALLBACK_SECONDS", default=5)
 # migrate / migrate_schemas: keep the template migrated, skip schemas with nothing to apply.
 GET_EXECUTOR_FUNCTION = "tenants.operations.schema_migrations.get_executor"
-# Issue `SET search_path` once per schema switch, not before every query.
-TENANT_LIMIT_SET_CALLS = True
+# Issue `SET search_path` once per schema switch, not before every query, unless a PgBouncer in
+# transaction pooling mode (DATABASE_POOLER=pgbouncer) may hand the next query another server
+# connection, whose search_path another client set: then it travels with every query, in the
+# same message (tenants.backends.postgresql), so one transaction carries both.
+TENANT_LIMIT_SET_CALLS = not behind_pgbouncer()
 
 # Tenants with a database of their own (isolation level DATABASE): see tenants/databases.py.
 # Seconds a request waits for a connection to a tenant's database before answering 503.

@@ -20,7 +20,10 @@ CELERY_TASK_DEFAULT_QUEUE = f"pumpjack-test-{TEST_RUN_ID}"
 # Tests create and discard many users; Argon2 stays (it is what is under test) with lighter costs.
 PASSWORD_HASHERS = ["accounts.hashers.TestArgon2PasswordHasher"]
 TENANT_SECRET_ARGON2 = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="WARNING")  # noqa: F405
+# The line per request only when asked for (a live server whose log a test reads sets it).
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=False)
+LOGGING["loggers"]["pumpjack.request"]["level"] = "INFO" if LOG_REQUESTS else "WARNING"  # noqa: F405
 # Tests move tenants with no request in flight.
 TENANT_MOVE_SETTLE_SECONDS = 0
 # Templates name static files without the hash and WhiteNoise finds them in the apps: tests do

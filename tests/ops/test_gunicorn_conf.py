@@ -1,0 +1,73 @@
+"""config/gunicorn_conf.py as gunicorn reads it: workers from the cores unless WEB_CONCURRENCY says,
+every knob from the environment, the metrics folder emptied at start unless make run keeps it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from config import run
+
+READ = """
+import json
+from gunicorn.config import Config
+from gunicorn.app.base import Application
+cfg = Config()
+for name, value in Application.get_config_from_filename(None, {conf!r}).items():
+    if name in cfg.settings:
+        cfg.set(name, value)
+print(json.dumps({{k: cfg.settings[k].get() for k in ("workers", "worker_class", "threads", "keepalive",
+    "timeout", "graceful_timeout", "bind", "max_requests", "max_requests_jitter", "preload_app")}}))
+"""
+
+
+def gunicorn_settings(**env: str) -> dict:
+    import json
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("WEB_CONCURRENCY", "GUNICORN_", "PORT"))}
+    full.update(env)
+    result = subprocess.run([sys.executable, "-c", READ.format(conf=str(run.GUNICORN_CONF))], env=full,
+                            capture_output=True, text=True, timeout=60, cwd=run.BASE_DIR)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_workers_come_from_the_cores_by_default():
+    got = gunicorn_settings(PORT="8123")
+    cores = len(os.sched_getaffinity(0))
+    assert got["workers"] == min(2 * cores + 1, 8)
+    assert got["bind"] == ["0.0.0.0:8123"] and got["preload_app"] is False
+    assert got["worker_class"] == "sync" and got["threads"] == 1
+
+
+def test_every_knob_is_read_from_the_environment():
+    got = gunicorn_settings(WEB_CONCURRENCY="5", GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS="2",
+                            GUNICORN_KEEPALIVE="9", GUNICORN_TIMEOUT="45", GUNICORN_GRACEFUL_TIMEOUT="11",
+                            GUNICORN_MAX_REQUESTS="1000", GUNICORN_BIND="127.0.0.1:9999")
+    assert got == {"workers": 5, "worker_class": "gthread", "threads": 2, "keepalive": 9, "timeout": 45,
+                   "graceful_timeout": 11, "bind": ["127.0.0.1:9999"], "max_requests": 1000,
+                   "max_requests_jitter": 100, "preload_app": False}
+
+
+@pytest.mark.parametrize("keep", [None, "true"])
+def test_the_metrics_folder_is_emptied_at_start_unless_kept(tmp_path, keep):
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_123.db").write_bytes(b"old")
+    code = (f"import runpy; conf = runpy.run_path({str(run.GUNICORN_CONF)!r}); conf['on_starting'](None); "
+            f"import os; print(sorted(os.listdir({str(folder)!r})))")
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    if keep:
+        env["METRICS_DIR_KEEP"] = keep
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("['counter_123.db']" if keep else "[]")
+
+
+def test_make_run_gives_web_and_worker_one_metrics_folder(monkeypatch):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    env = run.child_environment(8123, "localhost")
+    assert env["PROMETHEUS_MULTIPROC_DIR"].endswith("metrics") and env["METRICS_DIR_KEEP"] == "true"
