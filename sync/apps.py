@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SyncConfig(AppConfig):
     name = "sync"
     verbose_name = "Sync"
+
+    def ready(self):
+        from . import metrics  # noqa: F401  (registers the sync figures with /metrics)

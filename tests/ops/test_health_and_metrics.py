@@ -9,7 +9,8 @@ import uuid
 import pytest
 from django.db import connection
 
-from config import health, metrics
+from config import health
+from sync import metrics as sync_metrics
 from tests.config.conftest import credentials
 from tests.sync.conftest import production
 
@@ -32,9 +33,9 @@ def sample(text: str, name: str, **labels: str) -> float | None:
 
 @pytest.fixture(autouse=True)
 def _fresh_figures():
-    metrics.sync_collector.clear()
+    sync_metrics.sync_collector.clear()
     yield
-    metrics.sync_collector.clear()
+    sync_metrics.sync_collector.clear()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "acme.localhost", "not-allowed.example"])
@@ -107,7 +108,7 @@ def test_request_metrics_are_by_route_template_never_raw_path_or_tenant(client, 
 
 def test_sync_figures_are_read_from_the_database(client, tenant_a, route, push, push_and_process, db):
     def figures():
-        metrics.sync_collector.clear()
+        sync_metrics.sync_collector.clear()
         return client.get("/metrics").content.decode()
 
     before = figures()
@@ -131,7 +132,7 @@ def test_sync_figures_are_cached_between_scrapes(client, settings, tenant_a, rou
     first = sample(client.get("/metrics").content.decode(), "pumpjack_sync_batches", status="QUEUED")
     assert push([production(route.well, 5)]).status_code == 202
     assert sample(client.get("/metrics").content.decode(), "pumpjack_sync_batches", status="QUEUED") == first
-    metrics.sync_collector.clear()
+    sync_metrics.sync_collector.clear()
     assert sample(client.get("/metrics").content.decode(), "pumpjack_sync_batches", status="QUEUED") == first + 1
 
 
