@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_errors import ApiError
+from config.api_errors import ERROR, ApiError
 from config.text_fields import NOT_BLANK, StrictCharField
 
 from . import services
 from .audit import Kind, Outcome, audit_record, client_address, user_agent
 from .authentication import TenantSecretAuthentication
-from .openapi import TENANT_LAYERS_ONLY
 from .models import Role
+from .openapi import TENANT_LAYERS_ONLY
 from .selectors import navigation_for, permissions_for
 from .tokens import RefreshReused, TokenInvalid, refresh_revoke, refresh_rotate, token_pair_issue
 
-ERROR = inline_serializer(
-    "Error",
-    fields={
-        "error": inline_serializer(
-            "ErrorBody",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "details": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-            },
-        )
-    },
-)
 AUTH_ERRORS = {
     400: OpenApiResponse(ERROR, description="invalid_request or tenant_mismatch"),
     401: OpenApiResponse(ERROR, description="invalid_credentials (any layer) or token_expired"),

@@ -8,7 +8,8 @@ import re
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 log = logging.getLogger(__name__)
@@ -110,12 +111,19 @@ def exception_responder(responder):
     return responder
 
 
-def exception_handler(exc, context):
-    request = getattr(context.get("request"), "_request", None)
+def registered_answer(exc, request):
+    """The first registered responder's answer to ``exc``, or None."""
     for responder in EXCEPTION_RESPONDERS:
         answer = responder(exc, request)
         if answer is not None:
             return answer
+    return None
+
+
+def exception_handler(exc, context):
+    answer = registered_answer(exc, getattr(context.get("request"), "_request", None))
+    if answer is not None:
+        return answer
     refused = request_refused(exc)
     if refused is not None:
         return refused
@@ -188,8 +196,25 @@ class ApiErrorMiddleware:
         refused = request_refused(exception)
         if refused is not None:
             return refused
-        down = _tenant_database_down(exception, request)
-        if down is not None:
-            return down
+        answer = registered_answer(exception, request)
+        if answer is not None:
+            return answer
         log.exception("unhandled error on %s %s", request.method, request.path_info)
         return error_response(500, "internal_error")
+
+
+# The error body of API.md section 1, as the OpenAPI schema shows it (every API names it in its
+# responses); beside the code that produces it.
+ERROR = inline_serializer(
+    "Error",
+    fields={
+        "error": inline_serializer(
+            "ErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "details": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+            },
+        )
+    },
+)

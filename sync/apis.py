@@ -10,8 +10,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import ERROR
-from config.api_errors import ApiError
+from accounts.permissions import permissions_required
+from config.api_errors import ERROR, ApiError
 from config.middleware import BodyLimit
 from config.pagination import PAGE_PARAMETERS, page_problems, paginate, paginated
 from config.text_fields import StrictCharField
@@ -20,12 +20,12 @@ from wells.serializers import enum_field
 
 from .models import Conflict, SyncBatch
 from .rules.base import Strategy
+from .schemas import MAX_BYTES, MAX_EVENTS, MAX_PHOTO_BYTES
+from .selectors import batch_for_reader, batch_report, conflict_list, photo_for_user
 from .services import conflicts as conflict_services
 from .services.changes import CursorExpired, CursorInvalid, changes_feed
-from .schemas import MAX_BYTES, MAX_EVENTS, MAX_PHOTO_BYTES
 from .services.intake import batch_intake
 from .services.photos import PhotoRejected, photo_upload
-from .services.processing import batch_report
 
 PLATFORMS = ["electron", "ios", "android", "web", "cli", "integration"]
 OUTCOMES = ["PENDING", "APPLIED", "AUTO_RESOLVED", "PENDING_REVIEW", "REJECTED", "DUPLICATE"]
@@ -46,11 +46,6 @@ BODY_ERRORS = {
     415: OpenApiResponse(ERROR, description="unsupported_media_type: the body is not application/json"),
     **ERRORS,
 }
-
-
-def _require(request, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise ApiError(403, "permission_denied", "Your role does not allow this.")
 
 
 # Refused before the body is read (config.middleware), from Content-Length or a bounded read.
@@ -96,6 +91,7 @@ class BatchAccepted(serializers.Serializer):
 
 
 class BatchCreateApi(APIView):
+    permission_classes = [permissions_required(POST="sync.add_syncbatch")]
     body_limit = BATCH_LIMIT
     text_checked_per_item = ("events",)  # intake rejects the one event that holds bad text
 
@@ -108,7 +104,6 @@ class BatchCreateApi(APIView):
                    413: OpenApiResponse(ERROR, description="batch_too_large (more than 5,000 events or 8 MiB)")},
     )
     def post(self, request):
-        _require(request, "sync.add_syncbatch")
         size = int(request.META.get("CONTENT_LENGTH") or 0)
         if size > MAX_BYTES:
             raise _too_large(size=size)
@@ -151,8 +146,8 @@ class BatchDetailApi(APIView):
     @extend_schema(summary="A batch's status, counts and per-event results (sender, MANAGER, ADMIN)",
                    responses={200: BatchStatus, **ERRORS})
     def get(self, request, batch_id):
-        batch = SyncBatch.objects.filter(pk=batch_id).first()
-        if batch is None or (batch.user_id != request.user.pk and not request.user.has_perm("sync.view_conflict")):
+        batch = batch_for_reader(user=request.user, batch_id=batch_id)
+        if batch is None:
             raise ApiError(404, "not_found", "No such batch.")
         return Response(batch_report(batch=batch))  # status, counts and results that agree
 
@@ -165,6 +160,7 @@ class RawImageParser(BaseParser):
 
 
 class PhotoUploadApi(APIView):
+    permission_classes = [permissions_required(GET=(), PUT="sync.add_syncbatch")]
     parser_classes = [RawImageParser]
     body_limit = PHOTO_LIMIT
 
@@ -175,11 +171,8 @@ class PhotoUploadApi(APIView):
     def get(self, request, photo_id):
         from django.http import FileResponse
 
-        from wells.models import Photo
-        from wells.selectors import wells_for_user
-
-        photo = Photo.objects.filter(photo_id=photo_id, well__in=wells_for_user(user=request.user)).first()
-        if photo is None or not photo.file:
+        photo = photo_for_user(user=request.user, photo_id=photo_id)
+        if photo is None:
             raise ApiError(404, "not_found", "No such photo, or its image has not arrived yet.")
         response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
         response["X-Content-SHA256"] = photo.sha256
@@ -203,7 +196,6 @@ class PhotoUploadApi(APIView):
         },
     )
     def put(self, request, photo_id):
-        _require(request, "sync.add_syncbatch")
         size = int(request.META.get("CONTENT_LENGTH") or 0)
         if size > MAX_PHOTO_BYTES:
             raise ApiError(413, PHOTO_LIMIT.code, PHOTO_LIMIT.message, {"maxBytes": [str(MAX_PHOTO_BYTES)]})
@@ -252,20 +244,21 @@ class ConflictOutput(serializers.Serializer):
 
 
 class ConflictListApi(APIView):
+    permission_classes = [permissions_required(GET="sync.view_conflict")]
+
     @extend_schema(
         summary="Conflicts (MANAGER, ADMIN)",
         parameters=[OpenApiParameter("status", str, enum=list(Conflict.Status.values)), *PAGE_PARAMETERS],
         responses={200: paginated(ConflictOutput), **ERRORS},  # 404: a page past the last
     )
     def get(self, request):
-        _require(request, "sync.view_conflict")
         status = request.query_params.get("status")
         problems = page_problems(request)  # reported with a bad status, in one response
         if status is not None and status not in Conflict.Status.values:
             problems["status"] = [f"one of {', '.join(Conflict.Status.values)}"]
         if problems:
             raise ApiError(400, "invalid_request", "The request is not valid; see details.", problems)
-        conflicts = conflict_services.conflict_list(user=request.user, status=status)
+        conflicts = conflict_list(user=request.user, status=status)
         return paginate(request, conflicts.select_related("event"), ConflictOutput)
 
 
@@ -275,13 +268,14 @@ class ResolveInput(serializers.Serializer):
 
 
 class ConflictResolveApi(APIView):
+    permission_classes = [permissions_required(POST="sync.change_conflict")]
+
     @extend_schema(summary="Resolve a conflict (MANAGER, ADMIN); resolving twice is 409",
                    request=ResolveInput,
                    responses={200: ConflictOutput, 409: OpenApiResponse(ERROR, description="already resolved"),
                               **BODY_ERRORS})
     def post(self, request, conflict_id):
-        _require(request, "sync.change_conflict")
-        conflict = conflict_services.conflict_list(user=request.user).filter(pk=conflict_id).first()
+        conflict = conflict_list(user=request.user).filter(pk=conflict_id).first()
         if conflict is None:
             raise ApiError(404, "not_found", "No such conflict.")
         data = ResolveInput(data=request.data)
@@ -314,17 +308,19 @@ class PolicyInput(serializers.Serializer):
 
 
 class PolicyListApi(APIView):
+    permission_classes = [permissions_required(GET="sync.view_conflictpolicy")]
+
     @extend_schema(summary="Conflict strategy per event type (ADMIN)", responses={200: PolicyOutput(many=True), **ERRORS})
     def get(self, request):
-        _require(request, "sync.view_conflictpolicy")
         return Response(conflict_services.policies_list())
 
 
 class PolicyUpdateApi(APIView):
+    permission_classes = [permissions_required(PUT="sync.change_conflictpolicy")]
+
     @extend_schema(summary="Choose the strategy of a configurable event type (ADMIN); safety-critical types stay "
                            "MANUAL_REVIEW", request=PolicyInput, responses={200: PolicyOutput, **BODY_ERRORS})
     def put(self, request, event_type):
-        _require(request, "sync.change_conflictpolicy")
         data = PolicyInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:

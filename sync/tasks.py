@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db import OperationalError
 from django.db.models import Q
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +29,12 @@ HOLD_RETRY_SECONDS = 15
 
 def _tenant_migrating() -> bool:
     """Whether the active tenant is being moved (tenants.operations.moves): read fresh, not from a cache."""
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connection
 
     from tenants.models import Tenant
 
-    return Tenant.objects.filter(schema_name=connection.schema_name, status=Tenant.Status.MIGRATING).exists()
+    return Tenant.objects.using(DEFAULT_DB_ALIAS).filter(schema_name=connection.schema_name,
+                                                         status=Tenant.Status.MIGRATING).exists()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540,
@@ -73,7 +73,7 @@ def process_lane(self, batch_id: str, event_pks: list[int]) -> str:
 def sweep_stuck_batches() -> int:
     """Re-enqueue batches left QUEUED (enqueue lost: broker down at intake) or PROCESSING too long
     (worker died), in every tenant. Bounded per tenant; one sweeper at a time."""
-    from tenants.models import Tenant
+    from tenants.context import for_each_tenant
 
     from .models import SyncBatch
 
@@ -83,19 +83,21 @@ def sweep_stuck_batches() -> int:
         now = timezone.now()
         queued_grace = _grace("SYNC_SWEEP_QUEUED_AFTER_SECONDS", 60)
         processing_grace = _grace("SYNC_SWEEP_PROCESSING_AFTER_SECONDS", 600)
-        sent = 0
-        tenants = Tenant.objects.filter(deleted_at__isnull=True).exclude(status=Tenant.Status.MIGRATING)
-        for schema_name in tenants.values_list("schema_name", flat=True):
-            with schema_context(schema_name):
-                stuck = list(
-                    SyncBatch.objects.filter(
-                        Q(status=SyncBatch.Status.QUEUED, received_at__lt=now - queued_grace)
-                        | Q(status=SyncBatch.Status.PROCESSING, started_at__lt=now - processing_grace)
-                    ).order_by("received_at").values_list("pk", flat=True)[:SWEEP_BATCHES_PER_TENANT]
-                )
-                for batch_id in stuck:
-                    process_batch.apply_async(args=[str(batch_id)])
-                    sent += 1
+
+        def sweep(tenant) -> int:
+            stuck = list(
+                SyncBatch.objects.filter(
+                    Q(status=SyncBatch.Status.QUEUED, received_at__lt=now - queued_grace)
+                    | Q(status=SyncBatch.Status.PROCESSING, started_at__lt=now - processing_grace)
+                ).order_by("received_at").values_list("pk", flat=True)[:SWEEP_BATCHES_PER_TENANT]
+            )
+            for batch_id in stuck:
+                process_batch.apply_async(args=[str(batch_id)])
+            return len(stuck)
+
+        # Active tenants only (tenants.context): a moved tenant's batches wait for the move, a
+        # suspended one's for its reactivation; one tenant's outage never stops the sweep.
+        sent = sum(for_each_tenant(sweep, purpose="sync sweeper").values())
         if sent:
             log.info("sync sweeper: re-enqueued %s batches", sent)
         return sent
@@ -106,13 +108,8 @@ def sweep_stuck_batches() -> int:
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
 def prune_change_log() -> int:
     """Drop pull-feed changes past the retention window, in every tenant (bounded per run)."""
-    from tenants.models import Tenant
+    from tenants.context import for_each_tenant
 
     from .services.changes import changes_prune
 
-    removed = 0
-    tenants = Tenant.objects.filter(deleted_at__isnull=True).exclude(status=Tenant.Status.MIGRATING)  # being moved
-    for schema_name in tenants.values_list("schema_name", flat=True):
-        with schema_context(schema_name):
-            removed += changes_prune()
-    return removed
+    return sum(for_each_tenant(lambda tenant: changes_prune(), purpose="change log prune").values())

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .models import Conflict
+from .selectors import conflict_list, conflicts_pending_count
 from .services import conflicts as conflict_services
 
 PAGE_SIZE = 25
@@ -41,7 +42,7 @@ def _sides(conflict: Conflict) -> list[dict]:
 @_reviewer
 def conflicts_view(request):
     tab = request.GET.get("tab", "pending")
-    conflicts = conflict_services.conflict_list(
+    conflicts = conflict_list(
         user=request.user, status=Conflict.Status.PENDING_REVIEW if tab == "pending" else "")
     if tab == "history":
         conflicts = conflicts.exclude(status=Conflict.Status.PENDING_REVIEW)
@@ -52,7 +53,7 @@ def conflicts_view(request):
                          for a in conflict_services.actions_for(c)]} for c in page]
     return render(request, "sync/conflicts.html", {
         "tab": tab, "page": page, "rows": rows,
-        "pending_count": conflict_services.conflicts_pending_count(user=request.user),
+        "pending_count": conflicts_pending_count(user=request.user),
         "can_resolve": request.user.has_perm("sync.change_conflict"),
     })
 
@@ -61,7 +62,7 @@ def conflicts_view(request):
 @login_required
 @permission_required("sync.change_conflict", raise_exception=True)
 def conflict_resolve_view(request, conflict_id):
-    conflict = conflict_services.conflict_list(user=request.user).filter(pk=conflict_id).first()
+    conflict = conflict_list(user=request.user).filter(pk=conflict_id).first()
     if conflict is None:
         raise Http404("No such conflict.")
     action = request.POST.get("action", "")

@@ -24,9 +24,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import ERROR
 from accounts.permissions import object_permissions_required, permissions_required
-from config.api_errors import ApiError
+from config.api_errors import ERROR, ApiError
 from config.dates import EARLIEST_DATE, date_from_pattern
 from config.pagination import PAGE_PARAMETERS, page_problems, paginate, paginated
 

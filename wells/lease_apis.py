@@ -20,9 +20,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import ERROR
 from accounts.permissions import object_permissions_required, permissions_required
-from config.api_errors import ApiError
+from config.api_errors import ERROR, ApiError
 from config.pagination import PAGE_PARAMETERS, page_problems, paginate, paginated
 from config.parsers import SafeJSONParser
 from config.text import BAD_TEXT_MESSAGE, find_bad_text
@@ -31,10 +30,10 @@ from . import lease_selectors as selectors
 from . import lease_services as services
 from .apis import BAD_PAGE, DATE_FILTER_PATTERN, NO_PAGE, READ_ONLY, errors, query_values
 from .lease_serializers import (
+    STRAPPING_SCHEMA,
     GaugeQuery,
     LeaseInput,
     LeaseOutput,
-    STRAPPING_SCHEMA,
     StrappingField,
     TankGaugeOutput,
     TankInput,

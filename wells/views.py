@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from accounts.models import Role
-from sync.services.conflicts import conflicts_pending_count
+from sync.selectors import conflicts_pending_count
 
 from .charts import production_chart
 from .domain import PRODUCT_UNITS, Product, WellStatus

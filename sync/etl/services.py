@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Q
 
 from config.crypto import DecryptionFailed, decrypt, encrypt
@@ -173,7 +172,7 @@ def etl_run_enqueue(*, source: EtlSource, trigger: str = EtlRun.Trigger.MANUAL) 
     from .tasks import etl_run_source
 
     try:
-        etl_run_source.apply_async(args=[connection.schema_name, str(source.pk), trigger], retry=False)
+        etl_run_source.apply_async(args=[str(source.pk), trigger], retry=False)  # the tenant travels with it
         return True
     except Exception:  # broker unreachable: a scheduled run is tried again at the next interval
         log.warning("etl: could not enqueue a run of source %s", source.pk)

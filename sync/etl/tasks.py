@@ -14,7 +14,6 @@ from celery import shared_task
 import config.celery  # noqa: F401  (the configured app: shared_task binds to it)
 from django.core.cache import cache
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from .loader import LOCK_SECONDS
 
@@ -43,14 +42,16 @@ def etl_schedule() -> int:
 
 
 @shared_task(acks_late=True, time_limit=LOCK_SECONDS, soft_time_limit=LOCK_SECONDS - 60)
-def etl_run_source(schema_name: str, source_id: str, trigger: str = "SCHEDULE") -> str:
-    """Pull one source of one tenant. A second delivery while the first runs is skipped by the lock."""
+def etl_run_source(source_id: str, trigger: str = "SCHEDULE") -> str:
+    """Pull one source of the tenant the task travels with (tenant-schemas-celery, as every task).
+    A second delivery while the first runs is skipped by the lock."""
+    from tenants.context import current_tenant
     from tenants.models import Tenant
 
     from .loader import etl_source_run
 
-    if Tenant.objects.filter(schema_name=schema_name, status=Tenant.Status.MIGRATING).exists():
-        return "SKIPPED"  # being moved; the next schedule after the move runs it
-    with schema_context(schema_name):
-        run = etl_source_run(source_id=source_id, trigger=trigger)
+    tenant = current_tenant()
+    if tenant is None or tenant.status == Tenant.Status.MIGRATING:
+        return "SKIPPED"  # being moved (the next schedule after the move runs it), or no tenant
+    run = etl_source_run(source_id=source_id, trigger=trigger)
     return run.status if run is not None else "SKIPPED"

@@ -7,16 +7,13 @@ be reversed by hand from the records it names.
 
 from __future__ import annotations
 
-import zoneinfo
 
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
 from tenants import databases as tenant_db
 from accounts.audit import Kind, Outcome, audit_record
-from accounts.models import Role
 from wells.models import FieldNote, Well
-from wells.selectors import wells_for_user
 
 from ..models import Conflict
 from ..rules import RULES
@@ -34,27 +31,11 @@ class ActionNotPossible(Exception):
     pass
 
 
-def conflict_list(*, user, status: str = "") -> QuerySet[Conflict]:
-    """MANAGERs and ADMINs review every conflict (including those whose well was deleted since);
-    anyone else sees the conflicts on the wells they may see."""
-    if user.role in (Role.MANAGER, Role.ADMIN):
-        conflicts = Conflict.objects.all()
-    else:
-        conflicts = Conflict.objects.filter(well__in=wells_for_user(user=user))
-    if status:
-        conflicts = conflicts.filter(status=status)
-    return conflicts.order_by("-created_at")
-
-
 def actions_for(conflict: Conflict) -> list[str]:
     """The resolutions that make sense for this conflict (the API refuses the others with 400):
     what its rule module declares."""
     rule = RULES.get(conflict.event_type)
     return list(rule.actions if rule is not None else DEFAULT_ACTIONS)
-
-
-def conflicts_pending_count(*, user) -> int:
-    return conflict_list(user=user, status=Conflict.Status.PENDING_REVIEW).count()
 
 
 def _record_fields(model, data: dict) -> dict:
@@ -135,15 +116,11 @@ def _make_current(model, *, winner, loser) -> None:
 
 
 def _merge_notes(conflict: Conflict, local: FieldNote, server: FieldNote | None) -> None:
-    from django.db import connection
-
-    from tenants.models import Tenant
+    from tenants.context import current_time_zone
 
     from ..rules.note import _entry
 
-    zone = zoneinfo.ZoneInfo(
-        Tenant.objects.filter(schema_name=connection.schema_name).values_list("time_zone", flat=True).first()
-        or "America/Chicago")
+    zone = current_time_zone()
     notes = sorted([n for n in (server, local) if n is not None], key=lambda n: (n.recorded_at, str(n.source_event_id)))
     merged = FieldNote.objects.create(well_id=conflict.well_id, notes="\n\n".join(_entry(n, zone) for n in notes)[:10_000],
                                       recorded_at=notes[0].recorded_at, is_merged=True)

@@ -46,12 +46,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from tenants import databases as tenant_db
-from tenants.models import Tenant
 from wells.models import Equipment, Well
 
 from ..models import Change, Conflict, ConflictPolicy, SyncBatch, SyncEvent
 from ..rules import RULES
-from ..rules.base import (ApplyContext, EventRejected, Outcome, as_json, cleaned_load, order_key, record_data,
+from ..rules.base import (ApplyContext, EventRejected, as_json, cleaned_load, order_key, record_data,
                           record_order_keys, stored_decimals)
 from ..rules.corrections import CorrectionPass, waiting_ready
 from ..schemas import validate_event_payload
@@ -75,14 +74,9 @@ def strategies_chosen() -> dict[str, str]:
 
 
 def _tenant_time_zone() -> str:
-    from django.db import connection
+    from tenants.context import current_time_zone
 
-    tenant = getattr(connection, "tenant", None)
-    zone = getattr(tenant, "time_zone", None)
-    if zone:
-        return zone
-    return (Tenant.objects.filter(schema_name=connection.schema_name).values_list("time_zone", flat=True).first()
-            or "America/Chicago")
+    return current_time_zone().key
 
 
 # ====================================================================== orchestration
@@ -486,41 +480,3 @@ class _RecordWrites:
             bulk.set_values(self.model, "superseded_by", {record.pk: record.superseded_by_id for record in pointed})
         if made_current:
             self.model.objects.filter(pk__in=made_current).update(superseded_by=None)
-
-
-def batch_report(*, batch: SyncBatch) -> dict:
-    """A batch's status, counts and per-event results (GET /api/v1/sync/batches/{id}), read so
-    that they agree although processing commits meanwhile: the events first, then the status,
-    then the conflicts. COMPLETED commits with the last outcomes, so events read before it never
-    show all decided beside a PROCESSING batch; a batch read COMPLETED after events read PENDING
-    has its events read again (they are all decided now). Counts come from the same rows."""
-    for _ in range(2):
-        rows = list(batch.events.order_by("occurred_at", "id").values_list("pk", "event_id", "outcome", "errors"))
-        status = SyncBatch.objects.filter(pk=batch.pk).values_list("status", flat=True).first() or batch.status
-        if status != SyncBatch.Status.COMPLETED or all(row[2] != SyncEvent.Outcome.PENDING for row in rows):
-            break
-    conflicts = dict(Conflict.objects.filter(event__batch=batch).values_list("event_id", "id"))
-    results = [
-        {"eventId": str(event_id), "outcome": outcome,
-         "conflict": conflicts.get(pk) if outcome != SyncEvent.Outcome.PENDING else None, "errors": errors}
-        for pk, event_id, outcome, errors in rows
-    ]
-    kept_aside = list(batch.rejected_events.values_list("raw", "code", "message", "details"))
-    results += [
-        {"eventId": None if not isinstance(raw, dict) else str(raw.get("id"))[:80], "outcome": "REJECTED",
-         "conflict": None, "errors": [{"code": code, "message": message, "details": details}]}
-        for raw, code, message, details in kept_aside
-    ]
-    results += [{"eventId": eid, "outcome": "DUPLICATE", "conflict": None, "errors": []}
-                for eid in batch.duplicate_event_ids]
-    outcomes: dict[str, int] = defaultdict(int)
-    for row in rows:
-        outcomes[row[2]] += 1
-    counts = {
-        "applied": outcomes[Outcome.APPLIED],
-        "autoResolved": outcomes[Outcome.AUTO_RESOLVED],
-        "pendingReview": outcomes[Outcome.PENDING_REVIEW],
-        "rejected": outcomes[Outcome.REJECTED] + len(kept_aside),
-        "duplicates": len(batch.duplicate_event_ids),
-    }
-    return {"batchId": str(batch.pk), "status": status, "counts": counts, "results": results}
