@@ -16,13 +16,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from config.text import BAD_TEXT_MESSAGE, find_bad_text
-from sync.schemas import sniff_image_type, validate_event_payload
+from sync.schemas import MAX_PHOTO_BYTES, sniff_image_type, validate_event_payload
 from wells.domain import PRODUCT_UNITS, READING_UNITS, api_number_normalise
 
 from .errors import NotLoggedIn, UsageError
 from .store import Equipment, Store, Well, rfc3339, utc_now
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 EVENT_TYPES = {
     "production": "PRODUCTION_LOGGED",

@@ -240,7 +240,8 @@ class CorrectionPass:
 
     def merge_again(self, merged: FieldNote) -> None:
         """The day's merged note, made again from its live originals (the corrected ones included)."""
-        from ..rules.note import NOTES_MAX, _entry
+        from ..rules.note import note_entry
+        from ..schemas import NOTES_MAX
 
         zone = zoneinfo.ZoneInfo(self.chunk.time_zone)
         start, end = day_bounds(self.chunk.time_zone, merged.recorded_at)
@@ -249,7 +250,7 @@ class CorrectionPass:
         dead = _replaced_records(n.pk for n in day)
         originals = [n for n in day if n.pk not in dead]
         originals.sort(key=lambda n: (n.recorded_at, str(n.source_event_id)))
-        text = "\n\n".join(_entry(note, zone) for note in originals)[:NOTES_MAX]
+        text = "\n\n".join(note_entry(note, zone) for note in originals)[:NOTES_MAX]
         again = FieldNote.objects.create(well_id=merged.well_id, notes=text, recorded_at=originals[0].recorded_at,
                                          is_merged=True, superseded_by=merged)
         FieldNote.objects.filter(superseded_by=merged).exclude(pk=again.pk).update(superseded_by=again.pk)

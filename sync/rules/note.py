@@ -10,15 +10,14 @@ from django.db.models import Q
 from tenants import databases as tenant_db
 from wells.models import FieldNote
 
-from ..schemas import SCHEMAS
+from ..schemas import NOTES_MAX, SCHEMAS
 from .base import (ApplyContext, ConflictDraft, Decision, Keyed, Outcome, Rule, RuleResult, Strategy, as_json,
                    day_bounds, record_data, record_order_keys)
 
 FIELDS = ("notes", "recorded_at", "is_merged")
-NOTES_MAX = 10_000
 
 
-def _entry(note: FieldNote, zone: zoneinfo.ZoneInfo) -> str:
+def note_entry(note: FieldNote, zone: zoneinfo.ZoneInfo) -> str:
     author = note.recorded_by.get_full_name() if note.recorded_by_id else "unknown"
     return f"[{note.recorded_at.astimezone(zone):%Y-%m-%d %H:%M %Z}] {author}: {note.notes}"
 
@@ -57,7 +56,7 @@ def apply(ctx: ApplyContext) -> RuleResult:
     zone = zoneinfo.ZoneInfo(ctx.time_zone)
     originals = list(day_notes.filter(is_merged=False).select_related("recorded_by"))
     originals.sort(key=lambda n: (n.recorded_at, str(n.source_event_id)))
-    text = "\n\n".join(_entry(note, zone) for note in originals)
+    text = "\n\n".join(note_entry(note, zone) for note in originals)
     if len(text) > NOTES_MAX:
         return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
             "The merged note would pass 10,000 characters; both notes are kept.", "AUTO_RESOLVED",

@@ -7,17 +7,17 @@ be reversed by hand from the records it names.
 
 from __future__ import annotations
 
-
 from django.db.models import F
 from django.utils import timezone
 
-from tenants import databases as tenant_db
 from accounts.audit import Kind, Outcome, audit_record
+from tenants import databases as tenant_db
 from wells.models import FieldNote, Well
 
 from ..models import Conflict
 from ..rules import RULES
 from ..rules.base import DEFAULT_ACTIONS
+from ..schemas import NOTES_MAX
 from .changes import change_record
 
 ACTIONS = ("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "MERGE", "IGNORE")
@@ -118,11 +118,11 @@ def _make_current(model, *, winner, loser) -> None:
 def _merge_notes(conflict: Conflict, local: FieldNote, server: FieldNote | None) -> None:
     from tenants.context import current_time_zone
 
-    from ..rules.note import _entry
+    from ..rules.note import note_entry
 
     zone = current_time_zone()
     notes = sorted([n for n in (server, local) if n is not None], key=lambda n: (n.recorded_at, str(n.source_event_id)))
-    merged = FieldNote.objects.create(well_id=conflict.well_id, notes="\n\n".join(_entry(n, zone) for n in notes)[:10_000],
+    merged = FieldNote.objects.create(well_id=conflict.well_id, notes="\n\n".join(note_entry(n, zone) for n in notes)[:NOTES_MAX],
                                       recorded_at=notes[0].recorded_at, is_merged=True)
     FieldNote.objects.filter(pk__in=[n.pk for n in notes]).update(superseded_by=merged)
 
