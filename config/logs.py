@@ -73,6 +73,8 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "process": record.processName,  # which gunicorn worker or Celery pool process (with the pid)
+            "pid": record.process,
             # The request line's message is method, route and status: nothing to mask.
             "message": record.getMessage() if record.name == "pumpjack.request" else masked(record.getMessage()),
             "requestId": record_request_id(record),

@@ -5,6 +5,7 @@ sweeper recovering a batch whose enqueue was lost."""
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -204,8 +205,10 @@ def test_one_large_batch_is_spread_over_two_worker_processes_and_never_reads_don
         assert records.count() == 5000 and records.values("source_event_id").distinct().count() == 5000
     # Both pool processes applied part of the batch: the lanes were sent as tasks of their own.
     log = (workers.log_dir / f"worker{workers.running.index(worker)}.log").read_text()
-    applied_by = {line.split("/")[1].split("]")[0] for line in log.splitlines()
-                  if "succeeded" in line and ("process_lane" in line or "process_batch" in line)}
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]  # JSON logs (config.logs)
+    applied_by = {line["pid"] for line in lines
+                  if "succeeded" in line["message"] and ("process_lane" in line["message"]
+                                                         or "process_batch" in line["message"])}
     assert len(applied_by) == 2, log[-3000:]
 
 
