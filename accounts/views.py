@@ -10,7 +10,6 @@ takes it out, as on the staff admin's pages: shown once, gone on reload.
 from __future__ import annotations
 
 import re
-import zoneinfo
 
 from django import forms
 from django.contrib import messages
@@ -28,6 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.forms import service_errors_to_form
+from tenants.context import current_time_zone
 from tenants.models import TenantSecret
 from wells.domain import api_number_normalise
 from wells.models import Well
@@ -255,10 +255,6 @@ def team_route_remove_view(request, user_id):
 # --------------------------------------------------------------------------- tenant secrets
 
 
-def _tenant_zone(request) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(request.tenant_entry.tenant.time_zone)
-
-
 def _tenant_secrets(request) -> list[TenantSecret]:
     return list(TenantSecret.objects.filter(tenant=request.tenant_entry.tenant).defer("secret_hash")
                 .order_by("-created_at"))
@@ -268,7 +264,7 @@ def _secrets_page(request, *, issue_form=None, rotate_form=None, status=200):
     now = timezone.now()
     secrets = _tenant_secrets(request)
     active = [s for s in secrets if s.is_active_at(now)]
-    with timezone.override(_tenant_zone(request)):
+    with timezone.override(current_time_zone()):
         return render(request, "accounts/secrets.html", {
             "rows": [{"secret": s, "active": s.is_active_at(now)} for s in secrets],
             "issue_form": issue_form or SecretIssueForm(auto_id=ISSUE_IDS),
@@ -293,7 +289,7 @@ def secrets_view(request):
 @sensitive_variables("secret")
 def secret_issue_view(request):
     form = SecretIssueForm(request.POST, auto_id=ISSUE_IDS)
-    with timezone.override(_tenant_zone(request)):  # the expiry is typed in the tenant's time zone
+    with timezone.override(current_time_zone()):  # the expiry is typed in the tenant's time zone
         valid = form.is_valid()
     if valid:
         data = form.cleaned_data
