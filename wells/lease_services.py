@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from tenants import databases as tenant_db
 
-from .leases import RRC_DISTRICTS, Lease, LeaseKind, LevelUnit, StrappingRow, Tank, TankGauge, TankProduct
+from .leases import (RRC_DISTRICTS, Lease, LeaseKind, LevelUnit, RunTicket, RunTicketKind, StrappingRow, Tank, TankGauge,
+                     TankProduct)
 from .models import Well
 from .strapping import StrappingInvalid, level_to_inches, strapping_validate
 
@@ -283,3 +284,88 @@ def tank_gauge_record(*, tank: Tank, level, unit: str, gauged_at: datetime, temp
         if current is not None:
             TankGauge.objects.filter(pk=current.pk).update(superseded_by=gauge.pk)
     return gauge
+
+
+# ------------------------------------------------------------------ run tickets
+
+
+def run_ticket_volumes(*, tank: Tank, kind: str, observed_gravity_api, observed_temperature_f, bsw_percent,
+                       opening_level=None, closing_level=None, unit: str = "", opening_totalizer_bbl=None,
+                       closing_totalizer_bbl=None, meter_factor=None, rows=None) -> dict:
+    """The computed fields of a ticket (model field names): TANK gross observed from the tank's
+    strapping table at the opening and closing levels, LACT (closing − opening totalizer) × meter
+    factor; then wells.volumes.ticket_volumes (API MPMS 11.1). A ValidationError keyed by model
+    field name otherwise; a level beyond the table carries the code ``level_out_of_range``."""
+    from .strapping import LevelOutOfRange, barrels_at
+    from .volumes import VolumeOutOfRange, gross_observed_lact, gross_observed_tank, ticket_volumes
+
+    fields = {"openingLevel": "opening_level", "closingLevel": "closing_level",
+              "openingTotalizerBbl": "opening_totalizer_bbl", "closingTotalizerBbl": "closing_totalizer_bbl",
+              "meterFactor": "meter_factor", "observedGravityApi": "observed_gravity_api",
+              "observedTemperatureF": "observed_temperature_f", "bswPercent": "bsw_percent",
+              "grossObservedBbl": "gross_observed_bbl"}
+    try:
+        if kind == RunTicketKind.TANK:
+            rows = strapping_rows(tank) if rows is None else rows
+            barrels = {}
+            for name, level in (("opening_level", opening_level), ("closing_level", closing_level)):
+                try:
+                    barrels[name] = barrels_at(rows, level_to_inches(Decimal(level), unit))
+                except LevelOutOfRange as exc:
+                    raise ValidationError({name: [ValidationError(str(exc), code=LEVEL_OUT_OF_RANGE)]}) from None
+            gross = gross_observed_tank(opening_barrels=barrels["opening_level"],
+                                        closing_barrels=barrels["closing_level"])
+        elif kind == RunTicketKind.LACT:
+            gross = gross_observed_lact(opening_totalizer_bbl=opening_totalizer_bbl,
+                                        closing_totalizer_bbl=closing_totalizer_bbl, meter_factor=meter_factor)
+        else:
+            raise ValidationError({"kind": [f"Kind must be one of {', '.join(RunTicketKind.values)}."]})
+        volumes = ticket_volumes(gross_observed_bbl=gross, observed_gravity_api=observed_gravity_api,
+                                 observed_temperature_f=observed_temperature_f, bsw_percent=bsw_percent)
+    except VolumeOutOfRange as exc:
+        raise ValidationError({fields.get(exc.field, exc.field): [str(exc)]}) from None
+    return {"gravity_60f": volumes.gravity_60f, "ctl": volumes.ctl, "gross_observed_bbl": volumes.gross_observed_bbl,
+            "gross_standard_bbl": volumes.gross_standard_bbl, "net_bbl": volumes.net_bbl}
+
+
+RUN_TICKET_OBSERVED = ("ticket_number", "kind", "closed_at", "observed_gravity_api", "observed_temperature_f",
+                       "bsw_percent", "disposition", "opening_level", "closing_level", "unit",
+                       "opening_totalizer_bbl", "closing_totalizer_bbl", "meter_factor", "purchaser",
+                       "seals_removed", "seals_installed", "notes")
+
+
+def run_ticket_build(*, tank: Tank, data: dict, recorded_by_id=None, source_event_id=None, rows=None) -> RunTicket:
+    """The unsaved ticket ``data`` (model field names, as a cleaned RUN_TICKET_RECORDED payload
+    has them) describes, with its volumes computed; ValidationError as run_ticket_volumes."""
+    values = {name: data.get(name) for name in RUN_TICKET_OBSERVED}
+    for name in ("purchaser", "notes", "unit"):
+        values[name] = values[name] or ""
+    for name in ("seals_removed", "seals_installed"):
+        values[name] = list(values[name] or [])
+    if values["kind"] == RunTicketKind.LACT:
+        values.update(opening_level=None, closing_level=None, unit="")
+    else:
+        values.update(opening_totalizer_bbl=None, closing_totalizer_bbl=None, meter_factor=None)
+    computed = run_ticket_volumes(
+        tank=tank, rows=rows, **{k: values[k] for k in (
+            "kind", "observed_gravity_api", "observed_temperature_f", "bsw_percent", "opening_level",
+            "closing_level", "unit", "opening_totalizer_bbl", "closing_totalizer_bbl", "meter_factor")})
+    return RunTicket(lease_id=tank.lease_id, tank=tank, **values, **computed, recorded_by_id=recorded_by_id,
+                     source_event_id=source_event_id)
+
+
+def run_ticket_record(*, tank: Tank, data: dict, recorded_by=None, source_event_id=None, rows=None) -> RunTicket:
+    """Store a ticket as the current one of its number on the lease, superseding the one it
+    replaces (the RUN_TICKET_RECORDED rule decides before calling this: another content is a
+    conflict for review)."""
+    ticket = run_ticket_build(tank=tank, data=data, recorded_by_id=getattr(recorded_by, "pk", None),
+                              source_event_id=source_event_id, rows=rows)
+    with tenant_db.atomic():
+        current = RunTicket.objects.select_for_update().filter(
+            lease_id=tank.lease_id, ticket_number=ticket.ticket_number, superseded_by__isnull=True).first()
+        if current is not None:
+            RunTicket.objects.filter(pk=current.pk).update(superseded_by=current.pk)
+        ticket.save()
+        if current is not None:
+            RunTicket.objects.filter(pk=current.pk).update(superseded_by=ticket.pk)
+    return ticket
