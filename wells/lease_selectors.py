@@ -222,3 +222,15 @@ def _barrels_or_none(rows, level_inches) -> Decimal | None:
         return barrels_at(rows, level_inches)
     except LevelOutOfRange:
         return None
+
+
+def wells_reported_oil(*, wells, date_from: date, date_to: date) -> dict:
+    """{day: barrels} of oil the given wells reported (current PRODUCTION_LOGGED records, in BBL),
+    to show beside the lease's production from gauges."""
+    from django.db.models import Sum
+
+    from .models import ProductionRecord
+
+    return dict(ProductionRecord.objects.filter(
+        well__in=wells, product="OIL", superseded_by__isnull=True, production_date__gte=date_from,
+        production_date__lte=date_to).values_list("production_date").annotate(total=Sum("volume_normalized")))
