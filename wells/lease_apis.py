@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zoneinfo
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
@@ -44,6 +45,7 @@ from .lease_serializers import (
     TankListQuery,
     TankOutput,
 )
+from .selectors import tenant_today
 from .serializers import INVALID, NoQuery, StrictInput, parse, service_error_details
 from .strapping import StrappingInvalid, strapping_from_csv
 
@@ -367,7 +369,8 @@ class LeaseDailyApi(APIView):
                     f"{selectors.DAILY_MAX_DAYS} days): `stockBbl` (sum over the lease's oil tanks of the last gauge "
                     "of the day), `runsBbl` (gross observed volume of the tickets closed that day), `productionBbl` "
                     "= stock − previous day's stock + runs, `estimated: true` where a tank had no gauge that day and "
-                    "its previous stock was carried forward (a tank never gauged counts 0).",
+                    "its previous stock was carried forward (a tank never gauged counts 0). Days after today (tenant "
+                    "time zone) are not listed: a range wholly in the future lists none.",
         parameters=[LEASE_ID, *_date_parameters("the days")],
         responses={200: LeaseDailyOutput, **errors(
             bad=f"from or to not a real YYYY-MM-DD date, from after to, more than {selectors.DAILY_MAX_DAYS} days",
@@ -377,19 +380,20 @@ class LeaseDailyApi(APIView):
         lease = visible_lease(request, lease_id)
         zone = _tenant_zone(request)
         filters = parse(DailyQuery, query_values(request))
-        from datetime import timedelta
-
-        from .selectors import tenant_today
-
-        date_to = filters.get("date_to") or (
-            filters["date_from"] + timedelta(days=selectors.DAILY_DEFAULT_DAYS - 1) if filters.get("date_from")
-            else tenant_today(str(zone)))
-        date_from = filters.get("date_from") or date_to - timedelta(days=selectors.DAILY_DEFAULT_DAYS - 1)
-        if (date_to - date_from).days + 1 > selectors.DAILY_MAX_DAYS:
+        today = tenant_today(str(zone))
+        date_from, date_to = filters.get("date_from"), filters.get("date_to")
+        if date_from is None:
+            date_from = (min(date_to, today) if date_to else today) - timedelta(days=selectors.DAILY_DEFAULT_DAYS - 1)
+        if date_to is None:
+            date_to = today if date_from > today else min(date_from + timedelta(days=selectors.DAILY_DEFAULT_DAYS - 1),
+                                                          today)
+        if (min(date_to, today) - date_from).days + 1 > selectors.DAILY_MAX_DAYS:
             message = f"At most {selectors.DAILY_MAX_DAYS} days at a time."
             raise ApiError(400, "invalid_request", INVALID, details={"to": [message]})
+        # Days after today have no stock yet: the list stops at today.
+        date_to = min(date_to, today)
         if date_from > date_to:
-            raise ApiError(400, "invalid_request", INVALID,
-                           details={"from": [f"from ({date_from}) is after to ({date_to})."]})
-        days = selectors.lease_daily(lease=lease, date_from=date_from, date_to=date_to, time_zone=zone)
+            days = []
+        else:
+            days = selectors.lease_daily(lease=lease, date_from=date_from, date_to=date_to, time_zone=zone)
         return Response(LeaseDailyOutput({"lease_id": lease.pk, "time_zone": str(zone), "days": days}).data)

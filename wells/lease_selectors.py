@@ -129,7 +129,7 @@ def run_ticket_list(*, user, lease_id=None, date_from: date | None = None, date_
         tickets = tickets.filter(lease_id=lease_id)
     if date_from:
         tickets = tickets.filter(closed_at__gte=datetime.combine(date_from, time.min, tzinfo=time_zone))
-    if date_to:
+    if date_to and date_to < date.max:  # the last day there is has no end to filter by
         tickets = tickets.filter(closed_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=time_zone))
     return tickets.order_by("-closed_at", "ticket_number", "id")
 

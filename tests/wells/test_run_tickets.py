@@ -243,3 +243,13 @@ def test_daily_refuses_bad_ranges_and_unseen_leases(api, tenant_a, scene):
     assert_error(client.get(f"/api/v1/leases/{scene['off_lease'].pk}/daily"), 404, "not_found")
     default = client.get(f"/api/v1/leases/{lease}/daily").json()["days"]
     assert len(default) == 30 and all(day["estimated"] and day["stockBbl"] == 0 for day in default)
+
+
+def test_far_dates_are_answered_not_crashed(api, tenant_a, scene):
+    client = api(tenant_a, "MANAGER")
+    lease = scene["lease"].pk
+    assert client.get(f"/api/v1/leases/{lease}/daily", {"from": "9999-12-31"}).json()["days"] == []
+    assert client.get(f"/api/v1/leases/{lease}/daily", {"to": "9999-12-31"}).status_code == 200
+    assert client.get(f"/api/v1/leases/{lease}/daily", {"from": "1900-01-01", "to": "1900-01-01"}).json()["days"][0][
+        "date"] == "1900-01-01"
+    assert client.get("/api/v1/run-tickets/", {"from": "9999-12-31", "to": "9999-12-31"}).json()["count"] == 0
