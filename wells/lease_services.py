@@ -361,6 +361,8 @@ def run_ticket_record(*, tank: Tank, data: dict, recorded_by=None, source_event_
     ticket = run_ticket_build(tank=tank, data=data, recorded_by_id=getattr(recorded_by, "pk", None),
                               source_event_id=source_event_id, rows=rows)
     with tenant_db.atomic():
+        # The lease's row is the lock: the rule holds without a partial unique index (MySQL/MariaDB).
+        Lease.objects.select_for_update().filter(pk=tank.lease_id).first()
         current = RunTicket.objects.select_for_update().filter(
             lease_id=tank.lease_id, ticket_number=ticket.ticket_number, superseded_by__isnull=True).first()
         if current is not None:

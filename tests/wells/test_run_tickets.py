@@ -11,7 +11,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connections
 
 from tenants import databases as tenant_db
 from tests.wells.helpers import assert_error, assert_invalid, make_well, tenant_user
@@ -126,8 +126,10 @@ def test_the_database_keeps_one_current_ticket_per_number_and_the_fields_of_its_
         assert first.superseded_by_id == again.pk and again.superseded_by_id is None
         copy = RunTicket.objects.get(pk=again.pk)
         copy.pk, copy.superseded_by = uuid.uuid4(), None
-        with pytest.raises(IntegrityError), tenant_db.atomic():
-            copy.save(force_insert=True)
+        # A partial unique index: MySQL/MariaDB have none (there run_ticket_record's lock holds the rule).
+        if connections[tenant_db.current_db()].features.supports_partial_indexes:
+            with pytest.raises(IntegrityError), tenant_db.atomic():
+                copy.save(force_insert=True)
         wrong = RunTicket.objects.get(pk=again.pk)
         wrong.pk, wrong.ticket_number, wrong.meter_factor = uuid.uuid4(), "T-9", D(1)  # TANK with a meter factor
         with pytest.raises(IntegrityError), tenant_db.atomic():
