@@ -148,7 +148,7 @@ def _tickets(runs: list[dict], tanks: list[Tank], rows: list[Row], zone) -> list
         tank = by_name[(run["lease"], run["tank"])]
         day = date.fromisoformat(run["date"])
         nth = hauls_of_day[(run["lease"], day)] = hauls_of_day.get((run["lease"], day), 0) + 1
-        closed_at = datetime.combine(day, time(7 + nth, rng.randint(0, 50)), tzinfo=zone)
+        closed_at = datetime.combine(day, time(min(7 + nth, 23), rng.randint(0, 50)), tzinfo=zone)
         seal = 700000 + number * 2
         data = {
             "ticket_number": f"{RRC_NUMBERS[run['lease']]}-{number:05d}", "kind": "TANK", "closed_at": closed_at,

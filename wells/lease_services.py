@@ -3,8 +3,10 @@
 Like wells.services: each function validates what it is given (a ValidationError keyed by model
 field name), ``version`` goes up by one on every change, and deletes are soft (the row stays,
 ``deleted_at`` set). A strapping table is replaced whole, in one transaction, after
-wells.strapping has checked every row. ``tank_gauge_record`` is the one writer of TankGauge: the
-TANK_GAUGED rule (sync.rules, to come) and the demo seed build on it.
+wells.strapping has checked every row. ``tank_gauge_record`` and ``run_ticket_record`` store a gauge
+or a ticket made on the server (the seed, tests); the TANK_GAUGED and RUN_TICKET_RECORDED rules
+(sync.rules.tank_gauge, sync.rules.run_ticket) write theirs set-based, a ticket built by
+``run_ticket_build`` either way. Every change of a lease or tank is logged for the pull feed.
 """
 
 from __future__ import annotations
@@ -52,6 +54,20 @@ def _positive(value, label: str, *, limit: Decimal, places: int) -> tuple[Decima
     return number, ""
 
 
+# ------------------------------------------------------------------ the pull feed
+
+
+def feed_record(*, entity: str, entity_id, lease_id, version: int, op: str = "upsert") -> None:
+    """Log a lease's or tank's change for the pull feed (API.md section 9): one row per well of
+    the lease (an OPERATOR hears of it through a well on their route), or one under the lease's
+    own id when it has none (MANAGERs and ADMINs still do). In the writing transaction."""
+    from .services import change_record
+
+    well_ids = list(Well.objects.filter(lease_ref_id=lease_id, deleted_at__isnull=True).values_list("pk", flat=True))
+    for well_id in well_ids or [lease_id]:
+        change_record(entity=entity, entity_id=entity_id, well_id=well_id, op=op, version=version)
+
+
 # ------------------------------------------------------------------ leases
 
 
@@ -93,7 +109,9 @@ def lease_create(*, data: dict, actor=None) -> Lease:
     cleaned = _clean_lease(data, instance=None)
     try:
         with tenant_db.atomic():
-            return Lease.objects.create(**cleaned)
+            lease = Lease.objects.create(**cleaned)
+            feed_record(entity="lease", entity_id=lease.pk, lease_id=lease.pk, version=lease.version)
+            return lease
     except IntegrityError as exc:  # a concurrent create took the number
         raise ValidationError({"rrc_lease_number": [DUPLICATE_RRC_NUMBER]}) from exc
 
@@ -110,6 +128,7 @@ def lease_update(*, lease: Lease, data: dict, actor=None) -> Lease:
             Lease.objects.filter(pk=lease.pk).update(**changed, version=F("version") + 1, updated_at=now)
             if "name" in changed:
                 _wells_lease_name(Well.objects.filter(lease_ref=lease, deleted_at__isnull=True), changed["name"])
+            feed_record(entity="lease", entity_id=lease.pk, lease_id=lease.pk, version=lease.version + 1)
     except IntegrityError as exc:
         raise ValidationError({"rrc_lease_number": [DUPLICATE_RRC_NUMBER]}) from exc
     lease.refresh_from_db()
@@ -131,6 +150,9 @@ def lease_delete(*, lease: Lease, actor=None) -> None:
 
     now = timezone.now()
     with tenant_db.atomic():
+        for tank_id, version in Tank.objects.filter(lease=lease, deleted_at__isnull=True).values_list("pk", "version"):
+            feed_record(entity="tank", entity_id=tank_id, lease_id=lease.pk, version=version + 1, op="delete")
+        feed_record(entity="lease", entity_id=lease.pk, lease_id=lease.pk, version=lease.version + 1, op="delete")
         Lease.objects.filter(pk=lease.pk).update(deleted_at=now, version=F("version") + 1, updated_at=now)
         Tank.objects.filter(lease=lease, deleted_at__isnull=True).update(
             deleted_at=now, version=F("version") + 1, updated_at=now)
@@ -196,6 +218,7 @@ def tank_create(*, lease: Lease, data: dict, actor=None) -> Tank:
         with tenant_db.atomic():
             tank = Tank.objects.create(lease=lease, **cleaned)
             _strapping_write(tank, rows)
+            feed_record(entity="tank", entity_id=tank.pk, lease_id=lease.pk, version=tank.version)
     except IntegrityError as exc:
         raise ValidationError({"name": [DUPLICATE_TANK_NAME]}) from exc
     return tank
@@ -214,6 +237,7 @@ def tank_update(*, tank: Tank, data: dict, actor=None) -> Tank:
             Tank.objects.filter(pk=tank.pk).update(**changed, version=F("version") + 1, updated_at=timezone.now())
             if rows is not None:
                 _strapping_write(tank, rows)
+            feed_record(entity="tank", entity_id=tank.pk, lease_id=tank.lease_id, version=tank.version + 1)
     except IntegrityError as exc:
         raise ValidationError({"name": [DUPLICATE_TANK_NAME]}) from exc
     tank.refresh_from_db()
@@ -226,13 +250,16 @@ def tank_strapping_replace(*, tank: Tank, rows, actor=None) -> Tank:
     with tenant_db.atomic():
         _strapping_write(tank, rows)
         Tank.objects.filter(pk=tank.pk).update(version=F("version") + 1, updated_at=timezone.now())
+        feed_record(entity="tank", entity_id=tank.pk, lease_id=tank.lease_id, version=tank.version + 1)
     tank.refresh_from_db()
     return tank
 
 
 def tank_delete(*, tank: Tank, actor=None) -> None:
     now = timezone.now()
-    Tank.objects.filter(pk=tank.pk).update(deleted_at=now, version=F("version") + 1, updated_at=now)
+    with tenant_db.atomic():
+        Tank.objects.filter(pk=tank.pk).update(deleted_at=now, version=F("version") + 1, updated_at=now)
+        feed_record(entity="tank", entity_id=tank.pk, lease_id=tank.lease_id, version=tank.version + 1, op="delete")
 
 
 def strapping_rows(tank: Tank):

@@ -52,3 +52,32 @@ def test_the_lease_page_shows_daily_production_beside_the_wells_and_the_run_tick
     assert 'est.' in today_row  # not gauged today: carried forward
     ticket = html.split('data-ticket="PAGE-1"')[1].split("</tr>")[0]
     assert "10.02" in ticket and "1.00000" in ticket and "Plains" in ticket
+
+
+def test_the_demo_tickets_account_for_the_demo_production(tenant_a, in_tenant):
+    """The demo's run tickets (one per haul) and gauges give back, day by day, the oil its wells
+    reported: stock − previous stock + runs, to within the quarter inch a gauge is read to."""
+    from wells.demo import demo_data_seed
+    from wells.lease_demo import lease_demo_seed
+    from wells.lease_selectors import lease_daily, wells_reported_oil
+    from wells.leases import Lease, RunTicket
+    from wells.selectors import tenant_today
+
+    demo_data_seed(tenant=tenant_a.tenant, operator_email=tenant_a.users["OPERATOR"])
+    counts = lease_demo_seed(tenant=tenant_a.tenant)
+    assert counts["tickets"] == len(counts["runs"]) > 0
+    assert lease_demo_seed(tenant=tenant_a.tenant)["tickets"] == 0  # seeded once
+    zone = zoneinfo.ZoneInfo(tenant_a.tenant.time_zone)
+    today = tenant_today(tenant_a.tenant.time_zone)
+    with in_tenant(tenant_a):
+        assert RunTicket.objects.count() == counts["tickets"]
+        assert not RunTicket.objects.filter(gross_observed_bbl__lte=0).exists()
+        lease = Lease.objects.get(name="Tarzan Unit")
+        days = lease_daily(lease=lease, date_from=today - timedelta(days=88), date_to=today, time_zone=zone)
+        reported = wells_reported_oil(wells=list(lease.wells.all()), date_from=today - timedelta(days=88),
+                                      date_to=today)
+        assert sum(1 for day in days if day.runs_bbl > 0) >= 5
+        for day in days:
+            assert not day.estimated
+            # 5 tanks gauged to a quarter inch (~0.42 bbl) twice, plus the tickets' own two gauges.
+            assert abs(day.production_bbl - reported.get(day.date, D(0))) < D("7"), day
