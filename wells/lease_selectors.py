@@ -17,9 +17,16 @@ from django.db.models import QuerySet
 from accounts.models import Role
 
 from .leases import Lease, RunTicket, StrappingRow as StrappingRowModel, Tank, TankGauge
-from .lease_services import strapping_rows
 from .selectors import wells_for_user
 from .strapping import LevelOutOfRange, barrels_at, feet_and_inches
+
+
+def strapping_rows(tank: Tank):
+    """The tank's table as wells.strapping rows, bottom first."""
+    from .strapping import StrappingRow as Row
+
+    return [Row(h, b) for h, b in StrappingRowModel.objects.filter(tank=tank).order_by("height_inches")
+            .values_list("height_inches", "barrels")]
 
 
 def leases_for_user(*, user) -> QuerySet[Lease]:

@@ -24,6 +24,7 @@ from tenants import databases as tenant_db
 
 from .leases import (RRC_DISTRICTS, Lease, LeaseKind, LevelUnit, RunTicket, RunTicketKind, StrappingRow, Tank, TankGauge,
                      TankProduct)
+from .lease_selectors import strapping_rows
 from .models import Well
 from .strapping import StrappingInvalid, level_to_inches, strapping_validate
 
@@ -262,12 +263,6 @@ def tank_delete(*, tank: Tank, actor=None) -> None:
         feed_record(entity="tank", entity_id=tank.pk, lease_id=tank.lease_id, version=tank.version + 1, op="delete")
 
 
-def strapping_rows(tank: Tank):
-    """The tank's table as wells.strapping rows, bottom first."""
-    from .strapping import StrappingRow as Row
-
-    return [Row(h, b) for h, b in StrappingRow.objects.filter(tank=tank).order_by("height_inches")
-            .values_list("height_inches", "barrels")]
 
 
 # ------------------------------------------------------------------ gauges
