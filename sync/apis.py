@@ -337,14 +337,15 @@ class PolicyUpdateApi(APIView):
 
 
 class ChangeOutput(serializers.Serializer):
-    entity = serializers.ChoiceField(choices=["well", "equipment", "conflict", "assignment"])
+    entity = serializers.ChoiceField(choices=["well", "equipment", "conflict", "assignment", "lease", "tank"])
     op = serializers.ChoiceField(choices=["upsert", "delete"])
     id = serializers.CharField()
     version = serializers.IntegerField()
     data = serializers.DictField(help_text=(
         "The entity as it stands ({} for a delete). A conflict: id, wellId, eventId (the device's event; null "
         "for an ETL conflict), eventType, status (PENDING_REVIEW|AUTO_RESOLVED|RESOLVED|IGNORED), strategy, "
-        "reason, resolution (null until decided, then {action, resolvedBy, resolvedAt, note}), createdAt."))
+        "reason, resolution (null until decided, then {action, resolvedBy, resolvedAt, note}), createdAt. A lease "
+        "or tank: as GET /api/v1/leases/{id}/ and /api/v1/tanks/{id}/ (a tank with its strapping table)."))
 
 
 class ChangesPage(serializers.Serializer):

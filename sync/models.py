@@ -225,6 +225,11 @@ class Change(models.Model):
         EQUIPMENT = "equipment"
         CONFLICT = "conflict"
         ASSIGNMENT = "assignment"
+        # A lease's or tank's change is logged once per well of its lease (``well_id``: that well, so
+        # an OPERATOR gets it for a lease with a well on their route), or once under the lease's own
+        # id when it has no well (MANAGERs and ADMINs still hear of it).
+        LEASE = "lease"
+        TANK = "tank"
 
     class Op(models.TextChoices):
         UPSERT = "upsert"

@@ -52,6 +52,12 @@ def field_schema(spec: schemas.Field) -> dict[str, Any]:
         out = {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset. " + TIME_BOUNDS}
     elif parse is getattr(schemas, "_positive_int", None):
         out = {"type": "integer", "minimum": 1, "maximum": 2**31}
+    elif parse is schemas.parse_seals:
+        out = {"type": "array", "maxItems": schemas.SEALS_MAX,
+               "items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[^\n\r]*\S[^\n\r]*$"}}
+    elif parse is schemas.parse_disposition:
+        out = {"type": "string", "pattern": "^[0-9]{1,2}$",
+               "description": "RRC disposition code: 0 pipeline, 1 truck, ... (a number is taken too)"}
     else:
         closure = inspect.getclosurevars(parse).nonlocals
         if "choices" in closure:

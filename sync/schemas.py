@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -190,6 +191,133 @@ def _reading_value(cleaned: dict) -> dict[str, list[str]]:
     return {"value": [problem]} if problem else {}
 
 
+# ------------------------------------------------------------------------- tanks (API.md section 13)
+
+LEVEL_UNITS = ["IN", "FT", "M"]
+# The tallest tank a level may name: 100 ft (wells.strapping.MAX_HEIGHT_INCHES), in each unit.
+LEVEL_MAX = {"IN": Decimal(1200), "FT": Decimal(100), "M": Decimal("30.48")}
+TICKET_KINDS = ["TANK", "LACT"]
+TANK_FIELDS = ("opening_level", "closing_level", "unit")
+LACT_FIELDS = ("opening_totalizer_bbl", "closing_totalizer_bbl", "meter_factor")
+SEAL_SEPARATOR = "\n"  # seals are a list on the wire, one text in a cleaned payload (cleaned_dump stores scalars)
+SEALS_MAX = 20
+_WIRE = {"opening_level": "openingLevel", "closing_level": "closingLevel", "unit": "unit",
+         "opening_totalizer_bbl": "openingTotalizerBbl", "closing_totalizer_bbl": "closingTotalizerBbl",
+         "meter_factor": "meterFactor"}
+
+
+def _level_bound(name: str, unit_name: str = "unit") -> Callable[[dict], dict[str, list[str]]]:
+    def check(cleaned: dict) -> dict[str, list[str]]:
+        level, unit = cleaned.get(name), cleaned.get(unit_name)
+        if level is not None and unit in LEVEL_MAX and level > LEVEL_MAX[unit]:
+            return {_WIRE.get(name, "level"): [f"must be <= {LEVEL_MAX[unit]} {unit} (a 100 ft tank)"]}
+        return {}
+
+    return check
+
+
+def _ticket_kind_fields(cleaned: dict) -> dict[str, list[str]]:
+    kind = cleaned.get("kind")
+    if kind not in TICKET_KINDS:
+        return {}
+    needed, other = (TANK_FIELDS, LACT_FIELDS) if kind == "TANK" else (LACT_FIELDS, TANK_FIELDS)
+    problems: dict[str, list[str]] = {}
+    for name in needed:
+        if cleaned.get(name) is None:
+            problems[_WIRE[name]] = [f"is required for a {kind} ticket"]
+    for name in other:
+        if cleaned.get(name) is not None:
+            problems[_WIRE[name]] = [f"is not part of a {kind} ticket"]
+    if kind == "TANK" and not problems and cleaned["closing_level"] > cleaned["opening_level"]:
+        problems["closingLevel"] = ["must not be above openingLevel: nothing left the tank"]
+    if kind == "LACT" and not problems and cleaned["closing_totalizer_bbl"] < cleaned["opening_totalizer_bbl"]:
+        problems["closingTotalizerBbl"] = ["must not be below openingTotalizerBbl"]
+    return problems
+
+
+def parse_disposition(value: Any) -> str:
+    """An RRC disposition code ("0" pipeline, "1" truck, ...): one or two digits, as text or a number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= len(value) <= 2:
+        raise Invalid("must be an RRC disposition code: 1 or 2 digits (0 pipeline, 1 truck, ...)")
+    return value
+
+
+def parse_seals(value: Any) -> str:
+    if not isinstance(value, list) or len(value) > SEALS_MAX:
+        raise Invalid(f"must be a list of at most {SEALS_MAX} seal numbers")
+    seals = []
+    for seal in value:
+        if not isinstance(seal, str) or not seal.strip() or len(seal) > 40 or any(c in seal for c in "\x00\n\r"):
+            raise Invalid("each seal number is text of 1 to 40 characters on one line")
+        seals.append(seal.strip())
+    return SEAL_SEPARATOR.join(seals)
+
+
+def seals_list(cleaned_value: str | None) -> list[str]:
+    return [seal for seal in (cleaned_value or "").split(SEAL_SEPARATOR) if seal]
+
+
+def _bounded(low: str, high: str, places: str = "0.001") -> Callable[[Any], Decimal]:
+    """parse_decimal within [low, high], kept to ``places`` (a level in sixteenths of an inch and
+    a meter factor need 4 decimals, parse_decimal keeps 3)."""
+    def parse(value: Any) -> Decimal:
+        parse_decimal(value, minimum=Decimal(low), maximum=Decimal(high))  # the checks and their messages
+        return Decimal(str(value)).quantize(Decimal(places))
+
+    return parse
+
+
+_TEMPERATURE = _bounded("-58", "302")  # the range of API MPMS 11.1 for crude oil
+_PERCENT = _bounded("0", "100")
+_LEVEL = _bounded("0", "1200", "0.0001")
+
+
+# A level as a pumper reads a gauge line: "12ft 4-1/4in", "12' 4 1/4\"", "148.25in", "12.5 ft", "3.2m".
+_FEET_INCHES = re.compile(
+    r"^\s*(?:(?P<feet>\d{1,3})\s*(?:ft|feet|foot|')\s*)?"
+    r"(?:(?P<inches>\d{1,4}(?:\.\d{1,4})?)?(?:(?:\s+|-)?(?P<num>\d{1,2})/(?P<den>\d{1,2}))?\s*(?:in|inch|inches|\"))?\s*$",
+    re.IGNORECASE)
+_SINGLE = re.compile(r"^\s*(?P<value>\d{1,5}(?:\.\d{1,4})?)\s*(?P<unit>in|inch|inches|\"|ft|feet|foot|'|m|metres|meters)?\s*$",
+                     re.IGNORECASE)
+_UNIT_WORDS = {"in": "IN", "inch": "IN", "inches": "IN", '"': "IN", "ft": "FT", "feet": "FT", "foot": "FT",
+               "'": "FT", "m": "M", "metres": "M", "meters": "M"}
+
+
+def parse_gauge_level(text: str, *, unit: str | None = None) -> tuple[Decimal, str]:
+    """A gauge reading as typed → (level, unit) for TANK_GAUGED. Feet with inches and quarters
+    ("12ft 4-1/4in", "12' 4 1/4\"") become inches (148.25 IN); a single value keeps its unit
+    ("148.25in", "12.5ft", "3.2m"); a bare number takes ``unit``. Invalid with a message saying
+    what a level looks like otherwise."""
+    hint = 'write a level as 12ft 4-1/4in, 148.25in, 12.5ft or 3.2m'
+    if not isinstance(text, str) or not text.strip() or len(text) > 40:
+        raise Invalid(f"no level given: {hint}")
+    single = _SINGLE.match(text)
+    if single:
+        value = Decimal(single["value"])
+        chosen = _UNIT_WORDS[single["unit"].lower()] if single["unit"] else (unit or "").upper()
+        if chosen not in LEVEL_UNITS:
+            raise Invalid(f"{text.strip()!r} has no unit: {hint} (or give the unit)")
+    else:
+        match = _FEET_INCHES.match(text)
+        if not match or (match["feet"] is None and match["inches"] is None and match["num"] is None):
+            raise Invalid(f"{text.strip()!r} is not a gauge level: {hint}")
+        inches = Decimal(match["inches"] or 0)
+        if match["num"] is not None:
+            numerator, denominator = int(match["num"]), int(match["den"])
+            if denominator not in (2, 4, 8, 16) or not 0 < numerator < denominator:
+                raise Invalid(f"{match['num']}/{match['den']} is not a fraction of an inch a gauge line shows "
+                              "(halves, quarters, eighths, sixteenths)")
+            inches += Decimal(numerator) / Decimal(denominator)
+        if match["feet"] is not None and inches >= 12:
+            raise Invalid(f"{text.strip()!r}: the inches after feet must be under 12")
+        value, chosen = Decimal(match["feet"] or 0) * 12 + inches, "IN"
+    if value > LEVEL_MAX[chosen]:
+        raise Invalid(f"{text.strip()!r} is above {LEVEL_MAX[chosen]} {chosen.lower()} (a 100 ft tank)")
+    return value, chosen
+
+
 _ANY_PRODUCTION_UNIT = sorted({u for units in PRODUCT_UNITS.values() for u in units})
 _ANY_READING_UNIT = sorted({u for units in READING_UNITS.values() for u in units})
 
@@ -269,6 +397,43 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("baseVersion", lambda v: _positive_int(v), required=False),
         ),
         times=("changed_at",),
+    ),
+    "TANK_GAUGED": PayloadSchema(
+        fields=(
+            Field("tankId", parse_uuid),
+            Field("level", _LEVEL),
+            Field("unit", parse_choice(LEVEL_UNITS)),
+            Field("gaugedAt", parse_datetime),
+            Field("temperatureF", _TEMPERATURE, required=False),
+            Field("bswPercent", _PERCENT, required=False),
+            Field("notes", parse_text(NOTES_MAX, required=False), required=False),
+        ),
+        checks=(_level_bound("level"),),
+        times=("gauged_at",),
+    ),
+    "RUN_TICKET_RECORDED": PayloadSchema(
+        fields=(
+            Field("ticketNumber", parse_text(40)),
+            Field("tankId", parse_uuid),
+            Field("kind", parse_choice(TICKET_KINDS)),
+            Field("closedAt", parse_datetime),
+            Field("observedGravityApi", _bounded("-10", "100")),
+            Field("observedTemperatureF", _TEMPERATURE),
+            Field("bswPercent", _PERCENT),
+            Field("disposition", parse_disposition),
+            Field("openingLevel", _LEVEL, required=False),
+            Field("closingLevel", _LEVEL, required=False),
+            Field("unit", parse_choice(LEVEL_UNITS), required=False),
+            Field("openingTotalizerBbl", _bounded("0", "99999999"), required=False),
+            Field("closingTotalizerBbl", _bounded("0", "99999999"), required=False),
+            Field("meterFactor", _bounded("0.9", "1.1", "0.0001"), required=False),
+            Field("purchaser", parse_text(200, required=False), required=False),
+            Field("sealsRemoved", parse_seals, required=False),
+            Field("sealsInstalled", parse_seals, required=False),
+            Field("notes", parse_text(NOTES_MAX, required=False), required=False),
+        ),
+        checks=(_ticket_kind_fields, _level_bound("opening_level"), _level_bound("closing_level")),
+        times=("closed_at",),
     ),
 }
 EVENT_TYPES = tuple(SCHEMAS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zoneinfo
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
@@ -31,15 +32,20 @@ from . import lease_services as services
 from .apis import BAD_PAGE, DATE_FILTER_PATTERN, NO_PAGE, READ_ONLY, errors, query_values
 from .lease_serializers import (
     STRAPPING_SCHEMA,
+    DailyQuery,
     GaugeQuery,
+    LeaseDailyOutput,
     LeaseInput,
     LeaseOutput,
+    RunTicketOutput,
+    RunTicketQuery,
     StrappingField,
     TankGaugeOutput,
     TankInput,
     TankListQuery,
     TankOutput,
 )
+from .selectors import tenant_today
 from .serializers import INVALID, NoQuery, StrictInput, parse, service_error_details
 from .strapping import StrappingInvalid, strapping_from_csv
 
@@ -300,3 +306,94 @@ class TankGaugesApi(APIView):
         zone = zoneinfo.ZoneInfo(request.tenant_entry.tenant.time_zone)
         output = TankGaugeOutput.for_tank(services.strapping_rows(tank))
         return paginate(request, selectors.tank_gauges(tank=tank, time_zone=zone, **filters), output)
+
+
+# ------------------------------------------------------------------ run tickets and daily production
+
+RUN_TICKET_ID = _path_id("ticket_id", "run ticket")
+NO_TICKET = "no such run ticket, or its lease is not one you may see"
+
+
+def _date_parameters(what: str) -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter("from", OpenApiTypes.DATE, pattern=DATE_FILTER_PATTERN, allow_blank=False,
+                         description=f"First day (YYYY-MM-DD, tenant time zone) of {what}, inclusive."),
+        OpenApiParameter("to", OpenApiTypes.DATE, pattern=DATE_FILTER_PATTERN, allow_blank=False,
+                         description=f"Last day (YYYY-MM-DD, tenant time zone) of {what}, inclusive."),
+    ]
+
+
+def _tenant_zone(request) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(request.tenant_entry.tenant.time_zone)
+
+
+class RunTicketsApi(APIView):
+    permission_classes = [permissions_required(GET="wells.view_tank")]
+
+    @extend_schema(
+        operation_id="run_tickets_list", tags=["run tickets"],
+        summary="Run tickets of the leases you may see, newest closed first (current and superseded)",
+        parameters=[OpenApiParameter("leaseId", OpenApiTypes.UUID, description="Only this lease's tickets (a lease "
+                                     "you may not see lists none)."), *_date_parameters("closedAt"), *PAGE_PARAMETERS],
+        responses={200: paginated(RunTicketOutput), **errors(
+            bad=f"leaseId not a UUID, from or to not a real YYYY-MM-DD date, from after to, {BAD_PAGE}",
+            forbidden=READ_ONLY, missing=NO_PAGE)},
+    )
+    def get(self, request):
+        filters = parse(RunTicketQuery, query_values(request), domain=lambda _: page_problems(request))
+        return paginate(request, selectors.run_ticket_list(user=request.user, time_zone=_tenant_zone(request),
+                                                           **filters), RunTicketOutput)
+
+
+class RunTicketDetailApi(APIView):
+    permission_classes = [permissions_required(GET="wells.view_tank")]
+
+    @extend_schema(operation_id="run_tickets_retrieve", tags=["run tickets"], summary="One run ticket",
+                   parameters=[RUN_TICKET_ID],
+                   responses={200: RunTicketOutput, **errors(forbidden=READ_ONLY, missing=NO_TICKET)})
+    def get(self, request, ticket_id):
+        parse(NoQuery, query_values(request))
+        ticket = selectors.run_ticket_get_for_user(user=request.user, ticket_id=ticket_id)
+        if ticket is None:
+            raise ApiError(404, "not_found", "No such run ticket.")
+        return Response(RunTicketOutput(ticket).data)
+
+
+class LeaseDailyApi(APIView):
+    permission_classes = [permissions_required(GET=("wells.view_lease", "wells.view_tank"))]
+
+    @extend_schema(
+        operation_id="leases_daily", tags=["leases"],
+        summary="The lease's daily oil production from tank gauges and run tickets",
+        description="Per day (tenant time zone) from `from` to `to` (default: the 30 days to today; at most "
+                    f"{selectors.DAILY_MAX_DAYS} days): `stockBbl` (sum over the lease's oil tanks of the last gauge "
+                    "of the day), `runsBbl` (gross observed volume of the tickets closed that day), `productionBbl` "
+                    "= stock − previous day's stock + runs, `estimated: true` where a tank had no gauge that day and "
+                    "its previous stock was carried forward (a tank never gauged counts 0). Days after today (tenant "
+                    "time zone) are not listed: a range wholly in the future lists none.",
+        parameters=[LEASE_ID, *_date_parameters("the days")],
+        responses={200: LeaseDailyOutput, **errors(
+            bad=f"from or to not a real YYYY-MM-DD date, from after to, more than {selectors.DAILY_MAX_DAYS} days",
+            forbidden=READ_ONLY, missing=NO_LEASE)},
+    )
+    def get(self, request, lease_id):
+        lease = visible_lease(request, lease_id)
+        zone = _tenant_zone(request)
+        filters = parse(DailyQuery, query_values(request))
+        today = tenant_today(str(zone))
+        date_from, date_to = filters.get("date_from"), filters.get("date_to")
+        if date_from is None:
+            date_from = (min(date_to, today) if date_to else today) - timedelta(days=selectors.DAILY_DEFAULT_DAYS - 1)
+        if date_to is None:
+            date_to = today if date_from > today else min(date_from + timedelta(days=selectors.DAILY_DEFAULT_DAYS - 1),
+                                                          today)
+        if (min(date_to, today) - date_from).days + 1 > selectors.DAILY_MAX_DAYS:
+            message = f"At most {selectors.DAILY_MAX_DAYS} days at a time."
+            raise ApiError(400, "invalid_request", INVALID, details={"to": [message]})
+        # Days after today have no stock yet: the list stops at today.
+        date_to = min(date_to, today)
+        if date_from > date_to:
+            days = []
+        else:
+            days = selectors.lease_daily(lease=lease, date_from=date_from, date_to=date_to, time_zone=zone)
+        return Response(LeaseDailyOutput({"lease_id": lease.pk, "time_zone": str(zone), "days": days}).data)

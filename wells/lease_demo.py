@@ -6,8 +6,10 @@ water tank, and 90 days of evening gauges consistent with its wells' oil product
 oil (the current PRODUCTION_LOGGED records) fills the open tank up to 90 %, then the next; the
 next morning's truck hauls the full ones down to their bottoms (a hot-shot truck comes the same day
 when every tank is full). So stock − previous stock + hauled = production
-to within a quarter inch of gauge per tank. The hauls are returned (``runs``) for the run tickets
-that RUN_TICKET_RECORDED will bring; no ticket is stored yet.
+to within a quarter inch of gauge per tank. Each haul is a TANK run ticket (opening gauge at the
+full level, closing at the bottoms, the day's temperature, 38 to 44 °API, truck disposition "1"),
+its volumes computed as any ticket's (wells.lease_services.run_ticket_build); the hauls are also
+returned (``runs``).
 
 Deterministic and idempotent: if a demo lease exists nothing is written.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import math
 import random
 import zoneinfo
-from datetime import datetime, time, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
@@ -26,7 +28,7 @@ from django_tenants.utils import schema_context
 from tenants import databases as tenant_db
 
 from .demo import LEASES, PRODUCTION_DAYS
-from .leases import Lease, LeaseKind, StrappingRow, Tank, TankGauge, TankProduct
+from .leases import Lease, LeaseKind, RunTicket, StrappingRow, Tank, TankGauge, TankProduct
 from .models import ProductionRecord, Well
 from .selectors import tenant_today
 from .strapping import StrappingRow as Row
@@ -63,7 +65,7 @@ def _level_for(rows: list[Row], barrels: Decimal) -> Decimal:
 def lease_demo_seed(*, tenant) -> dict:
     with schema_context(tenant.schema_name):
         if Lease.objects.filter(name__in=[lease.name for lease in LEASES], deleted_at__isnull=True).exists():
-            return {"leases": 0, "tanks": 0, "gauges": 0, "runs": []}
+            return {"leases": 0, "tanks": 0, "gauges": 0, "tickets": 0, "runs": []}
         with tenant_db.atomic():
             return _seed(tenant_zone=tenant.time_zone)
 
@@ -98,7 +100,7 @@ def _seed(*, tenant_zone: str) -> dict:
             day = start + timedelta(days=offset)
             remaining = Decimal(daily.get(day) or 0)
             for index in sorted(waiting):  # the morning truck hauls yesterday's full tanks
-                runs.append(_run(demo.name, battery[index], day, stock[index]))
+                runs.append(_run(demo.name, battery[index], day, stock[index], rows))
                 stock[index] = BOTTOMS_BBL
             waiting = set()
             while remaining > 0:
@@ -110,7 +112,7 @@ def _seed(*, tenant_zone: str) -> dict:
                     free = [n for n in range(len(battery)) if n not in waiting]
                     if not free:  # every tank full: a hot-shot truck hauls the oldest at once
                         open_tank = min(waiting, key=lambda n: (n - open_tank - 1) % len(battery))
-                        runs.append(_run(demo.name, battery[open_tank], day, stock[open_tank]))
+                        runs.append(_run(demo.name, battery[open_tank], day, stock[open_tank], rows))
                         stock[open_tank] = BOTTOMS_BBL
                         waiting.discard(open_tank)
                     else:
@@ -126,12 +128,45 @@ def _seed(*, tenant_zone: str) -> dict:
     StrappingRow.objects.bulk_create([StrappingRow(tank=tank, height_inches=row.height_inches, barrels=row.barrels)
                                       for tank in tanks for row in rows], batch_size=5000)
     TankGauge.objects.bulk_create(gauges, batch_size=2000)
-    return {"leases": len(LEASES), "tanks": len(tanks), "gauges": len(gauges), "runs": runs}
+    tickets = _tickets(runs, tanks, rows, zone)
+    RunTicket.objects.bulk_create(tickets, batch_size=2000)
+    return {"leases": len(LEASES), "tanks": len(tanks), "gauges": len(gauges), "tickets": len(tickets), "runs": runs}
 
 
-def _run(lease: str, tank: Tank, day, barrels: Decimal) -> dict:
+PURCHASERS = ("Plains Marketing", "Sunoco Partners", "Enterprise Crude Oil")
+
+
+def _tickets(runs: list[dict], tanks: list[Tank], rows: list[Row], zone) -> list[RunTicket]:
+    """A TANK run ticket per haul: opening at the level read for the full tank, closing at the
+    bottoms; its own random sequence, so the gauges stay what they were without tickets."""
+    from .lease_services import run_ticket_build
+
+    rng = random.Random(_SEED + 1)
+    by_name = {(tank.lease.name, tank.name): tank for tank in tanks}
+    tickets, hauls_of_day = [], {}
+    for number, run in enumerate(runs, start=1):
+        tank = by_name[(run["lease"], run["tank"])]
+        day = date.fromisoformat(run["date"])
+        nth = hauls_of_day[(run["lease"], day)] = hauls_of_day.get((run["lease"], day), 0) + 1
+        closed_at = datetime.combine(day, time(min(7 + nth, 23), rng.randint(0, 50)), tzinfo=zone)
+        seal = 700000 + number * 2
+        data = {
+            "ticket_number": f"{RRC_NUMBERS[run['lease']]}-{number:05d}", "kind": "TANK", "closed_at": closed_at,
+            "observed_gravity_api": Decimal(f"{rng.uniform(38, 44):.1f}"),
+            "observed_temperature_f": Decimal(f"{62 + rng.uniform(-12, 18):.1f}"),
+            "bsw_percent": Decimal(f"{rng.uniform(0.1, 0.6):.2f}"), "disposition": "1",
+            "opening_level": run["opening_inches"], "closing_level": run["closing_inches"], "unit": "IN",
+            "purchaser": PURCHASERS[number % len(PURCHASERS)],
+            "seals_removed": [f"S{seal - 1}"], "seals_installed": [f"S{seal}"],
+        }
+        tickets.append(run_ticket_build(tank=tank, data=data, rows=rows))
+    return tickets
+
+
+def _run(lease: str, tank: Tank, day, barrels: Decimal, rows: list[Row]) -> dict:
     return {"lease": lease, "tank": tank.name, "date": day.isoformat(),
-            "barrels": str((barrels - BOTTOMS_BBL).quantize(Decimal("0.01")))}
+            "barrels": str((barrels - BOTTOMS_BBL).quantize(Decimal("0.01"))),
+            "opening_inches": _level_for(rows, barrels), "closing_inches": _level_for(rows, BOTTOMS_BBL)}
 
 
 def _gauge(tank: Tank, level: Decimal, gauged_at: datetime, temperature: Decimal, bsw) -> TankGauge:

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from config.text_fields import NOT_BLANK, StrictCharField
 
-from .leases import RRC_DISTRICTS, LeaseKind, LevelUnit, TankProduct
+from .leases import RRC_DISTRICTS, LeaseKind, LevelUnit, RunTicketKind, TankProduct
 from .serializers import StrictDateField, StrictInput, _DateRangeQuery, _pattern_field, enum_field
 from .strapping import MAX_ROWS, MIN_ROWS, StrappingInvalid, strapping_validate
 
@@ -226,3 +226,87 @@ GaugeQuery = type("GaugeQuery", (_DateRangeQuery,), {
     "from": StrictDateField(source="date_from", required=False, future=True),
     "to": StrictDateField(source="date_to", required=False, future=True),
 })
+
+
+# ------------------------------------------------------------------ run tickets and daily production
+
+
+RunTicketKindField = enum_field(RunTicketKind, "RunTicketKind")
+
+
+def _number_or_null(value):
+    return float(value) if value is not None else None
+
+
+class RunTicketOutput(serializers.Serializer):
+    """A run ticket (current or superseded) with the volumes computed when it was recorded: gross
+    observed (TANK: barrels at the opening gauge − at the closing gauge by the tank's strapping
+    table; LACT: (closing − opening totalizer) × meter factor), gross standard = gross observed ×
+    CTL (API MPMS 11.1, the gravity first corrected to 60 °F), net = gross standard × (1 − BS&W/100)."""
+
+    id = serializers.UUIDField()
+    ticketNumber = serializers.CharField(source="ticket_number")
+    leaseId = serializers.UUIDField(source="lease_id")
+    tankId = serializers.UUIDField(source="tank_id")
+    kind = RunTicketKindField()
+    closedAt = serializers.DateTimeField(source="closed_at")
+    observedGravityApi = serializers.FloatField(source="observed_gravity_api")
+    observedTemperatureF = serializers.FloatField(source="observed_temperature_f")
+    bswPercent = serializers.FloatField(source="bsw_percent")
+    disposition = serializers.CharField(help_text="RRC disposition code: 0 pipeline, 1 truck, ...")
+    openingLevel = serializers.FloatField(source="opening_level", allow_null=True, help_text="TANK tickets.")
+    closingLevel = serializers.FloatField(source="closing_level", allow_null=True, help_text="TANK tickets.")
+    unit = serializers.SerializerMethodField()
+    openingTotalizerBbl = serializers.FloatField(source="opening_totalizer_bbl", allow_null=True,
+                                                 help_text="LACT tickets.")
+    closingTotalizerBbl = serializers.FloatField(source="closing_totalizer_bbl", allow_null=True,
+                                                 help_text="LACT tickets.")
+    meterFactor = serializers.FloatField(source="meter_factor", allow_null=True, help_text="LACT tickets.")
+    purchaser = serializers.CharField()
+    sealsRemoved = serializers.ListField(source="seals_removed", child=serializers.CharField())
+    sealsInstalled = serializers.ListField(source="seals_installed", child=serializers.CharField())
+    notes = serializers.CharField()
+    grossObservedBbl = serializers.FloatField(source="gross_observed_bbl", help_text="2 decimals.")
+    grossStandardBbl = serializers.FloatField(source="gross_standard_bbl", help_text="At 60 °F, 2 decimals.")
+    netBbl = serializers.FloatField(source="net_bbl", help_text="Gross standard less BS&W, 2 decimals.")
+    ctl = serializers.FloatField(help_text="API MPMS 11.1 correction for temperature of liquid, 5 decimals.")
+    recordedBy = serializers.UUIDField(source="recorded_by_id", allow_null=True, help_text="The user's id.")
+    sourceEventId = serializers.UUIDField(source="source_event_id", allow_null=True)
+    supersededBy = serializers.UUIDField(source="superseded_by_id", allow_null=True,
+                                         help_text="null for the current ticket of its number on the lease.")
+
+    @extend_schema_field({"type": "string", "enum": LevelUnit.values, "nullable": True,
+                          "description": "The unit of the levels (TANK tickets); null for LACT."})
+    def get_unit(self, ticket) -> str | None:
+        return ticket.unit or None
+
+
+RunTicketQuery = type("RunTicketQuery", (_DateRangeQuery,), {
+    "leaseId": serializers.UUIDField(source="lease_id", required=False,
+                                     error_messages={"invalid": "Use a lease id (a UUID)."}),
+    "from": StrictDateField(source="date_from", required=False, future=True),
+    "to": StrictDateField(source="date_to", required=False, future=True),
+})
+
+DailyQuery = type("DailyQuery", (_DateRangeQuery,), {
+    "from": StrictDateField(source="date_from", required=False, future=True),
+    "to": StrictDateField(source="date_to", required=False, future=True),
+})
+
+
+class LeaseDayOutput(serializers.Serializer):
+    date = serializers.DateField()
+    stockBbl = serializers.FloatField(source="stock_bbl", help_text="Sum over the lease's oil tanks of the last "
+                                      "gauge of the day (barrels by each tank's strapping table).")
+    runsBbl = serializers.FloatField(source="runs_bbl", help_text="Gross observed volume of the current run "
+                                     "tickets closed that day.")
+    productionBbl = serializers.FloatField(source="production_bbl",
+                                           help_text="stock − previous day's stock + runs.")
+    estimated = serializers.BooleanField(help_text="true when one of the lease's oil tanks had no gauge that day "
+                                         "and its previous stock was carried forward.")
+
+
+class LeaseDailyOutput(serializers.Serializer):
+    leaseId = serializers.UUIDField(source="lease_id")
+    timeZone = serializers.CharField(source="time_zone")
+    days = LeaseDayOutput(many=True)

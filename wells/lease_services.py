@@ -3,8 +3,10 @@
 Like wells.services: each function validates what it is given (a ValidationError keyed by model
 field name), ``version`` goes up by one on every change, and deletes are soft (the row stays,
 ``deleted_at`` set). A strapping table is replaced whole, in one transaction, after
-wells.strapping has checked every row. ``tank_gauge_record`` is the one writer of TankGauge: the
-TANK_GAUGED rule (sync.rules, to come) and the demo seed build on it.
+wells.strapping has checked every row. ``tank_gauge_record`` and ``run_ticket_record`` store a gauge
+or a ticket made on the server (the seed, tests); the TANK_GAUGED and RUN_TICKET_RECORDED rules
+(sync.rules.tank_gauge, sync.rules.run_ticket) write theirs set-based, a ticket built by
+``run_ticket_build`` either way. Every change of a lease or tank is logged for the pull feed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from django.utils import timezone
 
 from tenants import databases as tenant_db
 
-from .leases import RRC_DISTRICTS, Lease, LeaseKind, LevelUnit, StrappingRow, Tank, TankGauge, TankProduct
+from .leases import (RRC_DISTRICTS, Lease, LeaseKind, LevelUnit, RunTicket, RunTicketKind, StrappingRow, Tank, TankGauge,
+                     TankProduct)
+from .lease_selectors import strapping_rows
 from .models import Well
 from .strapping import StrappingInvalid, level_to_inches, strapping_validate
 
@@ -49,6 +53,20 @@ def _positive(value, label: str, *, limit: Decimal, places: int) -> tuple[Decima
     if number != round(number, places):
         return None, f"{label} has at most {places} decimals."
     return number, ""
+
+
+# ------------------------------------------------------------------ the pull feed
+
+
+def feed_record(*, entity: str, entity_id, lease_id, version: int, op: str = "upsert") -> None:
+    """Log a lease's or tank's change for the pull feed (API.md section 9): one row per well of
+    the lease (an OPERATOR hears of it through a well on their route), or one under the lease's
+    own id when it has none (MANAGERs and ADMINs still do). In the writing transaction."""
+    from .services import change_record
+
+    well_ids = list(Well.objects.filter(lease_ref_id=lease_id, deleted_at__isnull=True).values_list("pk", flat=True))
+    for well_id in well_ids or [lease_id]:
+        change_record(entity=entity, entity_id=entity_id, well_id=well_id, op=op, version=version)
 
 
 # ------------------------------------------------------------------ leases
@@ -92,7 +110,9 @@ def lease_create(*, data: dict, actor=None) -> Lease:
     cleaned = _clean_lease(data, instance=None)
     try:
         with tenant_db.atomic():
-            return Lease.objects.create(**cleaned)
+            lease = Lease.objects.create(**cleaned)
+            feed_record(entity="lease", entity_id=lease.pk, lease_id=lease.pk, version=lease.version)
+            return lease
     except IntegrityError as exc:  # a concurrent create took the number
         raise ValidationError({"rrc_lease_number": [DUPLICATE_RRC_NUMBER]}) from exc
 
@@ -109,6 +129,7 @@ def lease_update(*, lease: Lease, data: dict, actor=None) -> Lease:
             Lease.objects.filter(pk=lease.pk).update(**changed, version=F("version") + 1, updated_at=now)
             if "name" in changed:
                 _wells_lease_name(Well.objects.filter(lease_ref=lease, deleted_at__isnull=True), changed["name"])
+            feed_record(entity="lease", entity_id=lease.pk, lease_id=lease.pk, version=lease.version + 1)
     except IntegrityError as exc:
         raise ValidationError({"rrc_lease_number": [DUPLICATE_RRC_NUMBER]}) from exc
     lease.refresh_from_db()
@@ -130,6 +151,9 @@ def lease_delete(*, lease: Lease, actor=None) -> None:
 
     now = timezone.now()
     with tenant_db.atomic():
+        for tank_id, version in Tank.objects.filter(lease=lease, deleted_at__isnull=True).values_list("pk", "version"):
+            feed_record(entity="tank", entity_id=tank_id, lease_id=lease.pk, version=version + 1, op="delete")
+        feed_record(entity="lease", entity_id=lease.pk, lease_id=lease.pk, version=lease.version + 1, op="delete")
         Lease.objects.filter(pk=lease.pk).update(deleted_at=now, version=F("version") + 1, updated_at=now)
         Tank.objects.filter(lease=lease, deleted_at__isnull=True).update(
             deleted_at=now, version=F("version") + 1, updated_at=now)
@@ -195,6 +219,7 @@ def tank_create(*, lease: Lease, data: dict, actor=None) -> Tank:
         with tenant_db.atomic():
             tank = Tank.objects.create(lease=lease, **cleaned)
             _strapping_write(tank, rows)
+            feed_record(entity="tank", entity_id=tank.pk, lease_id=lease.pk, version=tank.version)
     except IntegrityError as exc:
         raise ValidationError({"name": [DUPLICATE_TANK_NAME]}) from exc
     return tank
@@ -213,6 +238,7 @@ def tank_update(*, tank: Tank, data: dict, actor=None) -> Tank:
             Tank.objects.filter(pk=tank.pk).update(**changed, version=F("version") + 1, updated_at=timezone.now())
             if rows is not None:
                 _strapping_write(tank, rows)
+            feed_record(entity="tank", entity_id=tank.pk, lease_id=tank.lease_id, version=tank.version + 1)
     except IntegrityError as exc:
         raise ValidationError({"name": [DUPLICATE_TANK_NAME]}) from exc
     tank.refresh_from_db()
@@ -225,21 +251,18 @@ def tank_strapping_replace(*, tank: Tank, rows, actor=None) -> Tank:
     with tenant_db.atomic():
         _strapping_write(tank, rows)
         Tank.objects.filter(pk=tank.pk).update(version=F("version") + 1, updated_at=timezone.now())
+        feed_record(entity="tank", entity_id=tank.pk, lease_id=tank.lease_id, version=tank.version + 1)
     tank.refresh_from_db()
     return tank
 
 
 def tank_delete(*, tank: Tank, actor=None) -> None:
     now = timezone.now()
-    Tank.objects.filter(pk=tank.pk).update(deleted_at=now, version=F("version") + 1, updated_at=now)
+    with tenant_db.atomic():
+        Tank.objects.filter(pk=tank.pk).update(deleted_at=now, version=F("version") + 1, updated_at=now)
+        feed_record(entity="tank", entity_id=tank.pk, lease_id=tank.lease_id, version=tank.version + 1, op="delete")
 
 
-def strapping_rows(tank: Tank):
-    """The tank's table as wells.strapping rows, bottom first."""
-    from .strapping import StrappingRow as Row
-
-    return [Row(h, b) for h, b in StrappingRow.objects.filter(tank=tank).order_by("height_inches")
-            .values_list("height_inches", "barrels")]
 
 
 # ------------------------------------------------------------------ gauges
@@ -283,3 +306,90 @@ def tank_gauge_record(*, tank: Tank, level, unit: str, gauged_at: datetime, temp
         if current is not None:
             TankGauge.objects.filter(pk=current.pk).update(superseded_by=gauge.pk)
     return gauge
+
+
+# ------------------------------------------------------------------ run tickets
+
+
+def run_ticket_volumes(*, tank: Tank, kind: str, observed_gravity_api, observed_temperature_f, bsw_percent,
+                       opening_level=None, closing_level=None, unit: str = "", opening_totalizer_bbl=None,
+                       closing_totalizer_bbl=None, meter_factor=None, rows=None) -> dict:
+    """The computed fields of a ticket (model field names): TANK gross observed from the tank's
+    strapping table at the opening and closing levels, LACT (closing − opening totalizer) × meter
+    factor; then wells.volumes.ticket_volumes (API MPMS 11.1). A ValidationError keyed by model
+    field name otherwise; a level beyond the table carries the code ``level_out_of_range``."""
+    from .strapping import LevelOutOfRange, barrels_at
+    from .volumes import VolumeOutOfRange, gross_observed_lact, gross_observed_tank, ticket_volumes
+
+    fields = {"openingLevel": "opening_level", "closingLevel": "closing_level",
+              "openingTotalizerBbl": "opening_totalizer_bbl", "closingTotalizerBbl": "closing_totalizer_bbl",
+              "meterFactor": "meter_factor", "observedGravityApi": "observed_gravity_api",
+              "observedTemperatureF": "observed_temperature_f", "bswPercent": "bsw_percent",
+              "grossObservedBbl": "gross_observed_bbl"}
+    try:
+        if kind == RunTicketKind.TANK:
+            rows = strapping_rows(tank) if rows is None else rows
+            barrels = {}
+            for name, level in (("opening_level", opening_level), ("closing_level", closing_level)):
+                try:
+                    barrels[name] = barrels_at(rows, level_to_inches(Decimal(level), unit))
+                except LevelOutOfRange as exc:
+                    raise ValidationError({name: [ValidationError(str(exc), code=LEVEL_OUT_OF_RANGE)]}) from None
+            gross = gross_observed_tank(opening_barrels=barrels["opening_level"],
+                                        closing_barrels=barrels["closing_level"])
+        elif kind == RunTicketKind.LACT:
+            gross = gross_observed_lact(opening_totalizer_bbl=opening_totalizer_bbl,
+                                        closing_totalizer_bbl=closing_totalizer_bbl, meter_factor=meter_factor)
+        else:
+            raise ValidationError({"kind": [f"Kind must be one of {', '.join(RunTicketKind.values)}."]})
+        volumes = ticket_volumes(gross_observed_bbl=gross, observed_gravity_api=observed_gravity_api,
+                                 observed_temperature_f=observed_temperature_f, bsw_percent=bsw_percent)
+    except VolumeOutOfRange as exc:
+        raise ValidationError({fields.get(exc.field, exc.field): [str(exc)]}) from None
+    return {"gravity_60f": volumes.gravity_60f, "ctl": volumes.ctl, "gross_observed_bbl": volumes.gross_observed_bbl,
+            "gross_standard_bbl": volumes.gross_standard_bbl, "net_bbl": volumes.net_bbl}
+
+
+RUN_TICKET_OBSERVED = ("ticket_number", "kind", "closed_at", "observed_gravity_api", "observed_temperature_f",
+                       "bsw_percent", "disposition", "opening_level", "closing_level", "unit",
+                       "opening_totalizer_bbl", "closing_totalizer_bbl", "meter_factor", "purchaser",
+                       "seals_removed", "seals_installed", "notes")
+
+
+def run_ticket_build(*, tank: Tank, data: dict, recorded_by_id=None, source_event_id=None, rows=None) -> RunTicket:
+    """The unsaved ticket ``data`` (model field names, as a cleaned RUN_TICKET_RECORDED payload
+    has them) describes, with its volumes computed; ValidationError as run_ticket_volumes."""
+    values = {name: data.get(name) for name in RUN_TICKET_OBSERVED}
+    for name in ("purchaser", "notes", "unit"):
+        values[name] = values[name] or ""
+    for name in ("seals_removed", "seals_installed"):
+        values[name] = list(values[name] or [])
+    if values["kind"] == RunTicketKind.LACT:
+        values.update(opening_level=None, closing_level=None, unit="")
+    else:
+        values.update(opening_totalizer_bbl=None, closing_totalizer_bbl=None, meter_factor=None)
+    computed = run_ticket_volumes(
+        tank=tank, rows=rows, **{k: values[k] for k in (
+            "kind", "observed_gravity_api", "observed_temperature_f", "bsw_percent", "opening_level",
+            "closing_level", "unit", "opening_totalizer_bbl", "closing_totalizer_bbl", "meter_factor")})
+    return RunTicket(lease_id=tank.lease_id, tank=tank, **values, **computed, recorded_by_id=recorded_by_id,
+                     source_event_id=source_event_id)
+
+
+def run_ticket_record(*, tank: Tank, data: dict, recorded_by=None, source_event_id=None, rows=None) -> RunTicket:
+    """Store a ticket as the current one of its number on the lease, superseding the one it
+    replaces (the RUN_TICKET_RECORDED rule decides before calling this: another content is a
+    conflict for review)."""
+    ticket = run_ticket_build(tank=tank, data=data, recorded_by_id=getattr(recorded_by, "pk", None),
+                              source_event_id=source_event_id, rows=rows)
+    with tenant_db.atomic():
+        # The lease's row is the lock: the rule holds without a partial unique index (MySQL/MariaDB).
+        Lease.objects.select_for_update().filter(pk=tank.lease_id).first()
+        current = RunTicket.objects.select_for_update().filter(
+            lease_id=tank.lease_id, ticket_number=ticket.ticket_number, superseded_by__isnull=True).first()
+        if current is not None:
+            RunTicket.objects.filter(pk=current.pk).update(superseded_by=current.pk)
+        ticket.save()
+        if current is not None:
+            RunTicket.objects.filter(pk=current.pk).update(superseded_by=ticket.pk)
+    return ticket

@@ -11,10 +11,11 @@ whole, never row by row.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class LeaseKind(models.TextChoices):
@@ -157,3 +158,94 @@ class TankGauge(models.Model):
                 condition=Q(temperature_f__isnull=True) | Q(temperature_f__gte=-58, temperature_f__lte=302),
                 name="tank_gauge_temperature_range"),
         ]
+
+
+class RunTicketKind(models.TextChoices):
+    TANK = "TANK", "Tank (strapped)"
+    LACT = "LACT", "LACT unit (meter)"
+
+
+# The RRC's disposition codes as the P-1/PR forms print them (0 pipeline, 1 truck, ...): one or two digits.
+DISPOSITION_PATTERN = r"^[0-9]{1,2}$"
+
+
+class RunTicket(models.Model):
+    """A run ticket: oil that left the lease from a tank (TANK: opening and closing gauges) or
+    through a LACT unit (totalizers and meter factor). The computed volumes (wells.volumes, API
+    MPMS 11.1) are stored beside the observations, as the ticket printed them, so a later change
+    to a strapping table never rewrites a ticket already run. The record RUN_TICKET_RECORDED
+    writes; its conflict key: the lease and ``ticket_number`` (one current ticket per number)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="run_tickets")
+    tank = models.ForeignKey(Tank, on_delete=models.CASCADE, related_name="run_tickets")
+    ticket_number = models.CharField(max_length=40)
+    kind = models.CharField(max_length=4, choices=RunTicketKind.choices)
+    closed_at = models.DateTimeField()
+    observed_gravity_api = models.DecimalField(max_digits=5, decimal_places=1)
+    observed_temperature_f = models.DecimalField(max_digits=5, decimal_places=1)
+    bsw_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    disposition = models.CharField(max_length=2)
+    # TANK
+    opening_level = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    closing_level = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(max_length=2, choices=LevelUnit.choices, blank=True, default="")
+    # LACT
+    opening_totalizer_bbl = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    closing_totalizer_bbl = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    meter_factor = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    purchaser = models.CharField(max_length=200, blank=True, default="")
+    seals_removed = models.JSONField(default=list, blank=True)
+    seals_installed = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True, default="", max_length=10_000)
+    # Computed (wells.volumes.ticket_volumes)
+    gravity_60f = models.DecimalField(max_digits=5, decimal_places=1)
+    ctl = models.DecimalField(max_digits=6, decimal_places=5)
+    gross_observed_bbl = models.DecimalField(max_digits=12, decimal_places=2)
+    gross_standard_bbl = models.DecimalField(max_digits=12, decimal_places=2)
+    net_bbl = models.DecimalField(max_digits=12, decimal_places=2)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_event_id = models.UUIDField(null=True, blank=True, db_index=True)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "wells"
+        ordering = ["-closed_at"]
+        indexes = [models.Index(fields=["lease", "closed_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["lease", "ticket_number"], condition=Q(superseded_by__isnull=True),
+                                    name="run_ticket_current_per_number"),
+            models.CheckConstraint(condition=~Q(ticket_number=""), name="run_ticket_number_not_blank"),
+            models.CheckConstraint(condition=Q(kind__in=RunTicketKind.values), name="run_ticket_kind_valid"),
+            models.CheckConstraint(condition=Q(disposition__regex=DISPOSITION_PATTERN),
+                                   name="run_ticket_disposition_code"),
+            models.CheckConstraint(
+                condition=(Q(kind=RunTicketKind.TANK, opening_level__isnull=False, closing_level__isnull=False,
+                             unit__in=LevelUnit.values, opening_totalizer_bbl__isnull=True,
+                             closing_totalizer_bbl__isnull=True, meter_factor__isnull=True)
+                           | Q(kind=RunTicketKind.LACT, opening_totalizer_bbl__isnull=False,
+                               closing_totalizer_bbl__isnull=False, meter_factor__isnull=False,
+                               opening_level__isnull=True, closing_level__isnull=True, unit="")),
+                name="run_ticket_fields_of_kind"),
+            models.CheckConstraint(condition=Q(closing_level__isnull=True) | Q(closing_level__gte=0,
+                                                                            closing_level__lte=F("opening_level")),
+                                   name="run_ticket_levels_fall"),
+            models.CheckConstraint(
+                condition=Q(closing_totalizer_bbl__isnull=True) | Q(opening_totalizer_bbl__gte=0,
+                                                                    closing_totalizer_bbl__gte=F("opening_totalizer_bbl")),
+                name="run_ticket_totalizer_rises"),
+            models.CheckConstraint(condition=Q(meter_factor__isnull=True) | Q(meter_factor__gte=Decimal("0.9"),
+                                                                              meter_factor__lte=Decimal("1.1")),
+                                   name="run_ticket_meter_factor_range"),
+            models.CheckConstraint(condition=Q(bsw_percent__gte=0, bsw_percent__lte=100), name="run_ticket_bsw_0_100"),
+            models.CheckConstraint(condition=Q(observed_temperature_f__gte=-58, observed_temperature_f__lte=302),
+                                   name="run_ticket_temperature_range"),
+            models.CheckConstraint(condition=Q(gross_observed_bbl__gte=0, gross_standard_bbl__gte=0, net_bbl__gte=0,
+                                               ctl__gt=0), name="run_ticket_volumes_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ticket {self.ticket_number} ({self.gross_observed_bbl} bbl)"

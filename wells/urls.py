@@ -27,4 +27,7 @@ urlpatterns = [
     path("tanks/<str:tank_id>/", lease_apis.TankDetailApi.as_view(), name="tank-detail"),
     path("tanks/<str:tank_id>/strapping", lease_apis.TankStrappingApi.as_view(), name="tank-strapping"),
     path("tanks/<str:tank_id>/gauges/", lease_apis.TankGaugesApi.as_view(), name="tank-gauges"),
+    path("leases/<str:lease_id>/daily", lease_apis.LeaseDailyApi.as_view(), name="lease-daily"),
+    path("run-tickets/", lease_apis.RunTicketsApi.as_view(), name="run-ticket-list"),
+    path("run-tickets/<str:ticket_id>/", lease_apis.RunTicketDetailApi.as_view(), name="run-ticket-detail"),
 ]

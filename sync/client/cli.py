@@ -163,8 +163,10 @@ def cmd_record(client: FieldClient, args, out: Output) -> int:
     event = record(client.store, client.folder, args.kind, options)
     waiting = client.store.summary(user_id=client.user_id)["unsynced"]
     event["unsynced"] = waiting
-    out.result(event, f"Recorded {event['type']} {event['id']} for {event['well']['name']} "
-                      f"({event['well']['apiNumber']}). {waiting:,} events wait for `pumpjack-field sync`.")
+    about = (f"{event['well']['name']} ({event['well']['apiNumber']})" if "well" in event
+             else f"tank {event['tank']['id']}")
+    out.result(event, f"Recorded {event['type']} {event['id']} for {about}. "
+                      f"{waiting:,} events wait for `pumpjack-field sync`.")
     return 0
 
 
@@ -262,7 +264,10 @@ def cmd_sync(client: FieldClient, args, out: Output) -> int:
 # --------------------------------------------------------------------------- arguments
 
 RECORD_KEYS = {"well", "date", "product", "volume", "unit", "downtime_hours", "downtime_reason", "at", "type",
-               "value", "equipment", "status", "notes", "description", "parts", "text", "file", "caption", "reason"}
+               "value", "equipment", "status", "notes", "description", "parts", "text", "file", "caption", "reason",
+               "tank", "level", "temperature", "bsw", "number", "ticket_kind", "gravity", "disposition", "opening",
+               "closing", "opening_totalizer", "closing_totalizer", "meter_factor", "purchaser", "seals_removed",
+               "seals_installed"}
 
 
 def _common(json_default, profile_default, unset) -> argparse.ArgumentParser:
@@ -375,6 +380,41 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--status", required=True, help="ACTIVE, SHUT_IN, INACTIVE or PLUGGED")
     s.add_argument("--reason")
     s.add_argument("--at", help=at_help)
+    def tank_kind(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = kinds.add_parser(name, parents=[common], help=help_text)
+        sub.add_argument("--tank", required=True, help="the tank's id (the lease page or GET /api/v1/tanks/ shows it)")
+        sub.set_defaults(run=cmd_record)
+        return sub
+
+    level_help = ('as read on the gauge line: "12ft 4-1/4in" (feet, inches, quarters), or 148.25in, 12.5ft, '
+                  "3.2m, or a number with --unit")
+    g = tank_kind("gauge", "a tank gauge (TANK_GAUGED)")
+    g.add_argument("--level", required=True, help=level_help)
+    g.add_argument("--unit", help="IN, FT or M, for a level given as a bare number")
+    g.add_argument("--temperature", help="oil temperature, °F (-58 to 302)")
+    g.add_argument("--bsw", help="BS&W, percent (0-100)")
+    g.add_argument("--notes")
+    g.add_argument("--at", help="when it was gauged; " + at_help)
+
+    t = tank_kind("run-ticket", "a run ticket: oil that left the lease (RUN_TICKET_RECORDED)")
+    t.add_argument("--number", required=True, help="the ticket number")
+    t.add_argument("--kind", dest="ticket_kind", help="TANK (default) or LACT (default when --opening-totalizer "
+                                                      "is given)")
+    t.add_argument("--gravity", required=True, help="observed API gravity")
+    t.add_argument("--temperature", required=True, help="observed temperature, °F")
+    t.add_argument("--bsw", required=True, help="BS&W, percent")
+    t.add_argument("--disposition", required=True, help="RRC disposition code: 0 pipeline, 1 truck, ...")
+    t.add_argument("--opening", help="TANK: the opening gauge, " + level_help)
+    t.add_argument("--closing", help="TANK: the closing gauge, the same way")
+    t.add_argument("--unit", help="TANK: IN, FT or M for levels given as bare numbers")
+    t.add_argument("--opening-totalizer", help="LACT: opening totalizer, bbl")
+    t.add_argument("--closing-totalizer", help="LACT: closing totalizer, bbl")
+    t.add_argument("--meter-factor", help="LACT: meter factor (0.9-1.1)")
+    t.add_argument("--purchaser")
+    t.add_argument("--seals-removed", help="seal numbers, comma separated")
+    t.add_argument("--seals-installed", help="seal numbers, comma separated")
+    t.add_argument("--notes")
+    t.add_argument("--at", help="when the ticket was closed; " + at_help)
     assert set(kinds.choices) == set(EVENT_TYPES)
     return top
 

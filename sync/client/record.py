@@ -16,8 +16,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from config.text import BAD_TEXT_MESSAGE, find_bad_text
-from sync.schemas import MAX_PHOTO_BYTES, sniff_image_type, validate_event_payload
+from sync.schemas import MAX_PHOTO_BYTES, Invalid, parse_gauge_level, sniff_image_type, validate_event_payload
 from wells.domain import PRODUCT_UNITS, READING_UNITS, api_number_normalise
+from wells.strapping import level_to_inches
 
 from .errors import NotLoggedIn, UsageError
 from .store import Equipment, Store, Well, rfc3339, utc_now
@@ -31,7 +32,10 @@ EVENT_TYPES = {
     "note": "NOTES_ADDED",
     "photo": "PHOTO_ATTACHED",
     "status": "WELL_STATUS_CHANGED",
+    "gauge": "TANK_GAUGED",
+    "run-ticket": "RUN_TICKET_RECORDED",
 }
+TANK_KINDS = {"gauge", "run-ticket"}  # about a tank (``--tank``), not a well
 KINDS = {v: k for k, v in EVENT_TYPES.items()}
 
 # kind -> payload field -> command-line option. "--well" and "--equipment" are resolved against
@@ -51,9 +55,20 @@ OPTIONS: dict[str, dict[str, str]] = {
               "caption": "--caption"},
     "status": {"wellId": "--well", "status": "--status", "changedAt": "--at", "reason": "--reason",
                "baseVersion": "--well"},
+    "gauge": {"tankId": "--tank", "level": "--level", "unit": "--unit", "gaugedAt": "--at",
+              "temperatureF": "--temperature", "bswPercent": "--bsw", "notes": "--notes"},
+    "run-ticket": {"ticketNumber": "--number", "tankId": "--tank", "kind": "--kind", "closedAt": "--at",
+                   "observedGravityApi": "--gravity", "observedTemperatureF": "--temperature", "bswPercent": "--bsw",
+                   "disposition": "--disposition", "openingLevel": "--opening", "closingLevel": "--closing",
+                   "unit": "--unit", "openingTotalizerBbl": "--opening-totalizer",
+                   "closingTotalizerBbl": "--closing-totalizer", "meterFactor": "--meter-factor",
+                   "purchaser": "--purchaser", "sealsRemoved": "--seals-removed", "sealsInstalled": "--seals-installed",
+                   "notes": "--notes"},
 }
-NUMBERS = {"volume", "downtimeHours", "value"}
-CHOICES = {"product", "unit", "readingType", "inspectionType", "status"}  # accepted in any case
+NUMBERS = {"volume", "downtimeHours", "value", "level", "temperatureF", "bswPercent", "observedGravityApi",
+           "observedTemperatureF", "openingLevel", "closingLevel", "openingTotalizerBbl", "closingTotalizerBbl",
+           "meterFactor"}
+CHOICES = {"product", "unit", "readingType", "inspectionType", "status", "kind"}  # accepted in any case
 
 
 # --------------------------------------------------------------------------- values
@@ -202,10 +217,76 @@ def _upper(value):
     return value.strip().upper().replace("-", "_") if isinstance(value, str) else value
 
 
-def build_payload(store: Store, kind: str, options: dict) -> tuple[dict, Well]:
-    """The payload of ``kind`` from command-line style options (strings; None when not given)."""
+# --------------------------------------------------------------------------- tanks
+
+
+def tank_ref(ref: str | None) -> str:
+    """A tank by its id (tanks are not cached on the device: the lease page and GET /api/v1/tanks/ show it)."""
+    if not ref or not ref.strip():
+        raise UsageError("--tank is required (the tank's id, as the lease page or GET /api/v1/tanks/ shows it)")
+    try:
+        return str(uuid.UUID(ref.strip()))
+    except ValueError:
+        raise UsageError(f"--tank {ref!r}: give the tank's id (a UUID, as the lease page or GET /api/v1/tanks/ "
+                         "shows it)") from None
+
+
+def gauge_level(text: str | None, unit: str | None, *, option: str) -> tuple[Decimal, str]:
+    """A level as a pumper reads the gauge line ("12ft 4-1/4in" → 148.25 IN), or with a unit
+    ("148.25in", "12.5ft", "3.2m", or a bare number and --unit)."""
+    if text is None or not str(text).strip():
+        raise UsageError(f"{option} is required (e.g. {option} \"12ft 4-1/4in\", 148.25in, 12.5ft or 3.2m)")
+    try:
+        return parse_gauge_level(str(text), unit=unit)
+    except Invalid as exc:
+        raise UsageError(f"{option}: {exc}", details={option.lstrip("-"): [str(exc)]}) from None
+
+
+def _json_number(value: Decimal) -> int | float:
+    return number(f"{value.normalize():f}")
+
+
+def _seals(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [seal.strip() for seal in str(text).split(",") if seal.strip()]
+
+
+def _tank_payload(kind: str, o: dict) -> dict:
+    unit = o["unit"].strip().upper() if o.get("unit") else None
+    if kind == "gauge":
+        level, level_unit = gauge_level(o.get("level"), unit, option="--level")
+        return {"tankId": tank_ref(o.get("tank")), "level": _json_number(level), "unit": level_unit,
+                "gaugedAt": moment(o.get("at")), "temperatureF": number(o.get("temperature")),
+                "bswPercent": number(o.get("bsw")), "notes": o.get("notes")}
+    ticket_kind = _upper(o.get("ticket_kind")) or ("LACT" if o.get("opening_totalizer") is not None else "TANK")
+    payload = {"ticketNumber": o.get("number"), "tankId": tank_ref(o.get("tank")), "kind": ticket_kind,
+               "closedAt": moment(o.get("at")), "observedGravityApi": number(o.get("gravity")),
+               "observedTemperatureF": number(o.get("temperature")), "bswPercent": number(o.get("bsw")),
+               "disposition": o.get("disposition"), "purchaser": o.get("purchaser"),
+               "sealsRemoved": _seals(o.get("seals_removed")), "sealsInstalled": _seals(o.get("seals_installed")),
+               "notes": o.get("notes")}
+    if ticket_kind == "TANK":
+        opening, opening_unit = gauge_level(o.get("opening"), unit, option="--opening")
+        closing, closing_unit = gauge_level(o.get("closing"), unit, option="--closing")
+        if opening_unit != closing_unit:  # "12ft 4in" and "1.5ft": both in inches
+            opening, closing = level_to_inches(opening, opening_unit), level_to_inches(closing, closing_unit)
+            opening_unit = "IN"
+        payload |= {"openingLevel": _json_number(opening), "closingLevel": _json_number(closing), "unit": opening_unit}
+    else:
+        payload |= {"openingTotalizerBbl": number(o.get("opening_totalizer")),
+                    "closingTotalizerBbl": number(o.get("closing_totalizer")),
+                    "meterFactor": number(o.get("meter_factor"))}
+    return payload
+
+
+def build_payload(store: Store, kind: str, options: dict) -> tuple[dict, Well | None]:
+    """The payload of ``kind`` from command-line style options (strings; None when not given);
+    the well it is about (None for a tank's event)."""
     if kind not in EVENT_TYPES:
         raise UsageError(f"unknown kind {kind!r}: one of {', '.join(EVENT_TYPES)}")
+    if kind in TANK_KINDS:
+        return {k: v for k, v in _tank_payload(kind, options).items() if v is not None}, None
     well = well_resolve(store, options.get("well") or "")
     o = options
     if kind == "production":
@@ -275,7 +356,10 @@ def record(store: Store, folder: Path, kind: str, options: dict, *, occurred_at:
         payload["photoId"] = photo["photo_id"]
     event = store.record(event_type=EVENT_TYPES[kind], payload=payload, user_id=user_id,
                          occurred_at=occurred_at, photo=photo)
-    event["well"] = {"id": well.id, "name": well.name, "apiNumber": well.api_number}
+    if well is not None:
+        event["well"] = {"id": well.id, "name": well.name, "apiNumber": well.api_number}
+    else:
+        event["tank"] = {"id": payload["tankId"]}
     return event
 
 

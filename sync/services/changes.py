@@ -321,6 +321,49 @@ def _conflict_change(c: dict) -> dict:
         "createdAt": c["created_at"].isoformat()}}
 
 
+LEASE_FIELDS = ("id", "name", "rrc_district", "rrc_lease_number", "kind", "version", "updated_at")
+TANK_FIELDS = ("id", "lease_id", "name", "product", "capacity_bbl", "height_inches", "version", "updated_at")
+
+
+def _lease_change(lease: dict) -> dict:
+    lease_id = str(lease["id"])
+    return {"entity": "lease", "op": "upsert", "id": lease_id, "version": lease["version"], "data": {
+        "id": lease_id, "name": lease["name"], "rrcDistrict": lease["rrc_district"],
+        "rrcLeaseNumber": lease["rrc_lease_number"], "kind": lease["kind"], "version": lease["version"],
+        "updatedAt": lease["updated_at"].isoformat()}}
+
+
+def _tank_change(tank: dict, strapping: list) -> dict:
+    tank_id = str(tank["id"])
+    return {"entity": "tank", "op": "upsert", "id": tank_id, "version": tank["version"], "data": {
+        "id": tank_id, "leaseId": str(tank["lease_id"]), "name": tank["name"], "product": tank["product"],
+        "capacityBbl": float(tank["capacity_bbl"]), "heightInches": float(tank["height_inches"]),
+        "strapping": [{"heightInches": float(h), "barrels": float(b)} for h, b in strapping],
+        "version": tank["version"], "updatedAt": tank["updated_at"].isoformat()}}
+
+
+def _lease_and_tank_changes(user, *, lease_ids=None, tank_ids=None) -> tuple[dict, dict]:
+    """The user's visible leases and tanks among these ids (None: all of them), as changes by id."""
+    from wells.lease_selectors import leases_for_user, tanks_for_user
+    from wells.leases import StrappingRow
+
+    leases = leases_for_user(user=user)
+    tanks = tanks_for_user(user=user)
+    if lease_ids is not None:
+        leases = leases.filter(pk__in=lease_ids)
+    if tank_ids is not None:
+        tanks = tanks.filter(pk__in=tank_ids)
+    lease_changes = {row["id"]: _lease_change(row) for row in leases.order_by("name", "id").values(*LEASE_FIELDS)} \
+        if lease_ids is None or lease_ids else {}
+    tank_rows = list(tanks.order_by("lease_id", "name", "id").values(*TANK_FIELDS)) \
+        if tank_ids is None or tank_ids else []
+    strapping: dict = {}
+    for tank_id, height, barrels in StrappingRow.objects.filter(tank_id__in=[t["id"] for t in tank_rows]) \
+            .order_by("tank_id", "height_inches").values_list("tank_id", "height_inches", "barrels"):
+        strapping.setdefault(tank_id, []).append((height, barrels))
+    return lease_changes, {t["id"]: _tank_change(t, strapping.get(t["id"], [])) for t in tank_rows}
+
+
 def _delete(entity: str, entity_id, version: int = 1) -> dict:
     return {"entity": entity, "op": "delete", "id": str(entity_id), "version": version, "data": {}}
 
@@ -385,6 +428,8 @@ def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
         Q(status=Conflict.Status.PENDING_REVIEW) | Q(resolved_at__gte=timezone.now() - timedelta(days=days)),
         well__in=wells_for_user(user=user))
     changes.extend(_conflict_change(c) for c in conflicts.order_by("created_at").values(*CONFLICT_FIELDS)[:1000])
+    leases, tanks = _lease_and_tank_changes(user)  # the leases and tanks the user sees (API.md section 13)
+    changes.extend([*leases.values(), *tanks.values()])
     base = state["p"]
     has_more = Change.objects.filter(_unseen(base)).exists() or (
         base["k"] == "my" and Change.objects.filter(commit_seq__isnull=True).exists())  # committed, to be stamped
@@ -499,6 +544,8 @@ def _represent(user, batch: list[dict]) -> list[dict]:
                  .values(*EQUIPMENT_FIELDS)} if of("equipment") else {}
     conflicts = {c["id"]: c for c in Conflict.objects.filter(pk__in=of("conflict")).values(*CONFLICT_FIELDS)} \
         if of("conflict") else {}
+    leases, tanks = _lease_and_tank_changes(user, lease_ids=of("lease"), tank_ids=of("tank")) \
+        if of("lease") or of("tank") else ({}, {})
     new_route_equipment: dict = {}
     if joined:
         for item in Equipment.objects.filter(well_id__in=joined, deleted_at__isnull=True).order_by("name") \
@@ -528,4 +575,8 @@ def _represent(user, batch: list[dict]) -> list[dict]:
             conflict = conflicts.get(entity_id)
             if conflict is not None:
                 changes.append(_conflict_change(conflict))
+        elif entity in ("lease", "tank"):  # gone, or no longer visible: a tombstone
+            current = (leases if entity == "lease" else tanks).get(entity_id)
+            changes.append(current if current is not None and op == "upsert"
+                           else _delete(entity, entity_id, row["version"]))
     return changes

@@ -90,7 +90,10 @@ def _carry_out(conflict: Conflict, action: str) -> None:
 
     if local is None and action in ("USE_LOCAL", "KEEP_BOTH", "MERGE"):
         event = conflict.event  # None for an ETL conflict: its local side is the source's value, not the field's
-        local = model(**_record_fields(model, conflict.local_data), well_id=conflict.well_id,
+        # A tank's records (gauges, run tickets) name their tank, not the well the event was filed under.
+        under_well = {"well_id": conflict.well_id} if any(f.attname == "well_id" for f in model._meta.concrete_fields) \
+            else {}
+        local = model(**_record_fields(model, conflict.local_data), **under_well,
                       recorded_by=event.user if event else None, source_event_id=event.event_id if event else None)
         if rule.single_current and server is not None and server.superseded_by_id is None:
             local.superseded_by = server  # saved as superseded first: the unique rule holds at every step

@@ -151,6 +151,8 @@ def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
 def _check_against_state(items: list[_Checked], *, user) -> None:
     """Wells and equipment must exist and be on the user's route: two queries for the batch."""
     candidates = [i for i in items if i.rejection is None and not i.duplicate and i.cleaned]
+    scoped = _scope(candidates, user=user)
+    candidates = [i for i in candidates if i.rejection is None and i.event_id not in scoped]
     well_ids = {i.cleaned["well_id"] for i in candidates if "well_id" in i.cleaned}
     visible = set(wells_for_user(user=user).filter(pk__in=well_ids).values_list("pk", flat=True))
     equipment_ids = {i.cleaned["equipment_id"] for i in candidates if i.cleaned.get("equipment_id")}
@@ -166,6 +168,26 @@ def _check_against_state(items: list[_Checked], *, user) -> None:
         elif item.cleaned.get("equipment_id") and equipment_well.get(item.cleaned["equipment_id"]) != item.cleaned["well_id"]:
             item.rejection = Rejection(wire_id, "unknown_equipment", "No such equipment on this well.",
                                        {"payload.equipmentId": ["unknown or on another well"]})
+
+
+def _scope(candidates: list[_Checked], *, user) -> set:
+    """Event types that name no well (a tank's) are checked by their rule's ``scope`` hook, which
+    files each event under a well (``well_id`` in its cleaned payload) or rejects it; the ids of
+    those it accepted, their route check done."""
+    from ..rules import RULES
+
+    accepted = set()
+    for event_type, rule in RULES.items():
+        hook = rule.extra.get("scope")
+        typed = [i for i in candidates if i.type == event_type] if hook else []
+        if not typed:
+            continue
+        for item, problem in zip(typed, hook([i.cleaned for i in typed], user)):
+            if problem:
+                item.rejection = Rejection(str(item.event_id), *problem)
+            else:
+                accepted.add(item.event_id)
+    return accepted
 
 
 def _check_corrections(items: list[_Checked], *, user) -> None:

@@ -24,7 +24,7 @@ def test_demo_leases_tanks_and_gauges_match_production_and_are_seeded_once(tenan
     demo_data_seed(tenant=tenant_a.tenant, operator_email=tenant_a.users["OPERATOR"])
     counts = lease_demo_seed(tenant=tenant_a.tenant)
     assert counts["leases"] == 3 and counts["tanks"] == 25 and counts["gauges"] == 25 * 90
-    assert lease_demo_seed(tenant=tenant_a.tenant) == {"leases": 0, "tanks": 0, "gauges": 0, "runs": []}
+    assert lease_demo_seed(tenant=tenant_a.tenant) == {"leases": 0, "tanks": 0, "gauges": 0, "tickets": 0, "runs": []}
     with in_tenant(tenant_a):
         assert Lease.objects.count() == 3
         assert not Well.objects.filter(lease_ref__isnull=True).exists()

@@ -36,6 +36,12 @@ def payload_of(event_type: str, route) -> dict:
         "NOTES_ADDED": {"wellId": well, "notes": "all good", "recordedAt": AT},
         "PHOTO_ATTACHED": {"wellId": well, "photoId": str(uuid.uuid4()), "takenAt": AT},
         "WELL_STATUS_CHANGED": {"wellId": well, "status": "SHUT_IN", "changedAt": AT},
+        # A tank's events (API.md section 13): the schema is checked before the tank is looked up.
+        "TANK_GAUGED": {"tankId": str(uuid.uuid4()), "level": 10, "unit": "IN", "gaugedAt": AT},
+        "RUN_TICKET_RECORDED": {"ticketNumber": "T-1", "tankId": str(uuid.uuid4()), "kind": "LACT", "closedAt": AT,
+                                "observedGravityApi": 40, "observedTemperatureF": 60, "bswPercent": 0.2,
+                                "disposition": "0", "openingTotalizerBbl": 1, "closingTotalizerBbl": 2,
+                                "meterFactor": 1},
     }[event_type]
 
 
