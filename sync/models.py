@@ -225,6 +225,7 @@ class Change(models.Model):
         EQUIPMENT = "equipment"
         CONFLICT = "conflict"
         ASSIGNMENT = "assignment"
+        ALERT = "alert"
 
     class Op(models.TextChoices):
         UPSERT = "upsert"

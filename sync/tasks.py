@@ -50,6 +50,7 @@ def process_batch(self, batch_id: str) -> str:
         raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
     # Eager (in-process) calls apply the whole batch here; a worker spreads a large one.
     batch = batch_process(batch_id=batch_id, spread=not self.request.is_eager)
+    _alerts_after(batch_id)
     return batch.status if batch else "MISSING"
 
 
@@ -66,7 +67,15 @@ def process_lane(self, batch_id: str, event_pks: list[int]) -> str:
             return "HELD"
         raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
     lane_process(batch_id=batch_id, event_pks=event_pks)
+    _alerts_after(batch_id, event_pks)
     return "DONE"
+
+
+def _alerts_after(batch_id: str, event_pks: list[int] | None = None) -> None:
+    """Alerts for the wells just processed (API.md section 15; wells.alerts, which logs its own failures)."""
+    from wells.alerts.hooks import alerts_after_batch
+
+    alerts_after_batch(batch_id=batch_id, event_pks=event_pks)
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)

@@ -3,7 +3,7 @@
 Ids in paths are plain strings here: a malformed id reaches the view (after authentication) and
 is answered 404 like an unknown one, never a 500 and never before the credentials are checked."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import apis, lease_apis
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("tanks/<str:tank_id>/", lease_apis.TankDetailApi.as_view(), name="tank-detail"),
     path("tanks/<str:tank_id>/strapping", lease_apis.TankStrappingApi.as_view(), name="tank-strapping"),
     path("tanks/<str:tank_id>/gauges/", lease_apis.TankGaugesApi.as_view(), name="tank-gauges"),
+    # Alerts and their rules (API.md section 15): wells.alerts.
+    path("", include("wells.alerts.urls")),
 ]

@@ -46,7 +46,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from tenants import databases as tenant_db
-from wells.models import Equipment, Well, WellAssignment
+from wells.alerts.feed import alert_change
+from wells.models import Alert, Equipment, Well, WellAssignment
 from wells.selectors import wells_for_user
 
 from ..models import Change, ChangeRetention, Conflict
@@ -499,6 +500,7 @@ def _represent(user, batch: list[dict]) -> list[dict]:
                  .values(*EQUIPMENT_FIELDS)} if of("equipment") else {}
     conflicts = {c["id"]: c for c in Conflict.objects.filter(pk__in=of("conflict")).values(*CONFLICT_FIELDS)} \
         if of("conflict") else {}
+    alerts = {a.pk: a for a in Alert.objects.filter(pk__in=of("alert"))} if of("alert") else {}
     new_route_equipment: dict = {}
     if joined:
         for item in Equipment.objects.filter(well_id__in=joined, deleted_at__isnull=True).order_by("name") \
@@ -528,4 +530,8 @@ def _represent(user, batch: list[dict]) -> list[dict]:
             conflict = conflicts.get(entity_id)
             if conflict is not None:
                 changes.append(_conflict_change(conflict))
+        elif entity == "alert":
+            alert = alerts.get(entity_id)
+            if alert is not None:
+                changes.append(alert_change(alert))
     return changes
