@@ -50,7 +50,8 @@ class AlertRuleDetailApi(APIView):
 
     @extend_schema(operation_id="alert_rules_update", tags=["alerts"], summary="Turn a rule on or off and set its "
                    "params (ADMIN); params not sent take their defaults",
-                   parameters=[OpenApiParameter("type", OpenApiTypes.STR, OpenApiParameter.PATH, enum=AlertType.values)],
+                   parameters=[OpenApiParameter("rule_type", OpenApiTypes.STR, OpenApiParameter.PATH, enum=AlertType.values,
+                                               description="The rule (API.md section 15); an unknown one is 404.")],
                    request=AlertRuleInput,
                    responses={200: AlertRuleOutput, **errors(bad="enabled missing, unknown or out-of-range params",
                                                                forbidden="a MANAGER or OPERATOR",
