@@ -1,5 +1,5 @@
 """Alert evaluation after a batch (issue 15): the time to evaluate the alerts of the wells a
-5,000-event batch touched (wells.alerts.hooks.alerts_after_batch, as sync.tasks calls it), against
+5,000-event batch touched (sync.tasks.alerts_after_batch, as the processing task calls it), against
 the time to process that batch (sync.services.processing.batch_process, in this process).
 Target: evaluation <= 10 % of processing. Each run uses fresh wells (100, a pump jack and a tank
 each, on a route) and the field mix of bench/sync_ingest.py, with about 1 % FAIL inspections so
@@ -28,7 +28,7 @@ from django_tenants.utils import schema_context  # noqa: E402
 
 from sync.services import intake  # noqa: E402
 from sync.services.processing import batch_process  # noqa: E402
-from wells.alerts.hooks import alerts_after_batch  # noqa: E402
+from sync.tasks import alerts_after_batch  # noqa: E402
 from wells.alerts.models import Alert  # noqa: E402
 
 EVENTS = 5_000

@@ -337,14 +337,15 @@ class PolicyUpdateApi(APIView):
 
 
 class ChangeOutput(serializers.Serializer):
-    entity = serializers.ChoiceField(choices=["well", "equipment", "conflict", "assignment"])
+    entity = serializers.ChoiceField(choices=["well", "equipment", "conflict", "assignment", "alert"])
     op = serializers.ChoiceField(choices=["upsert", "delete"])
     id = serializers.CharField()
     version = serializers.IntegerField()
     data = serializers.DictField(help_text=(
         "The entity as it stands ({} for a delete). A conflict: id, wellId, eventId (the device's event; null "
         "for an ETL conflict), eventType, status (PENDING_REVIEW|AUTO_RESOLVED|RESOLVED|IGNORED), strategy, "
-        "reason, resolution (null until decided, then {action, resolvedBy, resolvedAt, note}), createdAt."))
+        "reason, resolution (null until decided, then {action, resolvedBy, resolvedAt, note}), createdAt. An alert "
+        "(API.md section 15; incremental pulls, as it opens, is acknowledged or closes): its API representation."))
 
 
 class ChangesPage(serializers.Serializer):

@@ -11,11 +11,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from sync.models import Change
-from sync.tasks import process_batch
+from sync.tasks import alerts_after_batch, process_batch
 from tests.factories import api_login
 from tests.sync.conftest import event, production
 from wells.alerts.evaluation import alerts_evaluate
-from wells.alerts.hooks import alerts_after_batch
 from wells.alerts.models import Alert, AlertRule
 from wells.alerts.tasks import alerts_evaluate_tenants
 from wells.models import Lease, Tank, TankGauge, WellAssignment
@@ -33,6 +32,11 @@ def alerts(tenant, **filters):
         return list(Alert.objects.filter(**filters).order_by("opened_at"))
 
 
+def to_tenant(tenant):
+    """The messages sent to this tenant's managers (the periodic job visits every tenant)."""
+    return [m for m in mail.outbox if tenant.users["MANAGER"] in m.to]
+
+
 def headers_of(client, tenant, role):
     return tenant.headers(token=api_login(client, tenant, email=tenant.users[role])["access"])
 
@@ -45,14 +49,14 @@ def test_a_failed_inspection_opens_one_alert_emails_managers_once_and_closes_on_
         assert process_batch.apply(args=[batch]).get() == "COMPLETED"  # the task runs the hook
     [alert] = alerts(tenant_a, type="INSPECTION_FAILED")
     assert alert.status == "OPEN" and alert.well_id == route.well.pk and "Pump jack 1" in alert.message
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
+    assert len(to_tenant(tenant_a)) == 1
+    message = to_tenant(tenant_a)[0]
     assert set(message.to) == {tenant_a.users["MANAGER"], tenant_a.users["ADMIN"]}
     assert tenant_a.users["OPERATOR"] not in message.to and "Inspection failed" in message.body
 
     # A second evaluation (the periodic job) keeps the one alert and sends nothing more.
     alerts_evaluate_tenants.apply().get()
-    assert len(alerts(tenant_a, type="INSPECTION_FAILED")) == 1 and len(mail.outbox) == 1
+    assert len(alerts(tenant_a, type="INSPECTION_FAILED")) == 1 and len(to_tenant(tenant_a)) == 1
 
     # A later PASS of that equipment (another day: the same day would be a conflict) clears the
     # condition: the alert closes by itself.
@@ -121,7 +125,7 @@ def test_missed_visit_and_tank_high_by_the_periodic_job(client, route, tenant_a)
         assert set(opened) == {"MISSED_VISIT", "TANK_HIGH"}
         assert opened["TANK_HIGH"].tank_id == tank.pk and opened["TANK_HIGH"].details["fillPercent"] == "95.8"
     # One message for the tenant, listing both.
-    sent = [m for m in mail.outbox if tenant_a.users["MANAGER"] in m.to]
+    sent = to_tenant(tenant_a)
     assert len(sent) == 1 and "Missed visit" in sent[0].body and "Tank high" in sent[0].body
 
     # The operator's pull feed carries both (the tank's through its lease's route well).
@@ -198,3 +202,19 @@ def test_rules_read_by_managers_edited_by_admins_only(client, tenant_a):
     ok = put("TANK_HIGH", {"enabled": False, "params": {"percent": 80}}, admin)
     assert ok.status_code == 200 and ok.json() == {"type": "TANK_HIGH", "enabled": False, "params": {"percent": 80}}
     assert client.get("/api/v1/alert-rules/", **headers_of(client, tenant_a, "OPERATOR")).status_code == 403
+
+
+def test_a_disabled_rule_closes_its_open_alerts_and_opens_none(push_and_process, route, tenant_a):
+    day = (timezone.now() - timedelta(days=1)).replace(microsecond=0)
+    batch = push_and_process([inspection(route, "FAIL", at=day.isoformat())])
+    with schema_context(tenant_a.tenant.schema_name):
+        alerts_after_batch(batch["batchId"])
+        assert Alert.objects.filter(type="INSPECTION_FAILED", status="OPEN", well=route.well).count() == 1
+        AlertRule.objects.create(type="INSPECTION_FAILED", enabled=False)
+        run = alerts_evaluate(well_ids=[route.well.pk])
+        assert run.opened == [] and run.closed == 1
+        assert not Alert.objects.filter(type="INSPECTION_FAILED", well=route.well).exclude(status="CLOSED").exists()
+        # Every change of the alert (opened, closed) is in the change log for the pull feed.
+        alert = Alert.objects.get(type="INSPECTION_FAILED", well=route.well)
+        assert list(Change.objects.filter(entity="alert", entity_id=alert.pk).values_list("version", flat=True)
+                    .order_by("seq")) == [1, 2]

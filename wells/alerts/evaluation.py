@@ -128,7 +128,7 @@ def _production_drop(wells: dict, daily: dict, percent: int) -> list[Wanted]:
 def _missed_visit(wells: dict, days: int, now: datetime) -> list[Wanted]:
     """Route wells (assigned to someone; not plugged) with no field record for ``days`` days."""
     route = dict(WellAssignment.objects.filter(well_id__in=list(wells)).values("well_id")
-                 .annotate(first=Max("assigned_at")).values_list("well_id", "first"))
+                 .annotate(latest=Max("assigned_at")).values_list("well_id", "latest"))
     if not route:
         return []
     ids = list(route)
@@ -154,12 +154,13 @@ def _missed_visit(wells: dict, days: int, now: datetime) -> list[Wanted]:
         well = wells[well_id]
         if well["status"] == WellStatus.PLUGGED:
             continue
-        since = last.get(well_id) or assigned
-        if since < limit:
+        seen_at = last.get(well_id)
+        if (seen_at or assigned) < limit:
+            when = timezone.localtime(seen_at, zone).strftime("%Y-%m-%d %H:%M") if seen_at else "never"
             wanted.append(Wanted(AlertType.MISSED_VISIT, well_id, None,
                                  f"{well['name']} has had no visit for {days} day{'s' if days > 1 else ''} "
-                                 f"(last: {timezone.localtime(since, zone).strftime('%Y-%m-%d %H:%M') if well_id in last else 'never'}).",
-                                 {"days": days, "lastEventAt": last[well_id].isoformat() if well_id in last else None}))
+                                 f"(last event: {when}).",
+                                 {"days": days, "lastEventAt": seen_at.isoformat() if seen_at else None}))
     return wanted
 
 
@@ -246,7 +247,8 @@ def alerts_evaluate(*, well_ids=None, now: datetime | None = None, send: bool = 
                 wanted[item.key] = item
     run = EvaluationRun()
     with tenant_db.atomic():
-        scope = Q(well_id__in=list(wells)) | Q(tank_id__in=list(tank_ids))
+        # The periodic run looks at every open alert: those of wells or tanks deleted since close too.
+        scope = Q() if well_ids is None else Q(well_id__in=list(wells)) | Q(tank_id__in=list(tank_ids))
         current = {a.open_key: a for a in Alert.objects.filter(scope, status__in=OPEN_STATUSES)
                    .select_for_update().only("id", "open_key", "well_id", "tank_id", "version")}
         cleared = [a for key, a in current.items() if key not in wanted]
@@ -273,8 +275,7 @@ def alerts_evaluate(*, well_ids=None, now: datetime | None = None, send: bool = 
 def alerts_changed(alerts) -> None:
     """Log alert changes for the pull feed: one row per well the alert is about (a tank's alert:
     per well of its lease, so that the operators of that lease's route wells receive it)."""
-    from sync.models import Change
-    from sync.services import bulk
+    from sync.services.changes import change_record
 
     tank_wells: dict = defaultdict(list)
     tank_ids = {a.tank_id for a in alerts if a.tank_id}
@@ -282,12 +283,9 @@ def alerts_changed(alerts) -> None:
         for tank_id, well_id in Tank.objects.filter(pk__in=tank_ids).values_list("pk", "lease__wells__id"):
             if well_id:
                 tank_wells[tank_id].append(well_id)
-    rows = []
     for a in alerts:
         for well_id in ([a.well_id] if a.well_id else tank_wells.get(a.tank_id, ())):
-            rows.append((Change.Entity.ALERT, a.pk, Change.Op.UPSERT, well_id, a.version))
-    if rows:
-        bulk.insert_rows(Change, ("entity", "entity_id", "op", "well_id", "version"), rows)
+            change_record(entity="alert", entity_id=a.pk, well_id=well_id, version=a.version)
 
 
 def alerts_email(alerts: list[Alert]) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from ..domain import InspectionStatus
+from ..models import EquipmentInspection
 from ..selectors import wells_for_user
 from .models import Alert, AlertStatus
 
@@ -29,3 +31,13 @@ def alert_list(*, user, status: str = "", type_: str = "", well_id=None) -> Quer
 
 def alerts_open_for_user(*, user) -> QuerySet[Alert]:
     return alert_list(user=user).exclude(status=AlertStatus.CLOSED)
+
+
+def equipment_needing_attention(*, well) -> set:
+    """Ids of the well's equipment whose latest current inspection is FAIL: it needs attention
+    until a later inspection does not fail (the INSPECTION_FAILED rule reads the same)."""
+    latest: dict = {}
+    for equipment_id, status in EquipmentInspection.objects.filter(well=well, superseded_by__isnull=True) \
+            .order_by("equipment_id", "-inspected_at").values_list("equipment_id", "status"):
+        latest.setdefault(equipment_id, status)
+    return {pk for pk, status in latest.items() if status == InspectionStatus.FAIL}
