@@ -31,8 +31,11 @@ OVERFLOW = """() => {
       .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
   return {scroll: root.scrollWidth, client: root.clientWidth, wide};
 }"""
-SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll('svg#production-chart text')].map(t =>
-  parseFloat(t.getAttribute('font-size') || t.closest('[font-size]').getAttribute('font-size')) * t.getScreenCTM().a))"""
+# A label's drawn size: its font size times the scale the SVG is drawn at (rotation-proof).
+SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll('svg#production-chart text')].map(t => {
+  const m = t.getScreenCTM();
+  return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+}))"""
 
 
 @pytest.fixture(scope="module")
