@@ -98,7 +98,7 @@ def test_today_is_the_tenant_s_day_not_the_server_s(portal_as, tenant_a, monkeyp
     make_production(tenant_a, well, instant.date(), "OIL", 999)
     monkeypatch.setattr(timezone, "now", lambda: instant)
     response = client.get("/")
-    assert figure(response, "OIL", "today") == "42.0 BBL"
+    assert figure(response, "OIL", "today") == "42 BBL"  # stored as 42: no invented decimal
     assert b"Mon, Mar 9, 2026" in response.content
 
 
