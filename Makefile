@@ -32,7 +32,7 @@ test: $(STAMP)
 # `sudo apt-get install -y --no-install-recommends chromium`), driven by Playwright. Without the
 # browser they skip locally and fail under CI=true; .ci/run installs it.
 test-browser: $(STAMP)
-	$(PY) -m pytest tests/portal/test_browser.py $(PYTEST_ARGS)
+	$(PY) -m pytest tests/portal/test_browser.py tests/portal/test_browser_widths.py $(PYTEST_ARGS)
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate_schemas --noinput

@@ -24,6 +24,7 @@ OPERATOR_PERMISSIONS = [
     "wells.view_lease",
     "wells.view_tank",
     "wells.view_tankgauge",
+    "wells.view_alert",
     "sync.add_syncbatch",
     "sync.view_syncbatch",
 ]
@@ -42,6 +43,8 @@ MANAGER_PERMISSIONS = OPERATOR_PERMISSIONS + [
     "sync.view_conflict",
     "sync.change_conflict",
     "accounts.view_user",
+    "wells.change_alert",
+    "wells.view_alertrule",
 ]
 ADMIN_PERMISSIONS = MANAGER_PERMISSIONS + [
     "wells.delete_well",
@@ -52,6 +55,7 @@ ADMIN_PERMISSIONS = MANAGER_PERMISSIONS + [
     "accounts.view_securityevent",
     "sync.view_conflictpolicy",
     "sync.change_conflictpolicy",
+    "wells.change_alertrule",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -74,6 +78,7 @@ NAVIGATION = [
     NavItem("Dashboard", "portal:dashboard", None),
     NavItem("Wells", "wells:list", "wells.view_well"),
     NavItem("Leases", "wells:leases", "wells.view_lease"),
+    NavItem("Alerts", "wells:alerts", "wells.view_alert"),
     NavItem("Conflicts", "sync:conflicts", "sync.view_conflict"),
     NavItem("Team", "accounts:team", "accounts.manage_team"),
     NavItem("Tenant secrets", "accounts:secrets", "accounts.manage_secrets"),

@@ -337,7 +337,7 @@ class PolicyUpdateApi(APIView):
 
 
 class ChangeOutput(serializers.Serializer):
-    entity = serializers.ChoiceField(choices=["well", "equipment", "conflict", "assignment", "lease", "tank"])
+    entity = serializers.ChoiceField(choices=["well", "equipment", "conflict", "assignment", "lease", "tank", "alert"])
     op = serializers.ChoiceField(choices=["upsert", "delete"])
     id = serializers.CharField()
     version = serializers.IntegerField()
@@ -345,7 +345,9 @@ class ChangeOutput(serializers.Serializer):
         "The entity as it stands ({} for a delete). A conflict: id, wellId, eventId (the device's event; null "
         "for an ETL conflict), eventType, status (PENDING_REVIEW|AUTO_RESOLVED|RESOLVED|IGNORED), strategy, "
         "reason, resolution (null until decided, then {action, resolvedBy, resolvedAt, note}), createdAt. A lease "
-        "or tank: as GET /api/v1/leases/{id}/ and /api/v1/tanks/{id}/ (a tank with its strapping table)."))
+        "or tank: as GET /api/v1/leases/{id}/ and /api/v1/tanks/{id}/ (a tank with its strapping table). An "
+        "alert (API.md section 15; incremental pulls, as it opens, is acknowledged or closes): its API "
+        "representation."))
 
 
 class ChangesPage(serializers.Serializer):

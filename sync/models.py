@@ -230,6 +230,7 @@ class Change(models.Model):
         # id when it has no well (MANAGERs and ADMINs still hear of it).
         LEASE = "lease"
         TANK = "tank"
+        ALERT = "alert"
 
     class Op(models.TextChoices):
         UPSERT = "upsert"

@@ -12,7 +12,7 @@ from accounts.models import Role
 from wells.models import Photo
 from wells.selectors import wells_for_user
 
-from .models import Conflict, SyncBatch, SyncEvent
+from .models import Conflict, Device, SyncBatch, SyncEvent
 from .rules.base import Outcome
 
 
@@ -82,3 +82,18 @@ def photo_for_user(*, user, photo_id) -> Photo | None:
     """The photo if ``user`` may see its well and its image has arrived; else None (a 404)."""
     photo = Photo.objects.filter(photo_id=photo_id, well__in=wells_for_user(user=user)).first()
     return photo if photo is not None and photo.file else None
+
+
+def last_sync_per_operator() -> list[dict]:
+    """Every active OPERATOR with the last time one of their devices synced (None: never), the
+    longest silent first: the manager's "who has not synced" list. Read from the devices (one row
+    per device, its last user), not from the batches."""
+    from django.db.models import Max
+
+    from accounts.models import User
+
+    last = dict(Device.objects.filter(last_user__isnull=False).values("last_user_id")
+                .annotate(at=Max("last_seen_at")).values_list("last_user_id", "at"))
+    rows = [{"name": name or email, "at": last.get(pk)} for pk, name, email in
+            User.objects.filter(role=Role.OPERATOR, is_active=True).values_list("pk", "name", "email")]
+    return sorted(rows, key=lambda row: (row["at"] is not None, row["at"].timestamp() if row["at"] else 0))

@@ -50,6 +50,7 @@ def process_batch(self, batch_id: str) -> str:
         raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
     # Eager (in-process) calls apply the whole batch here; a worker spreads a large one.
     batch = batch_process(batch_id=batch_id, spread=not self.request.is_eager)
+    alerts_after_batch(batch_id)
     return batch.status if batch else "MISSING"
 
 
@@ -66,7 +67,28 @@ def process_lane(self, batch_id: str, event_pks: list[int]) -> str:
             return "HELD"
         raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
     lane_process(batch_id=batch_id, event_pks=event_pks)
+    alerts_after_batch(batch_id, event_pks)
     return "DONE"
+
+
+def alerts_after_batch(batch_id: str, event_pks: list[int] | None = None) -> int:
+    """Alerts for the wells of the batch's events just processed (API.md section 15: wells.alerts);
+    the number opened. A failure is logged and never fails the batch: the periodic job catches up."""
+    from wells.alerts.evaluation import alerts_evaluate
+
+    from .models import SyncEvent
+
+    try:
+        events = SyncEvent.objects.filter(batch_id=batch_id).exclude(
+            outcome__in=[SyncEvent.Outcome.PENDING, SyncEvent.Outcome.REJECTED, SyncEvent.Outcome.DUPLICATE])
+        if event_pks is not None:
+            events = events.filter(pk__in=event_pks)
+        stored = events.values_list("cleaned__well_id", flat=True).distinct()  # "u:<uuid>" (rules.base tags)
+        well_ids = {value[2:] for value in stored if isinstance(value, str) and value.startswith("u:")}
+        return len(alerts_evaluate(well_ids=well_ids).opened) if well_ids else 0
+    except Exception:  # noqa: BLE001 (alerts never fail a batch)
+        log.warning("alerts: evaluation after batch %s failed", batch_id, exc_info=True)
+        return 0
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)

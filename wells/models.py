@@ -25,6 +25,7 @@ from .domain import (
     WellStatus,
 )
 from .leases import Lease, StrappingRow, Tank, TankGauge  # noqa: F401  (models of this app)
+from .alerts.models import Alert, AlertRule  # noqa: F401,E402  (models of this app: alerts, API.md section 15)
 
 
 def _choices_check(field: str, values) -> Q:

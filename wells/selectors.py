@@ -8,6 +8,7 @@ join on the assignment table, no per-row permission query); MANAGERs and ADMINs 
 from __future__ import annotations
 
 import re
+import uuid
 import zoneinfo
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -177,3 +178,29 @@ def recent_field_records(*, well: Well, limit: int = 10) -> list[dict]:
         items.extend((getattr(record, moment), kind, record) for record in records)
     items.sort(key=lambda item: item[0], reverse=True)
     return [{"at": at, "kind": kind, "record": record} for at, kind, record in items[:limit]]
+
+
+def production_records_recent(*, well: Well, limit: int = 15) -> list:
+    """The well's current production records, newest day first (the well page's table)."""
+    return list(ProductionRecord.objects.filter(well=well, superseded_by__isnull=True)
+                .order_by("-production_date", "product")[:limit])
+
+
+def display_names(*, ids) -> dict[str, str]:
+    """{id string: name} for the wells, equipment and users among ``ids`` (UUIDs or strings), in
+    three queries: how the portal shows an id to a person."""
+    from accounts.models import User
+
+    wanted = set()
+    for value in ids:
+        try:
+            wanted.add(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    if not wanted:
+        return {}
+    names = {str(pk): name for pk, name in Well.objects.filter(pk__in=wanted).values_list("pk", "name")}
+    names.update({str(pk): name for pk, name in Equipment.objects.filter(pk__in=wanted).values_list("pk", "name")})
+    names.update({str(pk): name or email for pk, name, email in User.objects.filter(pk__in=wanted)
+                  .values_list("pk", "name", "email")})
+    return names

@@ -3,7 +3,7 @@
 Ids in paths are plain strings here: a malformed id reaches the view (after authentication) and
 is answered 404 like an unknown one, never a 500 and never before the credentials are checked."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import apis, lease_apis
 
@@ -30,4 +30,6 @@ urlpatterns = [
     path("leases/<str:lease_id>/daily", lease_apis.LeaseDailyApi.as_view(), name="lease-daily"),
     path("run-tickets/", lease_apis.RunTicketsApi.as_view(), name="run-ticket-list"),
     path("run-tickets/<str:ticket_id>/", lease_apis.RunTicketDetailApi.as_view(), name="run-ticket-detail"),
+    # Alerts and their rules (API.md section 15): wells.alerts.
+    path("", include("wells.alerts.urls")),
 ]

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import lease_views, views
+from .alerts import views as alert_views
 
 app_name = "wells"
 urlpatterns = [
@@ -10,4 +11,7 @@ urlpatterns = [
     path("wells/<uuid:well_id>/", views.well_detail_view, name="detail"),
     path("leases/", lease_views.lease_list_view, name="leases"),
     path("leases/<uuid:lease_id>/", lease_views.lease_detail_view, name="lease-detail"),
+    path("alerts/", alert_views.alerts_view, name="alerts"),
+    path("alerts/<uuid:alert_id>/acknowledge/", alert_views.alert_acknowledge_view, name="alert-acknowledge"),
+    path("alerts/rules/", alert_views.alert_rules_view, name="alert-rules"),
 ]

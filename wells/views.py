@@ -15,11 +15,14 @@ from django.http import Http404
 from django.shortcuts import render
 
 from accounts.models import Role
-from sync.selectors import conflicts_pending_count
+from sync.selectors import conflicts_pending_count, last_sync_per_operator
 
+from .alerts.selectors import alerts_open_for_user, equipment_needing_attention
 from .charts import production_chart
 from .domain import PRODUCT_UNITS, Product, WellStatus
 from .selectors import (
+    display_names,
+    production_records_recent,
     production_series,
     production_totals,
     recent_field_records,
@@ -33,6 +36,8 @@ from .selectors import (
 
 WELLS_PAGE_SIZE = 50
 CHART_DAYS = 90
+DASHBOARD_ALERTS = 10
+PRODUCTION_ROWS = 15
 
 
 def _tenant_time_zone(request) -> str:
@@ -44,20 +49,39 @@ def _product_rows(totals: dict) -> list[dict]:
             for p in Product.values]
 
 
+def _compared(totals: dict, previous: dict) -> list[dict]:
+    """Product rows with the previous period's volume and the change in percent (None: no base)."""
+    rows = _product_rows(totals)
+    for row in rows:
+        before = previous[row["product"]]
+        row["previous"] = before
+        row["change"] = round((row["volume"] - before) * 100 / before, 1) if before else None
+    return rows
+
+
 @login_required
 def dashboard_view(request):
     user = request.user
     today = tenant_today(_tenant_time_zone(request))
     week_start = today - timedelta(days=6)
     by_status = wells_by_status(user=user)
+    open_alerts = alerts_open_for_user(user=user)
     context = {
+        "alerts": list(open_alerts[:DASHBOARD_ALERTS]),
+        "alert_count": open_alerts.count(),
+        "can_acknowledge": user.has_perm("wells.change_alert"),
         "today": today,
         "week_start": week_start,
         "status_counts": [{"status": s, "count": by_status[s]} for s in WellStatus.values],
         "well_count": sum(by_status.values()),
         "production_today": _product_rows(production_totals(user=user, start=today, end=today)),
-        "production_week": _product_rows(production_totals(user=user, start=week_start, end=today)),
+        "production_week": _compared(production_totals(user=user, start=week_start, end=today),
+                                     production_totals(user=user, start=week_start - timedelta(days=7),
+                                                       end=week_start - timedelta(days=1))),
+        "previous_start": week_start - timedelta(days=7),
+        "previous_end": week_start - timedelta(days=1),
         "pending_conflicts": conflicts_pending_count(user=user),
+        "pumpers": last_sync_per_operator() if user.role != Role.OPERATOR else [],
         "route_only": user.role == Role.OPERATOR,
     }
     return render(request, "wells/dashboard.html", context)
@@ -109,10 +133,27 @@ def well_detail_view(request, well_id):
         raise Http404("No such well.")
     today = tenant_today(_tenant_time_zone(request))
     series = production_series(well=well, end=today, days=CHART_DAYS)
+    records = recent_field_records(well=well, limit=15)
+    production = production_records_recent(well=well, limit=PRODUCTION_ROWS)
+    _who_recorded([*(item["record"] for item in records), *production], records)
     return render(request, "wells/detail.html", {
         "well": well,
         "chart": production_chart(series=series, well_name=well.name),
         "equipment": list(well_equipment(well=well)),
-        "records": recent_field_records(well=well, limit=15),
+        "attention": equipment_needing_attention(well=well),
+        "records": records,
+        "production": production,
+        "alerts": list(alerts_open_for_user(user=request.user).filter(well=well)),
+        "can_acknowledge": request.user.has_perm("wells.change_alert"),
         "today": today,
     })
+
+
+def _who_recorded(rows, records: list[dict]) -> None:
+    """Set ``by`` (the recorder's name) on production rows and record items."""
+    names = display_names(ids={r.recorded_by_id for r in rows if r.recorded_by_id})
+    for row in rows:
+        row.by = names.get(str(row.recorded_by_id), "") if row.recorded_by_id else ""
+    for item in records:
+        pk = item["record"].recorded_by_id
+        item["by"] = names.get(str(pk), "") if pk else ""

@@ -22,3 +22,6 @@ DATABASES = {"default": database_settings(allow_embedded=True)}
 REDIS_URL = redis_url(allow_embedded=True)
 CACHES = cache_settings(REDIS_URL, key_prefix="pj")
 CELERY_BROKER_URL = broker_url(REDIS_URL)
+# Alert e-mails (wells.alerts) are printed by the console backend unless another is set.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alerts@pumpjack.localhost")

@@ -33,9 +33,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sync.etl.tasks.etl_schedule",
         "schedule": 60.0,
     },
+    # Alerts for every well (missed visits; API.md section 15); batches evaluate their own wells at once.
+    "evaluate-alerts": {
+        "task": "wells.alerts.tasks.alerts_evaluate_tenants",
+        "schedule": env.float("ALERTS_EVALUATE_EVERY_SECONDS", default=900.0),
+    },
 }
 # Task modules outside autodiscovery (which only finds <app>.tasks).
-CELERY_IMPORTS = ["sync.etl.tasks"]
+CELERY_IMPORTS = ["sync.etl.tasks", "wells.alerts.tasks"]
 
 # The sweeper re-enqueues sync batches QUEUED longer than this (enqueue lost) or PROCESSING longer
 # than that (worker died; a batch of 5,000 events takes well under a minute).

@@ -46,7 +46,8 @@ from django.utils import timezone
 
 from accounts.models import Role
 from tenants import databases as tenant_db
-from wells.models import Equipment, Well, WellAssignment
+from wells.alerts.feed import alert_change
+from wells.models import Alert, Equipment, Well, WellAssignment
 from wells.selectors import wells_for_user
 
 from ..models import Change, ChangeRetention, Conflict
@@ -546,6 +547,7 @@ def _represent(user, batch: list[dict]) -> list[dict]:
         if of("conflict") else {}
     leases, tanks = _lease_and_tank_changes(user, lease_ids=of("lease"), tank_ids=of("tank")) \
         if of("lease") or of("tank") else ({}, {})
+    alerts = {a.pk: a for a in Alert.objects.filter(pk__in=of("alert"))} if of("alert") else {}
     new_route_equipment: dict = {}
     if joined:
         for item in Equipment.objects.filter(well_id__in=joined, deleted_at__isnull=True).order_by("name") \
@@ -579,4 +581,8 @@ def _represent(user, batch: list[dict]) -> list[dict]:
             current = (leases if entity == "lease" else tanks).get(entity_id)
             changes.append(current if current is not None and op == "upsert"
                            else _delete(entity, entity_id, row["version"]))
+        elif entity == "alert":
+            alert = alerts.get(entity_id)
+            if alert is not None:
+                changes.append(alert_change(alert))
     return changes

@@ -288,9 +288,9 @@ def test_me_returns_the_role_permissions_and_navigation(client, tenant_a, role):
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("OPERATOR", ["Dashboard", "Wells", "Leases"]),
-     ("MANAGER", ["Dashboard", "Wells", "Leases", "Conflicts"]),
-     ("ADMIN", ["Dashboard", "Wells", "Leases", "Conflicts", "Team", "Tenant secrets"])],
+    [("OPERATOR", ["Dashboard", "Wells", "Leases", "Alerts"]),
+     ("MANAGER", ["Dashboard", "Wells", "Leases", "Alerts", "Conflicts"]),
+     ("ADMIN", ["Dashboard", "Wells", "Leases", "Alerts", "Conflicts", "Team", "Tenant secrets"])],
 )
 def test_navigation_is_filtered_by_the_role_permissions(tenant_a, role, expected):
     from accounts.selectors import navigation_for

@@ -39,9 +39,9 @@ def test_each_page_answers_each_role_as_its_permissions_say(portal_as, role):
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("ADMIN", ["Dashboard", "Wells", "Leases", "Conflicts", "Team", "Tenant secrets"]),
-     ("MANAGER", ["Dashboard", "Wells", "Leases", "Conflicts"]),
-     ("OPERATOR", ["Dashboard", "Wells", "Leases"])],
+    [("ADMIN", ["Dashboard", "Wells", "Leases", "Alerts", "Conflicts", "Team", "Tenant secrets"]),
+     ("MANAGER", ["Dashboard", "Wells", "Leases", "Alerts", "Conflicts"]),
+     ("OPERATOR", ["Dashboard", "Wells", "Leases", "Alerts"])],
 )
 def test_the_menu_shows_a_role_only_its_pages(portal_as, role, expected):
     assert menu(portal_as(role).get("/")) == expected

@@ -72,7 +72,7 @@ def test_a_manager_sees_every_well_production_and_pending_conflict(portal_as, fi
     assert figure(response, "GAS", "today") == "800 MCF"
     assert figure(response, "WATER", "today") == "0 BBL"
     assert figure(response, "OIL", "week") == "600 BBL"  # 100 + 300 + 50 + 150, not the 8th day back
-    assert figure(response, "WATER", "week") == "126 BBL"
+    assert figure(response, "WATER", "week") == "125.796 BBL"  # 2 x 10 m3, at the stored precision (3 places)
     assert pending(response) == 3
 
 
@@ -98,7 +98,7 @@ def test_today_is_the_tenant_s_day_not_the_server_s(portal_as, tenant_a, monkeyp
     make_production(tenant_a, well, instant.date(), "OIL", 999)
     monkeypatch.setattr(timezone, "now", lambda: instant)
     response = client.get("/")
-    assert figure(response, "OIL", "today") == "42.0 BBL"
+    assert figure(response, "OIL", "today") == "42 BBL"  # stored as 42: no invented decimal
     assert b"Mon, Mar 9, 2026" in response.content
 
 

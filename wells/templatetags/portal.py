@@ -25,13 +25,14 @@ def api_number(value: str) -> str:
 
 @register.filter
 def volume(value) -> str:
-    """A volume for reading: thousands separated, decimals only where they matter."""
+    """A volume (or value) at its stored precision, thousands separated, trailing zeros dropped:
+    120.500 -> "120.5", 1234.000 -> "1,234"."""
     if value in (None, ""):
         return "—"
     number = Decimal(str(value))
     if number == 0:
         return "0"
-    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.1f}"
+    return f"{number.normalize():,f}"
 
 
 @register.filter
