@@ -116,7 +116,6 @@ def batch_process(*, batch_id, spread: bool = False) -> SyncBatch | None:
     time_zone, strategies = _tenant_time_zone(), strategies_chosen()
     for lane in lanes:
         lane_process(batch_id=batch_id, event_pks=lane, time_zone=time_zone, strategies=strategies)
-    _release_waiting(batch_id=batch_id, time_zone=time_zone, strategies=strategies)
     with tenant_db.atomic():  # nothing was pending (a second delivery), or a lane is still running
         complete_if_done(batch_id)
     return SyncBatch.objects.get(pk=batch_id)
@@ -154,6 +153,9 @@ def lane_process(*, batch_id, event_pks: list, time_zone: str | None = None, str
     size = chunk_events()
     for start in range(0, len(event_pks), size):
         _process_chunk(event_pks[start:start + size], batch_id=batch_id, time_zone=time_zone, strategies=strategies)
+    # After every lane, not only the batch's first: a correction waiting for a target that another
+    # lane (or another batch, on another worker) decided meanwhile is released by whoever ends last.
+    _release_waiting(batch_id=batch_id, time_zone=time_zone, strategies=strategies)
 
 
 def _release_waiting(*, batch_id, time_zone: str, strategies: dict) -> None:
