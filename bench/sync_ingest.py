@@ -376,9 +376,7 @@ def main() -> None:
 
         single = one_batch_and_end_to_end(1, 1)
         double = one_batch_and_end_to_end(2, 3)
-        outcome_counts, processing = single["counts"], single["processing"]
-        rate, copy_rate = 10_000 / processing, 10_000 / copy_seconds
-        end_to_end, (intake_seconds, intake_seconds_2) = single["end_to_end"], single["intake"]
+        outcome_counts, copy_rate = single["counts"], 10_000 / copy_seconds
 
         # --- backlog from 50 devices: one worker process, then two
         def backlog_seconds(concurrency: int, seed: int) -> float:
