@@ -58,3 +58,20 @@ def test_one_tenant_whose_job_fails_does_not_stop_the_others(caplog):
     seen = for_each_tenant(job, purpose="test job")
     assert first.schema_name not in seen and seen[second.schema_name] == "done"
     assert any("test job" in r.getMessage() and first.public_id in r.getMessage() for r in caplog.records)
+
+
+def test_a_failed_statement_of_one_tenant_does_not_abort_the_next_ones_transaction():
+    from django.db import transaction
+
+    first, second = _tenant("sql-first"), _tenant("sql-second")
+
+    def job(tenant):
+        with connection.cursor() as cursor:
+            if tenant.pk == first.pk:
+                cursor.execute("SELECT * FROM no_such_table")  # the statement fails on the server
+            cursor.execute("SELECT 1")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():  # a caller inside a transaction (a task's, a test's)
+        seen = for_each_tenant(job, purpose="test job")
+    assert first.schema_name not in seen and seen[second.schema_name] == 1
