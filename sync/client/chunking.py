@@ -3,13 +3,12 @@ per request body (the server's limits, sync.schemas), counting the envelope and 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from sync.schemas import MAX_BYTES, MAX_EVENTS
 
-from .store import PendingEvent
+from .wire import PendingEvent, compact
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class Chunk:
 
 
 def envelope(device: dict) -> tuple[bytes, bytes]:
-    head = b'{"device":' + json.dumps(device, separators=(",", ":")).encode() + b',"events":['
+    head = b'{"device":' + compact(device).encode() + b',"events":['
     return head, b"]}"
 
 

@@ -32,7 +32,8 @@ from .backoff import Backoff
 from .chunking import MAX_BYTES, MAX_EVENTS, chunked
 from .errors import Busy, FieldError, NotLoggedIn, ServerRefused, UsageError
 from .profile import CredentialsFile, private_dir
-from .store import Store, rfc3339, utc_now
+from .store import Store, correction_state
+from .wire import rfc3339, utc_now
 
 DEFAULT_SERVER = "http://localhost:8000"
 TENANT_ID_PATTERN = r"^[A-Z]{1,8}-[A-Z0-9]{6}$"
@@ -379,7 +380,7 @@ class FieldClient:
         rejected = [{"id": r["id"], "type": r["type"], "code": r["rejected_code"], "message": r["rejected_message"],
                      "occurredAt": r["occurred_at"]} for r in self.store.rejected()]
         corrections = [{"id": r["id"], "type": r["type"], "correctsEventId": r["corrects_event_id"],
-                        "state": _correction_state(r)} for r in self.store.corrections()]
+                        "state": correction_state(r)} for r in self.store.corrections()]
         return {
             "correctionEvents": corrections,
             "profile": self.folder.name, "server": self.server, "deviceId": self.store.device_id,
@@ -387,13 +388,3 @@ class FieldClient:
             "role": self.store.meta("role"), "loggedIn": credentials.has_session and bool(self.user_id),
             **summary, "pendingConflicts": conflicts, "decidedConflicts": decided, "rejectedEvents": rejected,
         }
-
-
-def _correction_state(row) -> str:
-    """unsent, sent (no outcome yet: processing, or waiting on the server for the event it
-    corrects), or the server's outcome (REJECTED with its code)."""
-    if row["rejected_code"]:
-        return f"REJECTED ({row['rejected_code']})"
-    if not row["synced"]:
-        return "unsent"
-    return row["outcome"] or "sent"

@@ -21,7 +21,8 @@ from wells.domain import PRODUCT_UNITS, READING_UNITS, api_number_normalise
 from wells.strapping import level_to_inches
 
 from .errors import NotLoggedIn, UsageError
-from .store import Equipment, Store, Well, rfc3339, utc_now
+from .store import Equipment, Store, Well
+from .wire import rfc3339, utc_now
 
 
 EVENT_TYPES = {
