@@ -39,7 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Sum
 
 from .lease_selectors import lease_daily
-from .leases import Disposition, DispositionProduct, Lease, LeaseKind, RunTicket
+from .leases import RRC_DISTRICTS, Disposition, DispositionProduct, Lease, LeaseKind, RunTicket
 from .models import ProductionRecord
 from .rrc import GAS, LIQUID, PRODUCT_FAMILY, code_lookup, normalise_code
 
@@ -213,9 +213,13 @@ class FormPr:
 
 
 def form_pr(*, leases, month: date, time_zone: zoneinfo.ZoneInfo, today: date) -> FormPr:
-    """One balance per lease, ordered as the RRC lists them (district, lease number, name)."""
-    ordered = sorted(leases, key=lambda lease: (lease.rrc_district, lease.rrc_lease_number.zfill(10), lease.name,
-                                                str(lease.pk)))
+    """One balance per lease, ordered as the RRC lists them: district (01 ... 6E, 7B, 7C, 08, 8A, 09,
+    10; none last), lease number, name."""
+    def order(lease):
+        district = RRC_DISTRICTS.index(lease.rrc_district) if lease.rrc_district in RRC_DISTRICTS else len(RRC_DISTRICTS)
+        return district, lease.rrc_lease_number.zfill(10), lease.name, str(lease.pk)
+
+    ordered = sorted(leases, key=order)
     balances = [lease_balance(lease=lease, month=month, time_zone=time_zone, today=today) for lease in ordered]
     return FormPr(month=month.replace(day=1), rows=[b for b in balances if not b.exceeds],
                   refused=[b for b in balances if b.exceeds])

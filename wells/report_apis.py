@@ -78,8 +78,17 @@ def _problem(problem) -> dict:
     return {"code": problem.code, "product": problem.product, "message": problem.message, "figures": problem.figures}
 
 
+class _AlwaysJson(DefaultContentNegotiation):
+    """JSON whatever the Accept header or ``?format=`` say: ``format`` is Form PR's own parameter
+    (json or csv; the CSV is built by its view), not DRF's renderer override, and errors stay JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class DispositionsApi(APIView):
     permission_classes = [permissions_required(GET="wells.view_disposition", POST="wells.add_disposition")]
+    content_negotiation_class = _AlwaysJson
 
     @extend_schema(
         operation_id="dispositions_list", tags=["month close"],
@@ -121,6 +130,7 @@ class DispositionsApi(APIView):
 
 class LeaseBalanceApi(APIView):
     permission_classes = [permissions_required(GET="wells.view_disposition")]
+    content_negotiation_class = _AlwaysJson
 
     @extend_schema(
         operation_id="reports_lease_balance", tags=["month close"],
@@ -148,14 +158,6 @@ class LeaseBalanceApi(APIView):
 def _balance_data(balance) -> dict:
     return {"lease": balance.lease, "month": balance.month, "through": balance.through, "oil": balance.oil,
             "gas": balance.gas, "problems": [_problem(p) for p in balance.problems]}
-
-
-class _AlwaysJson(DefaultContentNegotiation):
-    """``format`` is this endpoint's own parameter (json or csv), not DRF's renderer override: the
-    CSV is built by the view, and every error stays JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class FormPrApi(APIView):

@@ -156,7 +156,7 @@ def test_dispositions_beyond_what_the_lease_had_leave_form_pr_rows_for_problems(
     assert ("stock_mismatch", "OIL") in codes
     form = client.get(FORM_PR, {"month": "2026-10"}).json()
     assert form["month"] == "2026-10"
-    assert [row["leaseName"] for row in form["rows"]] == ["Greenwood Ranch"]  # district 7C before 08's problem
+    assert [row["leaseName"] for row in form["rows"]] == ["Greenwood Ranch"]
     refused = [p for p in form["problems"] if p["leaseId"] == lease]
     assert {p["code"] for p in refused} == {"dispositions_exceed_available", "stock_mismatch"}
     assert all(p["leaseName"] == "Tarzan Unit" and p["district"] == "08" and p["leaseNumber"] == "41210"
@@ -168,9 +168,10 @@ def test_form_pr_has_a_row_per_lease_in_the_rrc_shape_as_json_and_csv(api, tenan
     client.post(DISPOSITIONS, {"leaseId": str(october["lease"].pk), "month": "2026-10", "product": "GAS",
                                "code": "11", "volume": 40})
     form = client.get(FORM_PR, {"month": "2026-10"}).json()
+    # In the RRC's order of districts: 7C before 08.
     assert [(r["district"], r["leaseNumber"], r["leaseName"]) for r in form["rows"]] == [
-        ("08", "41210", "Tarzan Unit"), ("7C", "39870", "Greenwood Ranch")]
-    tarzan, greenwood = form["rows"]
+        ("7C", "39870", "Greenwood Ranch"), ("08", "41210", "Tarzan Unit")]
+    greenwood, tarzan = form["rows"]
     assert (tarzan["oil"]["beginningStock"], tarzan["oil"]["production"], tarzan["oil"]["endingStock"]) == (50, 165, 100)
     assert tarzan["gas"]["production"] == 500 and tarzan["gas"]["dispositions"][0]["code"] == "11"
     assert greenwood["oil"]["production"] == 0 and greenwood["gas"]["production"] == 999
@@ -183,7 +184,8 @@ def test_form_pr_has_a_row_per_lease_in_the_rrc_shape_as_json_and_csv(api, tenan
     assert download["X-Form-PR-Problem-Leases"] == "0"
     rows = list(csv.DictReader(io.StringIO(download.content.decode())))
     assert len(rows) == 2
-    row = rows[0]
+    assert rows[0]["lease_name"] == "Greenwood Ranch" and rows[0]["gas_production_mcf"] == "999"
+    row = rows[1]
     assert (row["district"], row["lease_number"], row["lease_name"], row["lease_kind"]) == (
         "08", "41210", "Tarzan Unit", "OIL")
     assert (row["liquid_beginning_stock_bbl"], row["liquid_production_bbl"], row["liquid_ending_stock_bbl"]) == (
@@ -193,7 +195,6 @@ def test_form_pr_has_a_row_per_lease_in_the_rrc_shape_as_json_and_csv(api, tenan
     assert row["gas_product"] == "CASINGHEAD" and row["gas_production_mcf"] == "500"
     assert row["gas_disposition_11_mcf"] == "40" and row["gas_disposition_10_mcf"] == "0"
     assert "gas_disposition_4_mcf" not in row  # retired in 2021
-    assert rows[1]["lease_name"] == "Greenwood Ranch" and rows[1]["gas_production_mcf"] == "999"
 
 
 def test_whole_numbers_add_up_and_a_month_begins_where_the_last_ended(api, tenant_a, in_tenant):
