@@ -43,6 +43,7 @@ MANAGER_PERMISSIONS = OPERATOR_PERMISSIONS + [
     # Month close (API.md section 14): dispositions, the lease balance and Form PR.
     "wells.view_disposition",
     "wells.add_disposition",
+    "wells.delete_disposition",
     "sync.view_conflict",
     "sync.change_conflict",
     "accounts.view_user",

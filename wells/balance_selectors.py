@@ -146,7 +146,7 @@ def lease_balance(*, lease: Lease, month: date, time_zone: zoneinfo.ZoneInfo, to
         code = normalise_code(code)
         liquid[code] = liquid.get(code, ZERO) + volume
     gas: dict[str, Decimal] = {}
-    for product, code, volume in (Disposition.objects.filter(lease=lease, month=first)
+    for product, code, volume in (Disposition.objects.filter(lease=lease, month=first, deleted_at__isnull=True)
                                   .values_list("product", "code").annotate(total=Sum("volume")).order_by()):
         target = gas if PRODUCT_FAMILY.get(product) == GAS else liquid
         code = normalise_code(code)
@@ -226,10 +226,20 @@ def form_pr(*, leases, month: date, time_zone: zoneinfo.ZoneInfo, today: date) -
 
 
 def dispositions_list(*, leases, lease_id=None, month: date | None = None):
-    """Manual dispositions of the given leases (a queryset of what the user may see)."""
-    entries = Disposition.objects.filter(lease__in=leases)
+    """Manual dispositions (not withdrawn) of the given leases (a queryset of what the user may see)."""
+    entries = Disposition.objects.filter(lease__in=leases, deleted_at__isnull=True)
     if lease_id is not None:
         entries = entries.filter(lease_id=lease_id)
     if month is not None:
         entries = entries.filter(month=month.replace(day=1))
     return entries.order_by("-month", "lease_id", "product", "created_at", "id")
+
+
+def disposition_get(*, leases, disposition_id) -> Disposition | None:
+    """One manual disposition (not withdrawn) of the given leases, or None (a malformed id too)."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        return dispositions_list(leases=leases).filter(pk=disposition_id).first()
+    except (ValueError, TypeError, ValidationError):
+        return None

@@ -1,4 +1,5 @@
-"""Writes of the month close (API.md section 14): a manual disposition of a lease's month.
+"""Writes of the month close (API.md section 14): a manual disposition of a lease's month, and its
+withdrawal when it was a mistake.
 
 Like the other wells writes: the function checks what it is given (a ValidationError keyed by
 model field name), the database constraints are the last line of defence, and the entry keeps
@@ -13,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from tenants import databases as tenant_db
 
@@ -74,3 +76,15 @@ def disposition_record(*, lease: Lease, month: date, product: str, code: str, vo
         "disposition_id": str(disposition.pk), "lease_id": str(lease.pk), "month": f"{month:%Y-%m}",
         "product": product, "code": code, "volume": str(amount), "actor_id": str(getattr(actor, "pk", "") or "")})
     return disposition
+
+
+def disposition_withdraw(*, disposition: Disposition, actor=None) -> None:
+    """Withdraw a mistaken entry: it leaves the balance, Form PR and the lists; the row stays with
+    who withdrew it and when. Withdrawing one already withdrawn changes nothing."""
+    with tenant_db.atomic():
+        changed = Disposition.objects.filter(pk=disposition.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), deleted_by=actor if getattr(actor, "pk", None) else None)
+    if changed:
+        log.info("disposition withdrawn", extra={
+            "disposition_id": str(disposition.pk), "lease_id": str(disposition.lease_id),
+            "actor_id": str(getattr(actor, "pk", "") or "")})

@@ -29,7 +29,8 @@ from .lease_selectors import (
     tank_list,
     wells_reported_oil,
 )
-from .disposition_services import disposition_record
+from .balance_selectors import disposition_get
+from .disposition_services import disposition_record, disposition_withdraw
 from .report_views import MONTH_CLOSE_PERMISSION, DispositionForm, month_close_context
 from .selectors import tenant_today
 
@@ -72,6 +73,7 @@ def lease_detail_view(request, lease_id, *, disposition_form: DispositionForm | 
         "month_close": (month_close_context(request, lease, form=disposition_form)
                         if request.user.has_perm(MONTH_CLOSE_PERMISSION) else None),
         "may_add_disposition": request.user.has_perm("wells.add_disposition"),
+        "may_withdraw_disposition": request.user.has_perm("wells.delete_disposition"),
     }, status=status)
 
 
@@ -103,3 +105,20 @@ def disposition_add_view(request, lease_id):
             url = reverse("wells:lease-detail", kwargs={"lease_id": lease.pk})
             return redirect(f"{url}?month={entry.month:%Y-%m}#month-close")
     return lease_detail_view(request, lease_id, disposition_form=form, status=400)
+
+
+@require_POST
+@login_required
+@permission_required("wells.delete_disposition", raise_exception=True)
+def disposition_withdraw_view(request, lease_id, disposition_id):
+    """The lease page's "Withdraw" button on a manual disposition (MANAGER, ADMIN)."""
+    lease = lease_get_for_user(user=request.user, lease_id=lease_id)
+    entry = disposition_get(leases=leases_for_user(user=request.user), disposition_id=disposition_id) if lease else None
+    if entry is None or entry.lease_id != lease.pk:
+        raise Http404("No such disposition.")
+    disposition_withdraw(disposition=entry, actor=request.user)
+    unit = "MCF" if entry.product == "GAS" else "bbl"
+    messages.success(request, f"Withdrew {entry.volume} {unit} of {entry.product.lower()}, code {entry.code}, "
+                              f"from {entry.month:%B %Y}.")
+    url = reverse("wells:lease-detail", kwargs={"lease_id": lease.pk})
+    return redirect(f"{url}?month={entry.month:%Y-%m}#month-close")

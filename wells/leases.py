@@ -272,7 +272,8 @@ class Disposition(models.Model):
     """A volume that left a lease in a month without a run ticket carrying it (lease use, gas
     flared or vented, gas to a plant...): API.md section 14. ``month`` is the month's first day;
     ``code`` an RRC disposition code (wells.rrc) valid for the product; the volume in barrels
-    (OIL, CONDENSATE) or MCF (GAS). Entries are kept as written, with who wrote them and when."""
+    (OIL, CONDENSATE) or MCF (GAS). Entries are kept as written, with who wrote them and when; a
+    withdrawn one keeps who withdrew it and when (``deleted_at``)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="dispositions")
@@ -285,6 +286,11 @@ class Disposition(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A mistaken entry is withdrawn, not erased: it leaves the balance and the lists, the row stays.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         app_label = "wells"

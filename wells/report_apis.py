@@ -16,19 +16,20 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import permissions_required
+from accounts.permissions import object_permissions_required, permissions_required
 from config.api_errors import ApiError
 from config.pagination import PAGE_PARAMETERS, page_problems, paginate, paginated
 
 from . import balance_selectors as selectors
 from .apis import BAD_PAGE, NO_PAGE, errors, query_values
-from .disposition_services import disposition_record
+from .disposition_services import disposition_record, disposition_withdraw
 from .lease_selectors import lease_get_for_user, leases_for_user
 from .report_serializers import (
     DispositionInput,
@@ -125,7 +126,41 @@ class DispositionsApi(APIView):
                                        volume=data["volume"], note=data.get("note") or "", actor=request.user)
         except DjangoValidationError as exc:
             raise ApiError(400, "invalid_request", INVALID, details=service_error_details(exc)) from None
-        return Response(DispositionOutput(entry).data, status=201)
+        location = reverse("wells-api:disposition-detail", kwargs={"disposition_id": entry.pk})
+        return Response(DispositionOutput(entry).data, status=201, headers={"Location": location})
+
+
+DISPOSITION_ID = OpenApiParameter("disposition_id", OpenApiTypes.UUID, OpenApiParameter.PATH,
+                                  description="The disposition's id. A malformed id is 404, like an unknown one.")
+NO_DISPOSITION = "no such disposition (or a withdrawn one)"
+
+
+class DispositionDetailApi(APIView):
+    permission_classes = [object_permissions_required(GET="wells.view_disposition",
+                                                      DELETE="wells.delete_disposition")]
+    content_negotiation_class = _AlwaysJson
+
+    def _entry(self, request, disposition_id):
+        entry = selectors.disposition_get(leases=leases_for_user(user=request.user), disposition_id=disposition_id)
+        if entry is None:
+            raise ApiError(404, "not_found", "No such disposition.")
+        return entry
+
+    @extend_schema(operation_id="dispositions_retrieve", tags=["month close"], parameters=[DISPOSITION_ID],
+                   summary="One manual disposition (MANAGER, ADMIN)",
+                   responses={200: DispositionOutput, **errors(forbidden=MANAGERS_ONLY, missing=NO_DISPOSITION)})
+    def get(self, request, disposition_id):
+        return Response(DispositionOutput(self._entry(request, disposition_id)).data)
+
+    @extend_schema(operation_id="dispositions_destroy", tags=["month close"], parameters=[DISPOSITION_ID],
+                   summary="Withdraw a mistaken manual disposition (MANAGER, ADMIN): it leaves the balance, Form PR "
+                           "and the lists; the row is kept with who withdrew it and when",
+                   responses={204: None, **errors(forbidden=MANAGERS_ONLY, missing=NO_DISPOSITION)})
+    def delete(self, request, disposition_id):
+        entry = self._entry(request, disposition_id)
+        self.check_object_permissions(request, entry)
+        disposition_withdraw(disposition=entry, actor=request.user)
+        return Response(status=204)
 
 
 class LeaseBalanceApi(APIView):

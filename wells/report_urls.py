@@ -7,6 +7,7 @@ from . import report_apis
 
 urlpatterns = [
     path("dispositions/", report_apis.DispositionsApi.as_view(), name="disposition-list"),
+    path("dispositions/<str:disposition_id>/", report_apis.DispositionDetailApi.as_view(), name="disposition-detail"),
     path("reports/lease-balance", report_apis.LeaseBalanceApi.as_view(), name="report-lease-balance"),
     path("reports/form-pr", report_apis.FormPrApi.as_view(), name="report-form-pr"),
 ]

@@ -12,6 +12,8 @@ urlpatterns = [
     path("leases/", lease_views.lease_list_view, name="leases"),
     path("leases/<uuid:lease_id>/", lease_views.lease_detail_view, name="lease-detail"),
     path("leases/<uuid:lease_id>/dispositions/", lease_views.disposition_add_view, name="disposition-add"),
+    path("leases/<uuid:lease_id>/dispositions/<uuid:disposition_id>/withdraw/", lease_views.disposition_withdraw_view,
+         name="disposition-withdraw"),
     path("leases/form-pr/", report_views.form_pr_view, name="form-pr"),
     path("leases/form-pr.csv", report_views.form_pr_csv_view, name="form-pr-csv"),
     path("alerts/", alert_views.alerts_view, name="alerts"),

@@ -115,3 +115,23 @@ def test_a_manager_adds_a_disposition_on_the_lease_page_and_the_balance_shows_th
     assert "A month written YYYY-MM that has begun." in html and "Select a valid choice" in html
     with in_tenant(tenant_a):
         assert Disposition.objects.count() == 1
+
+
+def test_a_manager_withdraws_a_mistaken_disposition_from_the_lease_page(portal_as, lease, in_tenant, tenant_a):
+    from wells.disposition_services import disposition_record
+    from wells.leases import Disposition
+
+    with in_tenant(tenant_a):
+        entry = disposition_record(lease=lease, month=datetime(2026, 10, 1).date(), product="OIL", code="5",
+                                   volume=D(500))
+    client = portal_as("MANAGER")
+    page = client.get(f"/leases/{lease.pk}/?month=2026-10").content.decode()
+    assert 'data-problem="dispositions_exceed_available"' in page and f'data-withdraw="{entry.pk}"' in page
+    assert portal_as("OPERATOR").submit(f"/leases/{lease.pk}/dispositions/{entry.pk}/withdraw/").status_code == 403
+    done = client.submit(f"/leases/{lease.pk}/dispositions/{entry.pk}/withdraw/")
+    assert done.status_code == 302 and done["Location"].endswith("?month=2026-10#month-close")
+    page = client.get(done["Location"]).content.decode()
+    assert 'id="month-close-ok"' in page and "Withdrew 500.00 bbl of oil, code 5" in page
+    assert client.submit(f"/leases/{lease.pk}/dispositions/{entry.pk}/withdraw/").status_code == 404
+    with in_tenant(tenant_a):
+        assert Disposition.objects.get(pk=entry.pk).deleted_by.email == tenant_a.users["MANAGER"]

@@ -310,3 +310,27 @@ def test_the_database_refuses_a_code_the_product_does_not_have(tenant_a, in_tena
             values = {"lease": october["lease"], "month": date(2026, 10, 1), "volume": D(1), **bad}
             with pytest.raises(IntegrityError), tenant_db.atomic():
                 Disposition.objects.create(**values)
+
+
+def test_a_mistaken_disposition_is_withdrawn_and_leaves_the_balance(api, tenant_a, tenant_b, in_tenant, october):
+    client = api(tenant_a, "MANAGER")
+    lease = str(october["lease"].pk)
+    created = client.post(DISPOSITIONS, {"leaseId": lease, "month": "2026-10", "product": "OIL", "code": "5",
+                                         "volume": 150})
+    entry_id = created.json()["id"]
+    assert created["Location"] == f"{DISPOSITIONS}{entry_id}/"
+    assert client.get(created["Location"]).json()["volume"] == 150
+    balance = {"leaseId": lease, "month": "2026-10"}
+    assert "dispositions_exceed_available" in [p["code"] for p in client.get(BALANCE, balance).json()["problems"]]
+    assert_error(api(tenant_a, "OPERATOR").delete(created["Location"]), 403, "permission_denied")
+    assert_error(api(tenant_b, "ADMIN").delete(created["Location"]), 404, "not_found")
+    assert_error(client.delete(f"{DISPOSITIONS}not-an-id/"), 404, "not_found")
+
+    assert client.delete(created["Location"]).status_code == 204
+    assert client.get(BALANCE, balance).json()["problems"] == []
+    assert client.get(DISPOSITIONS, balance).json()["count"] == 0
+    assert_error(client.get(created["Location"]), 404, "not_found")
+    assert_error(client.delete(created["Location"]), 404, "not_found")
+    with in_tenant(tenant_a):
+        kept = Disposition.objects.get(pk=entry_id)
+        assert kept.deleted_at is not None and kept.deleted_by == tenant_user(tenant_a, "MANAGER")
