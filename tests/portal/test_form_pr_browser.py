@@ -1,6 +1,6 @@
 """The Form PR page and the lease page's month close in a real browser (headless Chromium): the
 demo tenant's last full month, at a phone's width (390 px) and printed. Screenshots go to the temp
-directory (pumpjack-form-pr-390.png)."""
+directory (pumpjack-form-pr-390.png, pumpjack-month-close-390.png)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def test_the_lease_page_shows_the_month_close_to_a_manager_at_390_px(log_in, pag
     assert page.locator("#disposition-form select option[value='GAS:10']").count() == 1
     fits = page.evaluate(FITS)
     assert fits["scroll"] <= fits["client"], fits
+    page.locator("#month-close").screenshot(path=str(SCREENSHOT_DIR / "pumpjack-month-close-390.png"))
 
 
 def test_an_operator_has_no_form_pr(log_in, page, browser_site):
