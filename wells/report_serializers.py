@@ -61,15 +61,18 @@ class DispositionCodeField(StrictCharField):
         return value
 
 
+@extend_schema_field({"type": "number", "minimum": 0.01, "maximum": 99999999.99,
+                      "description": "Barrels (OIL, CONDENSATE) or MCF (GAS), above 0, rounded to 2 decimals."})
+class DispositionVolumeField(PositiveNumberField):
+    pass
+
+
 class DispositionInput(StrictInput):
     leaseId = serializers.UUIDField(source="lease_id", help_text="The lease (an unknown one is 404 not_found).", error_messages={"invalid": "Use a lease id (a UUID)."})
     month = MonthField()
     product = DispositionProductField(help_text="OIL or GAS on an OIL lease; CONDENSATE or GAS on a GAS lease.")
     code = DispositionCodeField(max_length=2)
-    volume = extend_schema_field({"type": "number", "minimum": 0.01, "maximum": 99999999.99,
-                                  "description": "Barrels (OIL, CONDENSATE) or MCF (GAS), above 0, rounded to 2 "
-                                                 "decimals."})(type("DispositionVolumeField", (PositiveNumberField,), {}))(
-        limit=99_999_999, places=2)
+    volume = DispositionVolumeField(limit=99_999_999, places=2)
     note = StrictCharField(max_length=500, required=False, allow_blank=True, allow_null=True,
                            help_text="Why (e.g. the flaring authority: AR, AE, EP or EX for codes 10 and 11).")
 

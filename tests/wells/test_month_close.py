@@ -334,3 +334,24 @@ def test_a_mistaken_disposition_is_withdrawn_and_leaves_the_balance(api, tenant_
     with in_tenant(tenant_a):
         kept = Disposition.objects.get(pk=entry_id)
         assert kept.deleted_at is not None and kept.deleted_by == tenant_user(tenant_a, "MANAGER")
+
+
+def test_a_lease_s_month_takes_the_same_handful_of_queries_whatever_its_tanks_and_days(tenant_a, in_tenant, october):
+    from django.db import connections, router
+    from django.test.utils import CaptureQueriesContext
+
+    from wells.balance_selectors import lease_balance
+
+    def queries() -> int:
+        with CaptureQueriesContext(connections[router.db_for_read(Lease)]) as captured:
+            lease_balance(lease=Lease.objects.get(pk=october["lease"].pk), month=date(2026, 10, 1), time_zone=CHICAGO,
+                          today=date(2026, 12, 2))
+        return len(captured)
+
+    with in_tenant(tenant_a):
+        before = queries()
+        for n in range(3, 9):  # six more tanks, each gauged every day of October
+            tank = _tank(october["lease"], f"Oil {n}")
+            for day in range(1, 32):
+                tank_gauge_record(tank=tank, level=D(day), unit="IN", gauged_at=local(2026, 10, day, 18, 0))
+        assert queries() == before <= 8
