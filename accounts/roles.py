@@ -40,6 +40,10 @@ MANAGER_PERMISSIONS = OPERATOR_PERMISSIONS + [
     "wells.add_tank",
     "wells.change_tank",
     "wells.delete_tank",
+    # Month close (API.md section 14): dispositions, the lease balance and Form PR.
+    "wells.view_disposition",
+    "wells.add_disposition",
+    "wells.delete_disposition",
     "sync.view_conflict",
     "sync.change_conflict",
     "accounts.view_user",

@@ -9,7 +9,9 @@ when every tank is full). So stock − previous stock + hauled = production
 to within a quarter inch of gauge per tank. Each haul is a TANK run ticket (opening gauge at the
 full level, closing at the bottoms, the day's temperature, 38 to 44 °API, truck disposition "1"),
 its volumes computed as any ticket's (wells.lease_services.run_ticket_build); the hauls are also
-returned (``runs``).
+returned (``runs``). Each ended month also gets its casinghead gas disposed of (manual dispositions:
+lease fuel, flared, the processing plant), so the demo's last full month closes on Form PR with no
+problem.
 
 Deterministic and idempotent: if a demo lease exists nothing is written.
 """
@@ -28,7 +30,7 @@ from django_tenants.utils import schema_context
 from tenants import databases as tenant_db
 
 from .demo import LEASES, PRODUCTION_DAYS
-from .leases import Lease, LeaseKind, RunTicket, StrappingRow, Tank, TankGauge, TankProduct
+from .leases import Disposition, Lease, LeaseKind, RunTicket, StrappingRow, Tank, TankGauge, TankProduct
 from .models import ProductionRecord, Well
 from .selectors import tenant_today
 from .strapping import StrappingRow as Row
@@ -65,7 +67,7 @@ def _level_for(rows: list[Row], barrels: Decimal) -> Decimal:
 def lease_demo_seed(*, tenant) -> dict:
     with schema_context(tenant.schema_name):
         if Lease.objects.filter(name__in=[lease.name for lease in LEASES], deleted_at__isnull=True).exists():
-            return {"leases": 0, "tanks": 0, "gauges": 0, "tickets": 0, "runs": []}
+            return {"leases": 0, "tanks": 0, "gauges": 0, "tickets": 0, "runs": [], "dispositions": 0}
         with tenant_db.atomic():
             return _seed(tenant_zone=tenant.time_zone)
 
@@ -130,7 +132,43 @@ def _seed(*, tenant_zone: str) -> dict:
     TankGauge.objects.bulk_create(gauges, batch_size=2000)
     tickets = _tickets(runs, tanks, rows, zone)
     RunTicket.objects.bulk_create(tickets, batch_size=2000)
-    return {"leases": len(LEASES), "tanks": len(tanks), "gauges": len(gauges), "tickets": len(tickets), "runs": runs}
+    dispositions = _gas_dispositions(start=start, today=today)
+    Disposition.objects.bulk_create(dispositions)
+    return {"leases": len(LEASES), "tanks": len(tanks), "gauges": len(gauges), "tickets": len(tickets), "runs": runs,
+            "dispositions": len(dispositions)}
+
+
+# Where a Permian oil lease's casinghead gas goes: lease fuel for the heater-treaters and the
+# compressor, a little flared under the rule's allowance, the rest to the processing plant.
+GAS_FUEL_SHARE = Decimal("0.025")
+GAS_FLARED_SHARE = Decimal("0.012")
+
+
+def _gas_dispositions(*, start: date, today: date) -> list[Disposition]:
+    """Each ended month of the seeded days gets the demo leases' casinghead gas disposed of, in
+    whole MCF that add up to the month's production exactly (the month closes with no problem):
+    code 1 lease fuel, 10 flared (authorised by rule: "AR"), 3 the processing plant."""
+    out = []
+    month = start.replace(day=1)
+    while month < today.replace(day=1):
+        last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        for lease in Lease.objects.filter(name__in=[demo.name for demo in LEASES]):
+            produced = ProductionRecord.objects.filter(
+                well__lease_ref=lease, well__deleted_at__isnull=True, product="GAS", superseded_by__isnull=True,
+                production_date__gte=month, production_date__lte=last).aggregate(total=Sum("volume_normalized"))["total"]
+            total = int((produced or 0).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            if total <= 0:
+                continue
+            fuel = int((total * GAS_FUEL_SHARE).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            flared = int((total * GAS_FLARED_SHARE).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            for code, volume, note in (("1", fuel, "Lease fuel: heater-treater and compressor"),
+                                       ("10", flared, "AR: flared under Statewide Rule 32's allowance"),
+                                       ("3", total - fuel - flared, "To the processing plant")):
+                if volume > 0:
+                    out.append(Disposition(lease=lease, month=month, product="GAS", code=code, volume=Decimal(volume),
+                                           note=note))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
 
 
 PURCHASERS = ("Plains Marketing", "Sunoco Partners", "Enterprise Crude Oil")

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import Role
 
@@ -167,13 +167,19 @@ def lease_daily(*, lease: Lease, date_from: date, date_to: date, time_zone) -> l
     - runs: gross observed volume of the lease's current run tickets closed that day;
     - production = stock − previous day's stock + runs.
 
-    Four queries whatever the span: tanks, their tables, their gauges, the tickets."""
+    Four queries whatever the span and the number of tanks: tanks (with each one's last gauge
+    before the span), their tables, their gauges, the tickets."""
     first = date_from - timedelta(days=1)  # the day before: the first day's previous stock
 
     def start_of(day: date) -> datetime:
         return datetime.combine(day, time.min, tzinfo=time_zone)
 
-    tanks = list(Tank.objects.filter(lease=lease, product="OIL", deleted_at__isnull=True).order_by("name", "id"))
+    # Each tank with the level of its last current gauge before ``first`` (one query, a subquery per row).
+    before_first = (TankGauge.objects.filter(tank=OuterRef("pk"), superseded_by__isnull=True,
+                                             gauged_at__lt=start_of(first))
+                    .order_by("-gauged_at", "-created_at").values("level_inches")[:1])
+    tanks = list(Tank.objects.filter(lease=lease, product="OIL", deleted_at__isnull=True)
+                 .annotate(level_before=Subquery(before_first)).order_by("name", "id"))
     tables: dict = {tank.pk: [] for tank in tanks}
     from .strapping import StrappingRow as Row
 
@@ -187,9 +193,7 @@ def lease_daily(*, lease: Lease, date_from: date, date_to: date, time_zone) -> l
     opening: dict = {}
     end = start_of(date_to + timedelta(days=1))
     for tank in tanks:
-        before = (TankGauge.objects.filter(tank=tank, superseded_by__isnull=True, gauged_at__lt=start_of(first))
-                  .order_by("-gauged_at", "-created_at").values_list("level_inches", flat=True).first())
-        opening[tank.pk] = _barrels_or_none(tables[tank.pk], before)
+        opening[tank.pk] = _barrels_or_none(tables[tank.pk], tank.level_before)
     gauges = (TankGauge.objects.filter(tank__in=tanks, superseded_by__isnull=True, gauged_at__gte=start_of(first),
                                        gauged_at__lt=end)
               .order_by("gauged_at", "created_at").values_list("tank_id", "gauged_at", "level_inches"))

@@ -9,9 +9,13 @@ from __future__ import annotations
 import zoneinfo
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 
@@ -25,6 +29,9 @@ from .lease_selectors import (
     tank_list,
     wells_reported_oil,
 )
+from .balance_selectors import disposition_get
+from .disposition_services import disposition_record, disposition_withdraw
+from .report_views import MONTH_CLOSE_PERMISSION, DispositionForm, month_close_context
 from .selectors import tenant_today
 
 DAILY_DAYS = 14
@@ -37,12 +44,13 @@ def lease_list_view(request):
     leases = leases_for_user(user=request.user).order_by("name", "id")
     return render(request, "wells/leases.html", {
         "leases": list(leases), "route_only": request.user.role == Role.OPERATOR,
+        "may_close_month": request.user.has_perm(MONTH_CLOSE_PERMISSION),
     })
 
 
 @login_required
 @permission_required("wells.view_lease", raise_exception=True)
-def lease_detail_view(request, lease_id):
+def lease_detail_view(request, lease_id, *, disposition_form: DispositionForm | None = None, status: int = 200):
     lease = lease_get_for_user(user=request.user, lease_id=lease_id)
     if lease is None:  # unknown, deleted or off this OPERATOR's route: the same answer
         raise Http404("No such lease.")
@@ -62,4 +70,55 @@ def lease_detail_view(request, lease_id):
             superseded_by__isnull=True).select_related("tank")[:TICKETS_SHOWN]),
         "tanks": tank_levels(tanks=tank_list(user=request.user, lease_id=lease.pk)),
         "route_only": request.user.role == Role.OPERATOR,
-    })
+        "month_close": (month_close_context(request, lease, form=disposition_form)
+                        if request.user.has_perm(MONTH_CLOSE_PERMISSION) else None),
+        "may_add_disposition": request.user.has_perm("wells.add_disposition"),
+        "may_withdraw_disposition": request.user.has_perm("wells.delete_disposition"),
+    }, status=status)
+
+
+@require_POST
+@login_required
+@permission_required("wells.add_disposition", raise_exception=True)
+def disposition_add_view(request, lease_id):
+    """The lease page's form: a manual disposition of a month (MANAGER, ADMIN); back to the
+    page's month-close section, or the page again with the form's errors (400)."""
+    lease = lease_get_for_user(user=request.user, lease_id=lease_id)
+    if lease is None:
+        raise Http404("No such lease.")
+    today = tenant_today(request.tenant_entry.tenant.time_zone)
+    form = DispositionForm(request.POST, lease=lease, today=today)
+    if form.is_valid():
+        product, code = form.cleaned_data["disposition"].split(":", 1)
+        try:
+            entry = disposition_record(lease=lease, month=form.cleaned_data["month"], product=product, code=code,
+                                       volume=form.cleaned_data["volume"], note=form.cleaned_data["note"],
+                                       actor=request.user)
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                form.add_error("disposition" if field in ("product", "code") else
+                               field if field in form.fields else None, problems)
+        else:
+            unit = "MCF" if product == "GAS" else "bbl"
+            messages.success(request, f"Recorded {entry.volume} {unit} of {product.lower()}, code {entry.code}, "
+                                      f"for {entry.month:%B %Y}.")
+            url = reverse("wells:lease-detail", kwargs={"lease_id": lease.pk})
+            return redirect(f"{url}?month={entry.month:%Y-%m}#month-close")
+    return lease_detail_view(request, lease_id, disposition_form=form, status=400)
+
+
+@require_POST
+@login_required
+@permission_required("wells.delete_disposition", raise_exception=True)
+def disposition_withdraw_view(request, lease_id, disposition_id):
+    """The lease page's "Withdraw" button on a manual disposition (MANAGER, ADMIN)."""
+    lease = lease_get_for_user(user=request.user, lease_id=lease_id)
+    entry = disposition_get(leases=leases_for_user(user=request.user), disposition_id=disposition_id) if lease else None
+    if entry is None or entry.lease_id != lease.pk:
+        raise Http404("No such disposition.")
+    disposition_withdraw(disposition=entry, actor=request.user)
+    unit = "MCF" if entry.product == "GAS" else "bbl"
+    messages.success(request, f"Withdrew {entry.volume} {unit} of {entry.product.lower()}, code {entry.code}, "
+                              f"from {entry.month:%B %Y}.")
+    url = reverse("wells:lease-detail", kwargs={"lease_id": lease.pk})
+    return redirect(f"{url}?month={entry.month:%Y-%m}#month-close")

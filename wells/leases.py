@@ -249,3 +249,59 @@ class RunTicket(models.Model):
 
     def __str__(self) -> str:
         return f"Ticket {self.ticket_number} ({self.gross_observed_bbl} bbl)"
+
+
+class DispositionProduct(models.TextChoices):
+    OIL = "OIL", "Oil"
+    CONDENSATE = "CONDENSATE", "Condensate"
+    GAS = "GAS", "Gas"
+
+
+def _disposition_codes_check() -> Q:
+    from .rrc import GAS, LIQUID, codes_of
+
+    liquid = [c.code for c in codes_of(LIQUID)]
+    condensate = [c.code for c in codes_of(LIQUID, product="CONDENSATE")]
+    gas = [c.code for c in codes_of(GAS)]
+    return (Q(product=DispositionProduct.OIL, code__in=liquid)
+            | Q(product=DispositionProduct.CONDENSATE, code__in=condensate)
+            | Q(product=DispositionProduct.GAS, code__in=gas))
+
+
+class Disposition(models.Model):
+    """A volume that left a lease in a month without a run ticket carrying it (lease use, gas
+    flared or vented, gas to a plant...): API.md section 14. ``month`` is the month's first day;
+    ``code`` an RRC disposition code (wells.rrc) valid for the product; the volume in barrels
+    (OIL, CONDENSATE) or MCF (GAS). Entries are kept as written, with who wrote them and when; a
+    withdrawn one keeps who withdrew it and when (``deleted_at``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="dispositions")
+    month = models.DateField()
+    product = models.CharField(max_length=10, choices=DispositionProduct.choices)
+    code = models.CharField(max_length=2)
+    volume = models.DecimalField(max_digits=12, decimal_places=2)
+    note = models.CharField(max_length=500, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # A mistaken entry is withdrawn, not erased: it leaves the balance and the lists, the row stays.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        app_label = "wells"
+        ordering = ["month", "product", "code", "created_at"]
+        indexes = [models.Index(fields=["lease", "month"]), models.Index(fields=["month"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(product__in=DispositionProduct.values), name="disposition_product_valid"),
+            models.CheckConstraint(condition=_disposition_codes_check(), name="disposition_code_of_product"),
+            models.CheckConstraint(condition=Q(month__day=1), name="disposition_month_first_day"),
+            models.CheckConstraint(condition=Q(volume__gt=0), name="disposition_volume_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.code}: {self.volume} ({self.month:%Y-%m})"

@@ -24,7 +24,7 @@ from .domain import (
     ReadingType,
     WellStatus,
 )
-from .leases import Lease, StrappingRow, Tank, TankGauge  # noqa: F401  (models of this app)
+from .leases import Disposition, Lease, StrappingRow, Tank, TankGauge  # noqa: F401  (models of this app)
 from .alerts.models import Alert, AlertRule  # noqa: F401,E402  (models of this app: alerts, API.md section 15)
 
 

@@ -30,6 +30,8 @@ urlpatterns = [
     path("leases/<str:lease_id>/daily", lease_apis.LeaseDailyApi.as_view(), name="lease-daily"),
     path("run-tickets/", lease_apis.RunTicketsApi.as_view(), name="run-ticket-list"),
     path("run-tickets/<str:ticket_id>/", lease_apis.RunTicketDetailApi.as_view(), name="run-ticket-detail"),
+    # Month close (API.md section 14): dispositions, the lease balance and Form PR.
+    path("", include("wells.report_urls")),
     # Alerts and their rules (API.md section 15): wells.alerts.
     path("", include("wells.alerts.urls")),
 ]

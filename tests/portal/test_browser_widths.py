@@ -19,9 +19,9 @@ pytestmark = pytest.mark.live
 SCREENS = Path("/tmp/screens")
 WIDTHS = (1366, 390)
 PAGES = {
-    "ADMIN": ["/", "/wells/", "WELL", "/leases/", "LEASE", "/alerts/", "/alerts/rules/", "/conflicts/",
+    "ADMIN": ["/", "/wells/", "WELL", "/leases/", "LEASE", "/leases/form-pr/", "/alerts/", "/alerts/rules/", "/conflicts/",
               "/conflicts/?tab=auto", "/conflicts/?tab=history", "/team/", "/settings/secrets/"],
-    "MANAGER": ["/", "/wells/", "WELL", "/alerts/", "/alerts/rules/", "/conflicts/"],
+    "MANAGER": ["/", "/wells/", "WELL", "LEASE", "/leases/form-pr/", "/alerts/", "/alerts/rules/", "/conflicts/"],
     "OPERATOR": ["/", "/wells/", "WELL", "/leases/", "/alerts/"],
 }
 OVERFLOW = """() => {

@@ -24,7 +24,8 @@ def test_demo_leases_tanks_and_gauges_match_production_and_are_seeded_once(tenan
     demo_data_seed(tenant=tenant_a.tenant, operator_email=tenant_a.users["OPERATOR"])
     counts = lease_demo_seed(tenant=tenant_a.tenant)
     assert counts["leases"] == 3 and counts["tanks"] == 25 and counts["gauges"] == 25 * 90
-    assert lease_demo_seed(tenant=tenant_a.tenant) == {"leases": 0, "tanks": 0, "gauges": 0, "tickets": 0, "runs": []}
+    assert lease_demo_seed(tenant=tenant_a.tenant) == {"leases": 0, "tanks": 0, "gauges": 0, "tickets": 0, "runs": [],
+                                                          "dispositions": 0}
     with in_tenant(tenant_a):
         assert Lease.objects.count() == 3
         assert not Well.objects.filter(lease_ref__isnull=True).exists()
@@ -52,3 +53,35 @@ def test_demo_leases_tanks_and_gauges_match_production_and_are_seeded_once(tenan
             assert abs(reconstructed - production[day]) < D("4.5"), (day, reconstructed, production[day])
         assert all(level.percent is not None and D(0) < level.percent <= D(100)
                    for level in tank_levels(tanks=Tank.objects.filter(lease=lease)))
+
+
+def test_the_demo_s_last_full_month_closes_on_form_pr_with_no_problem(tenant_a, in_tenant):
+    """Oil balances by construction (gauged stock − previous + runs, every day gauged); the
+    casinghead gas of each ended month is disposed of in whole MCF (fuel, flared, plant)."""
+    import zoneinfo
+
+    from wells.balance_selectors import form_pr
+    from wells.leases import Disposition, Lease
+    from wells.report_views import last_full_month
+    from wells.selectors import tenant_today
+
+    demo_data_seed(tenant=tenant_a.tenant, operator_email=tenant_a.users["OPERATOR"])
+    counts = lease_demo_seed(tenant=tenant_a.tenant)
+    assert counts["dispositions"] > 0
+    zone = zoneinfo.ZoneInfo(tenant_a.tenant.time_zone)
+    today = tenant_today(tenant_a.tenant.time_zone)
+    month = last_full_month(today)
+    with in_tenant(tenant_a):
+        report = form_pr(leases=Lease.objects.filter(deleted_at__isnull=True), month=month, time_zone=zone,
+                         today=today)
+        assert report.problems == [] and len(report.rows) == 3
+        for row in report.rows:
+            assert row.oil.ending_stock == row.oil.gauged_stock
+            assert row.oil.beginning_stock + row.oil.production - sum(d.volume for d in row.oil.dispositions) \
+                == row.oil.ending_stock
+            assert row.oil.production > 0 and [d.code for d in row.oil.dispositions] == ["1"]  # trucked
+            assert row.gas.production > 0
+            assert sum(d.volume for d in row.gas.dispositions) == row.gas.production
+            assert [d.code for d in row.gas.dispositions] == ["1", "3", "10"]
+            assert row.oil.estimated_days == 0
+        assert Disposition.objects.filter(code="10", note__startswith="AR").exists()
