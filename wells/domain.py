@@ -4,19 +4,52 @@ that values recorded in different units compare (HIGHEST_VALUE) and add up (dash
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
 
-from django.db import models
+
+class _ChoicesType(enum.EnumMeta):
+    @property
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @property
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]
+
+    @property
+    def labels(cls) -> list[str]:
+        return [member.label for member in cls]
+
+    @property
+    def names(cls) -> list[str]:
+        return [member.name for member in cls]
 
 
-class WellStatus(models.TextChoices):
+class TextChoices(str, enum.Enum, metaclass=_ChoicesType):
+    """A value domain whose members are their own values (``Product.OIL == "OIL"``), with what a
+    Django field or form takes (``choices``, ``values``, ``label``) as Django's TextChoices gives it
+    (the label is the name in words), but plain Python: the field client imports the domain, and
+    sync.schemas with it, where Django is not installed."""
+
+    do_not_call_in_templates = enum.nonmember(True)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").title()
+
+
+class WellStatus(TextChoices):
     ACTIVE = "ACTIVE"
     SHUT_IN = "SHUT_IN"
     INACTIVE = "INACTIVE"
     PLUGGED = "PLUGGED"
 
 
-class EquipmentType(models.TextChoices):
+class EquipmentType(TextChoices):
     PUMP_JACK = "PUMP_JACK"
     SEPARATOR = "SEPARATOR"
     TANK = "TANK"
@@ -26,32 +59,32 @@ class EquipmentType(models.TextChoices):
     OTHER = "OTHER"
 
 
-class EquipmentStatus(models.TextChoices):
+class EquipmentStatus(TextChoices):
     IN_SERVICE = "IN_SERVICE"
     OUT_OF_SERVICE = "OUT_OF_SERVICE"
     REMOVED = "REMOVED"
 
 
-class Product(models.TextChoices):
+class Product(TextChoices):
     OIL = "OIL"
     GAS = "GAS"
     WATER = "WATER"
 
 
-class ReadingType(models.TextChoices):
+class ReadingType(TextChoices):
     PRESSURE = "PRESSURE"
     TEMPERATURE = "TEMPERATURE"
     TANK_LEVEL = "TANK_LEVEL"
     FLOW_RATE = "FLOW_RATE"
 
 
-class InspectionType(models.TextChoices):
+class InspectionType(TextChoices):
     ROUTINE = "ROUTINE"
     SAFETY = "SAFETY"
     REPAIR = "REPAIR"
 
 
-class InspectionStatus(models.TextChoices):
+class InspectionStatus(TextChoices):
     PASS = "PASS"
     FAIL = "FAIL"
     NEEDS_ATTENTION = "NEEDS_ATTENTION"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import functools
 import uuid
 import zoneinfo
@@ -11,6 +12,8 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, router
+from django.db.models import Q
 
 
 class Strategy:
@@ -93,6 +96,68 @@ def day_bounds(time_zone: str, moment: datetime) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
 
 
+def records_in_spans(model, subject: str, column: str, spans: dict, *, high_inclusive: bool = False,
+                     current_only: bool = True) -> list:
+    """The records of ``model`` whose ``subject`` (a foreign key) is a key of ``spans`` and whose
+    ``column`` lies in that subject's ``(low, high)``: from low to before high, or to high itself
+    with ``high_inclusive``; only the current ones (not superseded) unless ``current_only`` is off.
+
+    How a rule loads the current records of a chunk's keys (``Keyed.load_current``). On PostgreSQL
+    one statement joins the table with the spans passed as arrays (``unnest``), which the planner
+    runs as one index range scan per subject: it costs the same to write for 10 subjects as for
+    1,000, where an OR of one condition per subject costs Django milliseconds to build and the
+    server to plan. Elsewhere (MariaDB, SQL Server), that OR."""
+    if not spans:
+        return []
+    subjects = list(spans)
+    connection = connections[router.db_for_read(model)]
+    if connection.vendor != "postgresql":
+        upper = f"{column}__lte" if high_inclusive else f"{column}__lt"
+        match = Q()
+        for one, (low, high) in spans.items():
+            match |= Q(**{subject: one, f"{column}__gte": low, upper: high})
+        found = model.objects.filter(match)
+        return list(found.filter(superseded_by__isnull=True) if current_only else found)
+    meta = model._meta
+    subject_field, column_field = meta.get_field(subject), meta.get_field(column)
+    sql = (f'SELECT t.* FROM {connection.ops.quote_name(meta.db_table)} t '
+           f'JOIN unnest(%s::{subject_field.db_type(connection)}[], %s::{column_field.db_type(connection)}[], '
+           f'%s::{column_field.db_type(connection)}[]) AS k(subject, low, high) '
+           f'ON t.{connection.ops.quote_name(subject_field.column)} = k.subject '
+           f'AND t.{connection.ops.quote_name(column_field.column)} >= k.low '
+           f'AND t.{connection.ops.quote_name(column_field.column)} {"<=" if high_inclusive else "<"} k.high'
+           + (f" WHERE t.{_superseded_column(model, connection)} IS NULL" if current_only else ""))
+    return list(model.objects.raw(sql, [subjects, [spans[one][0] for one in subjects],
+                                        [spans[one][1] for one in subjects]]))
+
+
+def _superseded_column(model, connection) -> str:
+    return connection.ops.quote_name(model._meta.get_field("superseded_by").column)
+
+
+def records_with_values(model, subject: str, column: str, values: dict) -> list:
+    """The current records of ``model`` whose (``subject``, ``column``) is one of the pairs of
+    ``values`` ({subject: a set of column values}); PostgreSQL joins the pairs as arrays, as
+    ``records_in_spans`` does."""
+    pairs = [(one, value) for one, wanted in values.items() for value in wanted]
+    if not pairs:
+        return []
+    connection = connections[router.db_for_read(model)]
+    if connection.vendor != "postgresql":
+        match = Q()
+        for one, wanted in values.items():
+            match |= Q(**{subject: one, f"{column}__in": list(wanted)})
+        return list(model.objects.filter(match, superseded_by__isnull=True))
+    meta = model._meta
+    subject_field, column_field = meta.get_field(subject), meta.get_field(column)
+    sql = (f'SELECT t.* FROM {connection.ops.quote_name(meta.db_table)} t '
+           f'JOIN unnest(%s::{subject_field.db_type(connection)}[], %s::{column_field.db_type(connection)}[]) '
+           f'AS k(subject, value) ON t.{connection.ops.quote_name(subject_field.column)} = k.subject '
+           f'AND t.{connection.ops.quote_name(column_field.column)} = k.value '
+           f'WHERE t.{_superseded_column(model, connection)} IS NULL')
+    return list(model.objects.raw(sql, [[one for one, _ in pairs], [value for _, value in pairs]]))
+
+
 @dataclass
 class ConflictDraft:
     reason: str
@@ -117,7 +182,8 @@ class Keyed:
     key: Callable[[dict, str], tuple]
     # {key: [current records]} for many keys, in a few queries: load_current(keys, time_zone).
     load_current: Callable[[list[tuple], str], dict]
-    # The unsaved record an event makes: build(event, payload, equipment by pk).
+    # The unsaved record an event makes: build(event, payload, equipment by pk), its decimals rounded as
+    # stored (``stored_decimals``), so that it compares in memory as it would read back.
     build: Callable[[Any, dict, dict], Any]
     # decide(current records, incoming, strategy=, incoming_order=, order_of=) -> Decision.
     decide: Callable[..., "Decision"]
@@ -177,25 +243,27 @@ class Rule:
 
 def stored_decimals(record) -> None:
     """Round a record's decimals as the database stores them, so that values decided in memory
-    compare (and show in conflicts) exactly as values read back would."""
-    from django.db.backends.utils import format_number
-
-    for name, max_digits, decimal_places in _decimal_fields(type(record)):
+    compare (and show in conflicts) exactly as values read back would: what Django's
+    ``format_number`` does on save (quantize to the field's places in a context of its digits),
+    without the round trip through text (a chunk rounds thousands)."""
+    for name, places, context in _decimal_fields(type(record)):
         value = getattr(record, name)
         if value is not None:
-            setattr(record, name, Decimal(format_number(Decimal(value), max_digits, decimal_places)))
+            setattr(record, name, Decimal(value).quantize(places, context=context))
 
 
 @functools.cache
 def _decimal_fields(model) -> tuple:
     from django.db.models import DecimalField
 
-    return tuple((f.attname, f.max_digits, f.decimal_places) for f in model._meta.concrete_fields
-                 if isinstance(f, DecimalField))
+    return tuple((f.attname, Decimal(1).scaleb(-f.decimal_places), decimal.Context(prec=f.max_digits))
+                 for f in model._meta.concrete_fields if isinstance(f, DecimalField))
 
 
 # Cleaned payloads are stored at intake (SyncEvent.cleaned) as JSON with a type tag per value.
-_TAGS = {"n": Decimal, "u": uuid.UUID, "d": date.fromisoformat, "t": datetime.fromisoformat, "s": str}
+# A chunk's events name the same few wells and pieces of equipment again and again: their UUIDs
+# are parsed once (UUIDs are immutable, so sharing one is safe).
+_TAGS = {"n": Decimal, "u": functools.lru_cache(maxsize=4_096)(uuid.UUID), "d": date.fromisoformat, "t": datetime.fromisoformat, "s": str}
 
 
 _DUMP_BY_TYPE = {  # the common exact types, looked up once (intake dumps every value of every event)

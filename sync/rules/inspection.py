@@ -5,12 +5,10 @@ Decided set-based; ``same_day`` is shared with repairs."""
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from wells.models import EquipmentInspection
 
 from ..schemas import SCHEMAS
-from .base import Decision, Keyed, Outcome, Rule, Strategy, day_bounds
+from .base import Decision, Keyed, Outcome, Rule, Strategy, day_bounds, records_in_spans
 
 FIELDS = ("equipment_id", "inspection_type", "status", "inspected_at", "notes")
 
@@ -34,12 +32,10 @@ class SameDay:
         days = defaultdict(list)
         for equipment_id, start in keys:
             days[equipment_id].append(start)
-        match = Q()
-        for equipment_id, starts in days.items():
-            _, end = day_bounds(time_zone, max(starts))
-            match |= Q(equipment_id=equipment_id, **{f"{self.moment}__gte": min(starts), f"{self.moment}__lt": end})
+        spans = {equipment_id: (min(starts), day_bounds(time_zone, max(starts))[1])
+                 for equipment_id, starts in days.items()}
         wanted, found = set(keys), defaultdict(list)
-        for record in self.model.objects.filter(match, superseded_by__isnull=True):
+        for record in records_in_spans(self.model, "equipment", self.moment, spans):
             record_key = (record.equipment_id, day_bounds(time_zone, getattr(record, self.moment))[0])
             if record_key in wanted:
                 found[record_key].append(record)

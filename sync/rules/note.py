@@ -5,14 +5,12 @@ not depend on which device synced first). The originals stay, superseded by the 
 import zoneinfo
 from collections import defaultdict
 
-from django.db.models import Q
-
 from tenants import databases as tenant_db
 from wells.models import FieldNote
 
 from ..schemas import NOTES_MAX, SCHEMAS
 from .base import (ApplyContext, ConflictDraft, Decision, Keyed, Outcome, Rule, RuleResult, Strategy, as_json,
-                   day_bounds, record_data, record_order_keys)
+                   day_bounds, record_data, record_order_keys, records_in_spans)
 
 FIELDS = ("notes", "recorded_at", "is_merged")
 
@@ -77,11 +75,9 @@ def load_current(keys: list[tuple], time_zone: str) -> dict:
     days = defaultdict(list)
     for well_id, start in keys:
         days[well_id].append(start)
-    match = Q()
-    for well_id, starts in days.items():
-        match |= Q(well_id=well_id, recorded_at__gte=min(starts), recorded_at__lt=day_bounds(time_zone, max(starts))[1])
+    spans = {well_id: (min(starts), day_bounds(time_zone, max(starts))[1]) for well_id, starts in days.items()}
     wanted, found = set(keys), defaultdict(list)
-    for note in FieldNote.objects.filter(match):
+    for note in records_in_spans(FieldNote, "well", "recorded_at", spans, current_only=False):
         note_key = (note.well_id, day_bounds(time_zone, note.recorded_at)[0])
         if note_key in wanted:
             found[note_key].append(note)

@@ -6,13 +6,11 @@ Decided set-based (``KEYED``); the ETL loader uses ``KEY_OF``, ``FIELDS`` and ``
 
 from collections import defaultdict
 
-from django.db.models import Q
-
 from wells.domain import normalise_volume
 from wells.models import ProductionRecord
 
 from ..schemas import SCHEMAS
-from .base import Decision, Keyed, Outcome, Rule, Strategy, stored_decimals
+from .base import Decision, Keyed, Outcome, Rule, Strategy, records_with_values, stored_decimals
 
 FIELDS = ("production_date", "product", "volume", "unit", "volume_normalized", "downtime_hours",
           "downtime_reason", "recorded_at")
@@ -27,14 +25,11 @@ def key_of(record: ProductionRecord) -> tuple:
 
 
 def load_current(keys: list[tuple], time_zone: str = "") -> dict:
-    dates_of_well = defaultdict(set)
+    days_of_well = defaultdict(set)
     for well_id, day, _product in keys:
-        dates_of_well[well_id].add(day)
-    match = Q()
-    for well_id, days in dates_of_well.items():
-        match |= Q(well_id=well_id, production_date__in=days)
+        days_of_well[well_id].add(day)
     found = defaultdict(list)
-    for record in ProductionRecord.objects.filter(match, superseded_by__isnull=True):
+    for record in records_with_values(ProductionRecord, "well", "production_date", days_of_well):
         found[key_of(record)].append(record)
     return found
 

@@ -4,13 +4,12 @@ recordedAt. Default NEWEST_WINS (later occurredAt, then later receipt). Decided 
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db.models import Q
-
 from wells.domain import normalise_reading
 from wells.models import Equipment, WellReading
 
 from ..schemas import SCHEMAS
-from .base import ApplyContext, Decision, EventRejected, Keyed, Outcome, Rule, Strategy, stored_decimals
+from .base import (ApplyContext, Decision, EventRejected, Keyed, Outcome, Rule, Strategy, records_in_spans,
+                   stored_decimals)
 
 FIELDS = ("reading_type", "value", "unit", "value_normalized", "recorded_at", "equipment_id")
 MINUTE = timedelta(minutes=1)
@@ -38,12 +37,10 @@ def load_current(keys: list[tuple], time_zone: str = "") -> dict:
     for well_id, _equipment, _type, minute in keys:
         low, high = span.get(well_id, (minute, minute))
         span[well_id] = (min(low, minute), max(high, minute))
-    match = Q()
-    for well_id, (low, high) in span.items():
-        match |= Q(well_id=well_id, recorded_at__gte=low, recorded_at__lt=high + MINUTE)
     wanted = set(keys)
     found = defaultdict(list)
-    for record in WellReading.objects.filter(match, superseded_by__isnull=True):
+    spans = {well_id: (low, high + MINUTE) for well_id, (low, high) in span.items()}
+    for record in records_in_spans(WellReading, "well", "recorded_at", spans):
         record_key = (record.well_id, record.equipment_id, record.reading_type, _minute(record.recorded_at))
         if record_key in wanted:
             found[record_key].append(record)

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from wells.leases import RunTicket, Tank
 
 from ..schemas import SCHEMAS, seals_list
 from . import tank_gauge
-from .base import Decision, EventRejected, Keyed, Outcome, Rule, Strategy, stored_decimals
+from .base import Decision, EventRejected, Keyed, Outcome, Rule, Strategy, records_with_values, stored_decimals
 
 OBSERVED = ("tank_id", "ticket_number", "kind", "closed_at", "observed_gravity_api", "observed_temperature_f",
             "bsw_percent", "disposition", "opening_level", "closing_level", "unit", "opening_totalizer_bbl",
@@ -73,11 +72,8 @@ def load_current(keys: list[tuple], time_zone: str = "") -> dict:
     numbers = defaultdict(set)
     for lease_id, number in keys:
         numbers[lease_id].add(number)
-    match = Q()
-    for lease_id, wanted_numbers in numbers.items():
-        match |= Q(lease_id=lease_id, ticket_number__in=wanted_numbers)
     wanted, found = set(keys), defaultdict(list)
-    for record in RunTicket.objects.filter(match, superseded_by__isnull=True):
+    for record in records_with_values(RunTicket, "lease", "ticket_number", numbers):
         if (record.lease_id, record.ticket_number) in wanted:
             found[(record.lease_id, record.ticket_number)].append(record)
     return found

@@ -12,15 +12,14 @@ gauge names the same well), and refuses a level above the tank's strapping table
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta, timezone as dt_timezone
-
-from django.db.models import Q
+from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 from wells.leases import TankGauge
 from wells.strapping import level_to_inches
 
 from ..schemas import SCHEMAS
-from .base import Decision, Keyed, Outcome, Rule, Strategy, stored_decimals
+from .base import Decision, Keyed, Outcome, Rule, Strategy, records_in_spans, stored_decimals
 
 FIELDS = ("tank_id", "level", "unit", "level_inches", "temperature_f", "bsw_percent", "gauged_at", "gauged_minute",
           "notes")
@@ -89,11 +88,8 @@ def load_current(keys: list[tuple], time_zone: str = "") -> dict:
     for tank_id, minute in keys:
         low, high = span.get(tank_id, (minute, minute))
         span[tank_id] = (min(low, minute), max(high, minute))
-    match = Q()
-    for tank_id, (low, high) in span.items():
-        match |= Q(tank_id=tank_id, gauged_minute__gte=low, gauged_minute__lte=high)
     wanted, found = set(keys), defaultdict(list)
-    for record in TankGauge.objects.filter(match, superseded_by__isnull=True):
+    for record in records_in_spans(TankGauge, "tank", "gauged_minute", span, high_inclusive=True):
         record_key = (record.tank_id, record.gauged_minute)
         if record_key in wanted:
             found[record_key].append(record)

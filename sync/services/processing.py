@@ -51,7 +51,7 @@ from wells.models import Equipment, Well
 from ..models import Change, Conflict, ConflictPolicy, SyncBatch, SyncEvent
 from ..rules import RULES
 from ..rules.base import (ApplyContext, EventRejected, as_json, cleaned_load, order_key, record_data,
-                          record_order_keys, stored_decimals)
+                          record_order_keys)
 from ..rules.corrections import CorrectionPass, waiting_ready
 from ..schemas import validate_event_payload
 from . import bulk
@@ -364,7 +364,6 @@ class _Chunk:
             current = decision.current
             local = as_json({name: getattr(incoming, name) for name in rule.fields}) if decision.conflict_status else None
             if decision.stored:
-                stored_decimals(incoming)  # from now on it compares as a record read back would
                 if current is None or decision.incoming_wins:
                     if current is not None:
                         currents.remove(current)
