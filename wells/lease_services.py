@@ -209,6 +209,18 @@ def _strapping_write(tank: Tank, rows) -> None:
                                       for r in rows], batch_size=2000)
 
 
+def tank_problems(*, data: dict) -> dict[str, list[str]]:
+    """The domain errors (model field names) ``tank_create`` would raise for ``data``, without
+    raising or writing (an import's check of a new tank)."""
+    try:
+        cleaned = _clean_tank(data, instance=None)
+        rows = _strapping_rows(data["strapping"]) if data.get("strapping") is not None else []
+        _strapping_fits(rows, cleaned["height_inches"])
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
 def tank_create(*, lease: Lease, data: dict, actor=None) -> Tank:
     """A tank on ``lease``; ``data["strapping"]``: rows as dicts (height_inches, barrels), or absent."""
     strapping = data.get("strapping")

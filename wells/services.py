@@ -211,6 +211,16 @@ def _clean_equipment(data: dict, *, instance: Equipment | None) -> dict:
     return cleaned
 
 
+def equipment_problems(*, data: dict, instance: Equipment | None = None) -> dict[str, list[str]]:
+    """The domain errors of ``data`` (model field names) without raising, as ``well_problems``:
+    what ``equipment_create`` (no ``instance``) or ``equipment_update`` would refuse."""
+    try:
+        _clean_equipment(data, instance=instance)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
 def equipment_create(*, well: Well, data: dict, actor: User | None = None) -> Equipment:
     cleaned = _clean_equipment(data, instance=None)
     with tenant_db.atomic():
