@@ -330,3 +330,22 @@ def test_a_new_height_below_the_strapping_table_is_refused_as_the_api_refuses_it
     assert set(details["row 2"]) == {"strapping"}
     with in_tenant(tenant_a):
         assert Tank.objects.get(pk=tank.pk).height_inches == D(240)
+
+
+# ------------------------------------------------------------------ the documented samples
+
+
+def test_the_sample_files_of_the_docs_import_as_documented(api, tenant_a, in_tenant):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "docs" / "imports"
+    manager = api(tenant_a, "MANAGER")
+    assert manager.post("/api/v1/leases/", {"name": "Ranger Unit"}).status_code == 201
+    for kind in ("wells", "equipment", "tanks"):
+        body = (samples / f"{kind}.csv").read_bytes()
+        assert post_csv(manager, kind, body).json() == {"created": 3, "updated": 0, "unchanged": 0}, kind
+        assert post_csv(manager, kind, body).json() == {"created": 0, "updated": 0, "unchanged": 3}, kind
+    with in_tenant(tenant_a):
+        assert Well.objects.get(api_number="42329010020000").status == "SHUT_IN"
+        assert Equipment.objects.filter(well__api_number="42329010010000").count() == 2
+        assert Tank.objects.filter(lease__name="Ranger Unit").count() == 3
