@@ -27,6 +27,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 
@@ -154,9 +155,19 @@ class Kind:
     row: Callable  # (context, row number, values) -> PlannedRow
     load: Callable  # (records of values) -> context
 
-    @property
+    @cached_property
+    def fields(self) -> dict:
+        """The serializer's bound fields, made once (a serializer per row would cost more than the row)."""
+        return dict(self.serializer().fields)
+
+    @cached_property
+    def wire_names(self) -> dict[str, str]:
+        """Model field name → wire name."""
+        return {**_WIRE_NAMES, **{(f.source or name): name for name, f in self.fields.items()}}
+
+    @cached_property
     def columns(self) -> list[str]:
-        fields = [name for name, f in self.serializer().fields.items()
+        fields = [name for name, f in self.fields.items()
                   if not f.read_only and name not in self.hidden_fields and name not in self.refused]
         return [*self.extra_columns, *fields]
 
@@ -165,7 +176,7 @@ def _input(kind: Kind, values: dict[str, str]) -> dict:
     """The serializer's input from a row's cells: an empty cell is null for a nullable field
     (it clears it), empty text for a text field (so required text says "may not be blank"), and
     absent for the rest (a choice or a number: the default on create, unchanged on update)."""
-    fields = kind.serializer().fields
+    fields = kind.fields
     data = {}
     for name, cell in values.items():
         if name in kind.extra_columns:
@@ -210,10 +221,7 @@ _WIRE_NAMES = {"lease_ref_id": "leaseId", "lease_ref": "leaseId"}
 
 
 def _wire(kind: Kind, model_field: str) -> str:
-    for name, f in kind.serializer().fields.items():
-        if (f.source or name) == model_field:
-            return name
-    return _WIRE_NAMES.get(model_field, model_field)
+    return kind.wire_names.get(model_field, model_field)
 
 
 def _changes(kind: Kind, target, changed: dict) -> list[Change]:
@@ -260,15 +268,22 @@ def _wells_load(rows: list[dict]) -> dict:
 def _well_row(context: dict, number: int, values: dict[str, str]) -> PlannedRow | dict:
     api = api_number_normalise(values["apiNumber"])
     existing = context["wells"].get(api) if len(api) == 14 else None
-    data, details = _validated(KINDS["wells"], _input(KINDS["wells"], values), partial=existing is not None,
-                               domain=_domain(lambda v: services.well_problems(data=v, instance=existing)))
-    if details:
-        return details
+    kind, given = KINDS["wells"], _input(KINDS["wells"], values)
+    domain = _domain(lambda v: services.well_problems(data=v, instance=existing))
     key = _api_words(api)
     if existing is None:
-        return PlannedRow(number, "create", key, data, changes=_set(KINDS["wells"], data))
-    return _changed(KINDS["wells"], number, key, existing, data,
-                    lambda: services.well_changes(well=existing, data=data))
+        data, details = _validated(kind, given, partial=False, domain=domain)
+        return details or PlannedRow(number, "create", key, data, changes=_set(kind, data))
+    # An update: the types first; well_changes then applies the domain rules (one query per row,
+    # not two). A row failing its types is checked again with the domain rules, so that its
+    # errors are listed together, as the API's PATCH lists them.
+    data, details = _validated(kind, given, partial=True)
+    if details:
+        return _validated(kind, given, partial=True, domain=domain)[1]
+    # The API number is the key this row matched the well by: it cannot change here, and leaving
+    # it out spares the uniqueness query (its format has passed the serializer's pattern).
+    data.pop("api_number", None)
+    return _changed(kind, number, key, existing, data, lambda: services.well_changes(well=existing, data=data))
 
 
 def _well_key(values: dict[str, str]):

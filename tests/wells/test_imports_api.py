@@ -126,6 +126,15 @@ def test_an_existing_well_is_updated_by_its_api_number(api, tenant_a, in_tenant)
         assert Well.objects.get(pk=other.pk).version == 1
 
 
+def test_an_update_row_lists_every_bad_field_as_patch_does(api, tenant_a, in_tenant):
+    well = make_well(tenant_a, name="Patched")
+    text = f"apiNumber,name,latitude,spudDate,leaseId\n{well.api_number},,abc,2999-01-01,{well.pk}\n"
+    details = post_csv(api(tenant_a, "MANAGER"), "wells", text).json()["error"]["details"]
+    assert set(details["row 2"]) == {"name", "latitude", "spudDate", "leaseId"}
+    with in_tenant(tenant_a):
+        assert Well.objects.get(pk=well.pk).version == 1
+
+
 def test_an_empty_cell_clears_an_optional_field(api, tenant_a, in_tenant):
     well = make_well(tenant_a, name="Clear me", lease="Some lease", latitude=D("31.5"))
     post_csv(api(tenant_a, "MANAGER"), "wells", f"apiNumber,lease,latitude\n{well.api_number},,\n")
