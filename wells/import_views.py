@@ -76,7 +76,8 @@ def _preview(request, *, kind: str, raw: bytes, plan: imports.ImportPlan, stale:
 
 def _errors(request, *, kind: str, exc: imports.ImportInvalid, form=None, status: int = 400):
     rows = []
-    for where, problems in exc.details.items():
+    for name, problems in exc.details.items():
+        where = name.removeprefix("row ") if name.startswith("row ") else name.capitalize()
         if isinstance(problems, dict):
             rows += [{"where": where, "column": column, "messages": messages_} for column, messages_ in problems.items()]
         else:
