@@ -358,3 +358,26 @@ def test_the_sample_files_of_the_docs_import_as_documented(api, tenant_a, in_ten
         assert Well.objects.get(api_number="42329010020000").status == "SHUT_IN"
         assert Equipment.objects.filter(well__api_number="42329010010000").count() == 2
         assert Tank.objects.filter(lease__name="Ranger Unit").count() == 3
+
+
+@pytest.mark.parametrize("kind", ["wells", "equipment", "tanks"])
+def test_odd_files_answer_400_never_5xx(api, tenant_a, kind):
+    manager = api(tenant_a, "MANAGER")
+    odd = [
+        b"\xff\xfe\x00a\x00p",                                   # UTF-16
+        b'apiNumber,name\n"unclosed,quote\n',                    # CSV not closed
+        b"apiNumber,name\n" + b"4" * 200_000 + b",x\n",          # a cell beyond the CSV reader's limit
+        "apiNumber,na\x00me\n1,2\n".encode(),                    # NUL in the header
+        ",".join(f"c{n}" for n in range(5000)).encode() + b"\n1\n",
+        # Digits of another script: Python's isdigit() says yes, an API number says no.
+        ("apiNumber,name\n" + "\u0664\u0662\u0663\u0662\u0669" + "\u0660" * 8 + "\u0661,x\n").encode(),
+        "wellApiNumber,serialNumber,lease,name,apiNumber\n\u0664\u0662329010010000,S,L,N,\u0664\u0662329010010000\n"
+        .encode(),
+        b"\r\r\r",
+        b"apiNumber,name\r" + b"42329999990000,Old Mac\r",
+    ]
+    for body in odd:
+        response = post_csv(manager, kind, body)
+        assert response.status_code in (200, 400), (body[:60], response.status_code, response.content[:300])
+        if response.status_code == 400:
+            assert response.json()["error"]["code"] == "invalid_request"
