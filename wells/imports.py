@@ -558,6 +558,10 @@ def import_run(*, kind: str, raw: bytes, actor=None, dry_run: bool = False,
         if not dry_run:
             _write(plan, actor)
     if not dry_run:
-        log.info("import of %s: %s", kind, plan.result(), extra={
-            "importKind": kind, **plan.result(), "userId": str(actor.pk) if actor is not None else None})
+        # Not "created" as a key: a log record has that attribute (the time) and refuses the extra.
+        result = plan.result()
+        log.info("import of %s: %s created, %s updated, %s unchanged", kind, result["created"], result["updated"],
+                 result["unchanged"], extra={
+                     "importKind": kind, "importCreated": result["created"], "importUpdated": result["updated"],
+                     "importUnchanged": result["unchanged"], "userId": str(actor.pk) if actor is not None else None})
     return plan

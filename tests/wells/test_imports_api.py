@@ -52,6 +52,17 @@ def test_a_manager_or_admin_imports_new_wells(api, tenant_a, in_tenant, role):
         assert Change.objects.filter(entity="well", entity_id=ranger.pk, version=1).count() == 1
 
 
+def test_an_applied_import_is_logged_with_its_counts_and_who(api, tenant_a, caplog):
+    import logging
+
+    manager = api(tenant_a, "MANAGER")
+    with caplog.at_level(logging.INFO, logger="pumpjack.imports"):
+        assert post_csv(manager, "wells", f"apiNumber,name\n{next_api_number()},Logged\n").status_code == 200
+    (record,) = [r for r in caplog.records if r.name == "pumpjack.imports"]
+    assert (record.importKind, record.importCreated, record.importUpdated, record.userId) == (
+        "wells", 1, 0, str(manager.user.pk))
+
+
 def test_an_operator_may_not_import(api, tenant_a, in_tenant):
     for kind in ("wells", "equipment", "tanks"):
         assert_error(post_csv(api(tenant_a, "OPERATOR"), kind, wells_csv(f"{next_api_number()},X,,,,,,,,")),
