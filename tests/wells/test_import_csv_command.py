@@ -71,3 +71,17 @@ def test_a_missing_file_or_an_unknown_tenant_is_a_clear_error(live_env, importer
     unknown = live_env.manage("import_csv", "--tenant", "no-such-tenant", "--kind", "wells",
                               str(tmp_path / "nope.csv"), check=False)
     assert unknown.returncode != 0 and unknown.stdout == ""
+
+
+def test_the_file_may_come_on_standard_input(live_env, importers):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    number = next_api_number()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_csv", "--tenant", importers.tenant.slug, "--kind", "wells", "-", "--json"],
+        input=f"apiNumber,name\n{number},From stdin\n".encode(), cwd=Path(__file__).resolve().parents[2],
+        env=live_env.env, capture_output=True, timeout=120, check=True)
+    assert json.loads(result.stdout) == {"created": 1, "updated": 0, "unchanged": 0}
+    assert wells_in(importers, [number])[number].name == "From stdin"
