@@ -304,18 +304,27 @@ def _equipment_load(rows: list[dict]) -> dict:
     return {"wells": wells, "equipment": pieces}
 
 
-def _equipment_well(context: dict, values: dict[str, str]) -> Well | None:
-    return context["wells"].get(api_number_normalise(values["wellApiNumber"]))
+def _api_number_problems(value: str) -> list[str]:
+    """Why ``value`` is not written as an API number: the wells serializer's own apiNumber field
+    (a letter or a dot is a typo, never dropped to match some well)."""
+    try:
+        KINDS["wells"].fields["apiNumber"].run_validation(value)
+    except serializers.ValidationError as exc:
+        return [str(message) for message in exc.detail]
+    return []
 
 
 def _equipment_row(context: dict, number: int, values: dict[str, str]) -> PlannedRow | dict:
     kind = KINDS["equipment"]
-    well = _equipment_well(context, values)
+    written = values["wellApiNumber"]
+    well_problems = _api_number_problems(written) if written.strip() else ["Name the equipment's well."]
+    well = None if well_problems else context["wells"].get(api_number_normalise(written))
     serial = values["serialNumber"].strip()
     problems = {}
-    if well is None:
-        problems["wellApiNumber"] = ["No well has this API number (import the wells first)."
-                                     if values["wellApiNumber"].strip() else "Name the equipment's well."]
+    if well_problems:
+        problems["wellApiNumber"] = well_problems
+    elif well is None:
+        problems["wellApiNumber"] = ["No well has this API number (import the wells first)."]
     if not serial:
         problems["serialNumber"] = ["The serial number is the row's key (with wellApiNumber): it may not be empty."]
     if problems:

@@ -273,9 +273,11 @@ def test_equipment_rows_name_an_unknown_well_a_blank_serial_and_a_bad_type(api, 
             f"{next_api_number()},X-1,METER,Meter\n"
             f"{well.api_number},,METER,Meter\n"
             f"{well.api_number},X-2,ROCKET,Rocket\n"
-            f"{well.api_number},OK-1,METER,Meter again\n")
+            f"{well.api_number},OK-1,METER,Meter again\n"
+            f"{well.api_number}x,X-3,METER,Typo\n")
     details = post_csv(api(tenant_a, "MANAGER"), "equipment", text).json()["error"]["details"]
-    assert set(details) == {"row 3", "row 4", "row 5", "row 6"}
+    assert set(details) == {"row 3", "row 4", "row 5", "row 6", "row 7"}
+    assert "14-digit" in details["row 7"]["wellApiNumber"][0]  # a typo never matches a well by its digits
     assert "No well" in details["row 3"]["wellApiNumber"][0]
     assert set(details["row 4"]) == {"serialNumber"}
     assert set(details["row 5"]) == {"type"}
