@@ -138,3 +138,21 @@ def test_a_file_over_10_mib_is_refused_before_it_is_read(portal_as, tenant_a, in
     assert response.status_code == 413
     just_over = upload(client, "apiNumber,name\n" + "x" * MAX_BYTES)  # within the framing allowance: the form says
     assert just_over.status_code == 400 and "at most 10,485,760 bytes" in just_over.content.decode()
+
+
+def test_tanks_and_equipment_are_imported_from_the_same_page(portal_as, tenant_a, in_tenant):
+    from wells.leases import Lease, Tank
+    from wells.models import Equipment
+
+    well = make_well(tenant_a, name="Portal Equipped")
+    with in_tenant(tenant_a):
+        Lease.objects.create(name="Portal Unit")
+    client = portal_as("ADMIN")
+    token = token_of(upload(client, "lease,name,capacityBbl,heightInches\nPortal Unit,Oil 9,400,240\n", kind="tanks"))
+    assert client.submit("/imports/confirm/", {"token": token})["Location"] == "/leases/"
+    token = token_of(upload(client, f"wellApiNumber,serialNumber,type,name\n{well.api_number},M-1,METER,Meter\n",
+                            kind="equipment"))
+    assert client.submit("/imports/confirm/", {"token": token})["Location"] == "/wells/"
+    with in_tenant(tenant_a):
+        assert Tank.objects.filter(lease__name="Portal Unit", name="Oil 9").exists()
+        assert Equipment.objects.filter(well=well, serial_number="M-1").exists()
