@@ -209,6 +209,18 @@ def _strapping_write(tank: Tank, rows) -> None:
                                       for r in rows], batch_size=2000)
 
 
+def tank_problems(*, data: dict) -> dict[str, list[str]]:
+    """The domain errors (model field names) ``tank_create`` would raise for ``data``, without
+    raising or writing (an import's check of a new tank)."""
+    try:
+        cleaned = _clean_tank(data, instance=None)
+        rows = _strapping_rows(data["strapping"]) if data.get("strapping") is not None else []
+        _strapping_fits(rows, cleaned["height_inches"])
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
 def tank_create(*, lease: Lease, data: dict, actor=None) -> Tank:
     """A tank on ``lease``; ``data["strapping"]``: rows as dicts (height_inches, barrels), or absent."""
     strapping = data.get("strapping")
@@ -225,12 +237,23 @@ def tank_create(*, lease: Lease, data: dict, actor=None) -> Tank:
     return tank
 
 
-def tank_update(*, tank: Tank, data: dict, actor=None) -> Tank:
+def _tank_changes(tank: Tank, data: dict) -> tuple[dict, list | None]:
     cleaned = _clean_tank(data, instance=tank)
     rows = _strapping_rows(data["strapping"]) if data.get("strapping") is not None else None
     height = cleaned.get("height_inches", tank.height_inches)
     _strapping_fits(rows if rows is not None else strapping_rows(tank), height)
-    changed = {key: value for key, value in cleaned.items() if getattr(tank, key) != value}
+    return {key: value for key, value in cleaned.items() if getattr(tank, key) != value}, rows
+
+
+def tank_changes(*, tank: Tank, data: dict) -> dict:
+    """What a partial change (without ``strapping``) would change on ``tank``: {model field name:
+    new value}, only the fields whose value differs; ValidationError as ``tank_update`` (a new
+    height below the tank's strapping table included)."""
+    return _tank_changes(tank, {key: value for key, value in data.items() if key != "strapping"})[0]
+
+
+def tank_update(*, tank: Tank, data: dict, actor=None) -> Tank:
+    changed, rows = _tank_changes(tank, data)
     if not changed and rows is None:
         return tank
     try:

@@ -152,10 +152,17 @@ def well_create(*, data: dict, actor: User | None = None) -> Well:
         raise ValidationError({"api_number": [DUPLICATE_API_NUMBER]}) from exc
 
 
+def well_changes(*, well: Well, data: dict) -> dict:
+    """What a partial change would change on ``well``: {model field name: new value}, only the
+    fields whose value differs (an import's preview; ``well_update`` writes exactly these).
+    ValidationError as ``well_update``."""
+    cleaned = _clean_well(data, instance=well)
+    return {key: value for key, value in cleaned.items() if getattr(well, key) != value}
+
+
 def well_update(*, well: Well, data: dict, actor: User | None = None) -> Well:
     """Apply a partial change; ``version`` goes up by one if anything changed."""
-    cleaned = _clean_well(data, instance=well)
-    changed = {key: value for key, value in cleaned.items() if getattr(well, key) != value}
+    changed = well_changes(well=well, data=data)
     if not changed:
         return well
     try:
@@ -204,6 +211,16 @@ def _clean_equipment(data: dict, *, instance: Equipment | None) -> dict:
     return cleaned
 
 
+def equipment_problems(*, data: dict, instance: Equipment | None = None) -> dict[str, list[str]]:
+    """The domain errors of ``data`` (model field names) without raising, as ``well_problems``:
+    what ``equipment_create`` (no ``instance``) or ``equipment_update`` would refuse."""
+    try:
+        _clean_equipment(data, instance=instance)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
 def equipment_create(*, well: Well, data: dict, actor: User | None = None) -> Equipment:
     cleaned = _clean_equipment(data, instance=None)
     with tenant_db.atomic():
@@ -212,9 +229,14 @@ def equipment_create(*, well: Well, data: dict, actor: User | None = None) -> Eq
     return equipment
 
 
-def equipment_update(*, equipment: Equipment, data: dict, actor: User | None = None) -> Equipment:
+def equipment_changes(*, equipment: Equipment, data: dict) -> dict:
+    """What a partial change would change on ``equipment`` (as ``well_changes``)."""
     cleaned = _clean_equipment(data, instance=equipment)
-    changed = {key: value for key, value in cleaned.items() if getattr(equipment, key) != value}
+    return {key: value for key, value in cleaned.items() if getattr(equipment, key) != value}
+
+
+def equipment_update(*, equipment: Equipment, data: dict, actor: User | None = None) -> Equipment:
+    changed = equipment_changes(equipment=equipment, data=data)
     if changed:
         with tenant_db.atomic():
             Equipment.objects.filter(pk=equipment.pk).update(

@@ -5,7 +5,7 @@ is answered 404 like an unknown one, never a 500 and never before the credential
 
 from django.urls import include, path
 
-from . import apis, lease_apis
+from . import apis, import_apis, lease_apis
 
 app_name = "wells-api"
 urlpatterns = [
@@ -32,6 +32,10 @@ urlpatterns = [
     path("run-tickets/<str:ticket_id>/", lease_apis.RunTicketDetailApi.as_view(), name="run-ticket-detail"),
     # Month close (API.md section 14): dispositions, the lease balance and Form PR.
     path("", include("wells.report_urls")),
+    # CSV imports (API.md section 16): no trailing slash, as the contract writes them.
+    path("imports/wells", import_apis.WellsImportApi.as_view(), name="import-wells"),
+    path("imports/equipment", import_apis.EquipmentImportApi.as_view(), name="import-equipment"),
+    path("imports/tanks", import_apis.TanksImportApi.as_view(), name="import-tanks"),
     # Alerts and their rules (API.md section 15): wells.alerts.
     path("", include("wells.alerts.urls")),
 ]

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from . import lease_views, report_views, views
+from . import import_views, lease_views, report_views, views
 from .alerts import views as alert_views
 
 app_name = "wells"
 urlpatterns = [
     path("wells/", views.well_list_view, name="list"),
     path("wells/<uuid:well_id>/", views.well_detail_view, name="detail"),
+    path("imports/", import_views.import_upload_view, name="imports"),
+    path("imports/confirm/", import_views.import_confirm_view, name="import-confirm"),
     path("leases/", lease_views.lease_list_view, name="leases"),
     path("leases/<uuid:lease_id>/", lease_views.lease_detail_view, name="lease-detail"),
     path("leases/<uuid:lease_id>/dispositions/", lease_views.disposition_add_view, name="disposition-add"),
