@@ -37,6 +37,7 @@ def lease_list_view(request):
     leases = leases_for_user(user=request.user).order_by("name", "id")
     return render(request, "wells/leases.html", {
         "leases": list(leases), "route_only": request.user.role == Role.OPERATOR,
+        "may_export": request.user.role in (Role.ADMIN, Role.MANAGER),
     })
 
 

@@ -1,0 +1,308 @@
+"""CSV exports of field records (API.md section 14): production, readings, run tickets and tank
+gauges, streamed in chunks with a header row. The API (wells.export_apis) and the portal
+(wells.export_views) both serve ``export_stream``.
+
+- Rows: the current record of each conflict key; ``include_superseded`` adds the others, and a
+  ``supersededBy`` column (the id of the record that replaced each one, empty for a current one).
+- Values: as stored, never rounded again (a volume kept to 3 decimals prints its 3 decimals);
+  times in the tenant's time zone with their offset (``2026-11-03T08:15:00-06:00``), days as
+  ``YYYY-MM-DD``; who recorded each record (the user's e-mail) and the sync event it came from.
+- Memory: one query read through a server-side cursor (PostgreSQL; Django's ``iterator``) in
+  chunks of ``CHUNK_ROWS`` rows, each written out as it is read. Where server-side cursors are off
+  (behind PgBouncer) or the driver buffers results (MySQL/MariaDB, SQL Server), the rows are
+  held by the driver instead: the CSV is still streamed, but memory grows with the export.
+- A client that goes away mid-download: the WSGI server closes the response, which closes this
+  generator, whose ``finally`` closes the cursor; the connection is left clean for the next request.
+- CSV injection: a text cell (names, notes, e-mails, ticket numbers...) whose first character is
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so a
+  spreadsheet shows it as text and never evaluates it (OWASP's advice). Numbers, ids and dates are
+  written by the server and never start so, except a negative number, which stays a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from .lease_selectors import leases_for_user
+from .leases import RunTicket, StrappingRow as StrappingRowModel, TankGauge
+from .models import ProductionRecord, WellReading
+from .selectors import wells_for_user
+from .strapping import LevelOutOfRange, StrappingRow, barrels_at
+
+CHUNK_ROWS = 2000
+KINDS = ("production", "readings", "run-tickets", "tank-gauges")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value) -> str:
+    """A text cell a spreadsheet will not evaluate (see the module's docstring)."""
+    text = "" if value is None else str(value)
+    if text and text[0] in FORMULA_STARTS:
+        return "'" + text
+    return text
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _listed(value) -> str:
+    """A JSON list (seal numbers) as one cell: its items separated by "; "."""
+    if not value:
+        return ""
+    if isinstance(value, list):
+        return safe_text("; ".join(str(item) for item in value))
+    return safe_text(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    source: str  # the field path read (values_list)
+    kind: str = "plain"  # plain (ids, numbers, choices) | text | date | datetime | list
+
+
+@dataclass(frozen=True)
+class Export:
+    kind: str
+    columns: tuple[Column, ...]
+    rows: Callable  # (user, filters, time_zone) -> QuerySet of the model
+    order: tuple[str, ...]
+
+
+PRODUCTION = (
+    Column("id", "id"), Column("wellId", "well_id"), Column("apiNumber", "well__api_number"),
+    Column("wellName", "well__name", "text"), Column("leaseId", "well__lease_ref_id"),
+    Column("lease", "well__lease", "text"), Column("productionDate", "production_date", "date"),
+    Column("product", "product"), Column("volume", "volume"), Column("unit", "unit"),
+    Column("volumeNormalized", "volume_normalized"), Column("downtimeHours", "downtime_hours"),
+    Column("downtimeReason", "downtime_reason", "text"), Column("recordedAt", "recorded_at", "datetime"),
+    Column("recordedBy", "recorded_by__email", "text"), Column("sourceEventId", "source_event_id"),
+    Column("createdAt", "created_at", "datetime"),
+)
+READINGS = (
+    Column("id", "id"), Column("wellId", "well_id"), Column("apiNumber", "well__api_number"),
+    Column("wellName", "well__name", "text"), Column("leaseId", "well__lease_ref_id"),
+    Column("lease", "well__lease", "text"), Column("equipmentId", "equipment_id"),
+    Column("readingType", "reading_type"), Column("value", "value"), Column("unit", "unit"),
+    Column("valueNormalized", "value_normalized"), Column("recordedAt", "recorded_at", "datetime"),
+    Column("recordedBy", "recorded_by__email", "text"), Column("sourceEventId", "source_event_id"),
+    Column("createdAt", "created_at", "datetime"),
+)
+RUN_TICKETS = (
+    Column("id", "id"), Column("leaseId", "lease_id"), Column("lease", "lease__name", "text"),
+    Column("tankId", "tank_id"), Column("tank", "tank__name", "text"),
+    Column("ticketNumber", "ticket_number", "text"), Column("kind", "kind"),
+    Column("closedAt", "closed_at", "datetime"), Column("observedGravityApi", "observed_gravity_api"),
+    Column("observedTemperatureF", "observed_temperature_f"), Column("bswPercent", "bsw_percent"),
+    Column("disposition", "disposition"), Column("openingLevel", "opening_level"),
+    Column("closingLevel", "closing_level"), Column("unit", "unit"),
+    Column("openingTotalizerBbl", "opening_totalizer_bbl"), Column("closingTotalizerBbl", "closing_totalizer_bbl"),
+    Column("meterFactor", "meter_factor"), Column("purchaser", "purchaser", "text"),
+    Column("sealsRemoved", "seals_removed", "list"), Column("sealsInstalled", "seals_installed", "list"),
+    Column("notes", "notes", "text"), Column("gravity60F", "gravity_60f"), Column("ctl", "ctl"),
+    Column("grossObservedBbl", "gross_observed_bbl"), Column("grossStandardBbl", "gross_standard_bbl"),
+    Column("netBbl", "net_bbl"), Column("recordedBy", "recorded_by__email", "text"),
+    Column("sourceEventId", "source_event_id"), Column("createdAt", "created_at", "datetime"),
+)
+TANK_GAUGES = (
+    Column("id", "id"), Column("leaseId", "tank__lease_id"), Column("lease", "tank__lease__name", "text"),
+    Column("tankId", "tank_id"), Column("tank", "tank__name", "text"), Column("product", "tank__product"),
+    Column("gaugedAt", "gauged_at", "datetime"), Column("level", "level"), Column("unit", "unit"),
+    Column("levelInches", "level_inches"),
+    # Not stored: by the tank's strapping table as it is now (empty where the table does not reach).
+    Column("barrels", "level_inches", "barrels"),
+    Column("temperatureF", "temperature_f"), Column("bswPercent", "bsw_percent"), Column("notes", "notes", "text"),
+    Column("recordedBy", "recorded_by__email", "text"), Column("sourceEventId", "source_event_id"),
+    Column("createdAt", "created_at", "datetime"),
+)
+SUPERSEDED = Column("supersededBy", "superseded_by_id")
+
+
+def _day_start(day: date, zone) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _time_range(rows: QuerySet, field: str, filters: dict, zone) -> QuerySet:
+    if filters.get("date_from"):
+        rows = rows.filter(**{f"{field}__gte": _day_start(filters["date_from"], zone)})
+    date_to = filters.get("date_to")
+    if date_to and date_to < date.max:
+        rows = rows.filter(**{f"{field}__lt": _day_start(date_to + timedelta(days=1), zone)})
+    return rows
+
+
+def _well_rows(model, date_field: str | None):
+    def rows(user, filters: dict, zone) -> QuerySet:
+        records = model.objects.filter(well__in=wells_for_user(user=user))
+        if filters.get("well_id"):
+            records = records.filter(well_id=filters["well_id"])
+        if filters.get("lease_id"):
+            records = records.filter(well__lease_ref_id=filters["lease_id"])
+        if date_field is None:  # production: a day, no time of day
+            if filters.get("date_from"):
+                records = records.filter(production_date__gte=filters["date_from"])
+            if filters.get("date_to"):
+                records = records.filter(production_date__lte=filters["date_to"])
+            return records
+        return _time_range(records, date_field, filters, zone)
+
+    return rows
+
+
+def _lease_rows(model, lease_path: str, date_field: str):
+    """Run tickets and gauges belong to a lease's tanks; ``wellId`` means the lease that well names
+    (a well with no lease: no rows)."""
+
+    def rows(user, filters: dict, zone) -> QuerySet:
+        records = model.objects.filter(**{f"{lease_path}__in": leases_for_user(user=user)})
+        if filters.get("lease_id"):
+            records = records.filter(**{lease_path: filters["lease_id"]})
+        if filters.get("well_id"):
+            wells = wells_for_user(user=user).filter(pk=filters["well_id"], lease_ref__isnull=False)
+            records = records.filter(**{f"{lease_path}__in": wells.values("lease_ref")})
+        return _time_range(records, date_field, filters, zone)
+
+    return rows
+
+
+EXPORTS = {
+    "production": Export("production", PRODUCTION, _well_rows(ProductionRecord, None),
+                         ("production_date", "well__api_number", "product", "created_at", "id")),
+    "readings": Export("readings", READINGS, _well_rows(WellReading, "recorded_at"),
+                       ("recorded_at", "well__api_number", "created_at", "id")),
+    "run-tickets": Export("run-tickets", RUN_TICKETS, _lease_rows(RunTicket, "lease", "closed_at"),
+                          ("closed_at", "ticket_number", "created_at", "id")),
+    "tank-gauges": Export("tank-gauges", TANK_GAUGES, _lease_rows(TankGauge, "tank__lease", "gauged_at"),
+                          ("gauged_at", "tank_id", "created_at", "id")),
+}
+
+
+def export_rows(kind: str, *, user, filters: dict, time_zone) -> QuerySet:
+    """The records of one export, in the order they are written (for tests and the stream)."""
+    spec = EXPORTS[kind]
+    rows = spec.rows(user, filters, time_zone)
+    if not filters.get("include_superseded"):
+        rows = rows.filter(superseded_by__isnull=True)
+    return rows.order_by(*spec.order)
+
+
+def columns_of(kind: str, *, include_superseded: bool) -> tuple[Column, ...]:
+    columns = EXPORTS[kind].columns
+    return (*columns, SUPERSEDED) if include_superseded else columns
+
+
+def _barrels_column(rows_qs: QuerySet):
+    """The ``barrels`` converter of tank gauges: (tank id, level) -> cell, each tank's table read
+    once and each (tank, level) interpolated once."""
+    tables: dict = {}
+    tank_ids = rows_qs.order_by().values("tank_id").distinct()
+    for tank_id, height, barrels in (StrappingRowModel.objects.filter(tank_id__in=tank_ids)
+                                     .order_by("tank_id", "height_inches")
+                                     .values_list("tank_id", "height_inches", "barrels")):
+        tables.setdefault(tank_id, []).append(StrappingRow(height, barrels))
+    cache: dict = {}
+
+    def barrels(tank_id, level: Decimal) -> str:
+        key = (tank_id, level)
+        if key not in cache:
+            try:
+                cache[key] = str(barrels_at(tables.get(tank_id, ()), level))
+            except LevelOutOfRange:
+                cache[key] = ""
+        return cache[key]
+
+    return barrels
+
+
+def export_stream(kind: str, *, user, filters: dict, time_zone) -> Iterator[bytes]:
+    """The CSV as chunks of UTF-8 bytes. The query runs here, before the first chunk is asked
+    for: a database error surfaces while the view can still answer with an error."""
+    include_superseded = bool(filters.get("include_superseded"))
+    columns = columns_of(kind, include_superseded=include_superseded)
+    queryset = export_rows(kind, user=user, filters=filters, time_zone=time_zone)
+    sources = [c.source for c in columns if c.kind != "barrels"]
+    index = {source: n for n, source in enumerate(sources)}
+    barrels = _barrels_column(queryset) if any(c.kind == "barrels" for c in columns) else None
+    tank_at = index.get("tank_id")
+    dates: dict = {}
+
+    def as_date(value) -> str:
+        text = dates.get(value)
+        if text is None:
+            text = dates[value] = value.isoformat()
+        return text
+
+    def as_datetime(value) -> str:
+        return value.astimezone(time_zone).isoformat()
+
+    converters = {"plain": _plain, "text": safe_text, "list": _listed}
+    cells: list[Callable] = []
+    for column in columns:
+        if column.kind == "barrels":
+            position = index[column.source]
+            cells.append(lambda row, p=position: barrels(row[tank_at], row[p]) if row[p] is not None else "")
+        elif column.kind == "date":
+            cells.append(lambda row, p=index[column.source]: as_date(row[p]) if row[p] is not None else "")
+        elif column.kind == "datetime":
+            cells.append(lambda row, p=index[column.source]: as_datetime(row[p]) if row[p] is not None else "")
+        else:
+            convert = converters[column.kind]
+            cells.append(lambda row, p=index[column.source], f=convert: f(row[p]))
+    records = queryset.values_list(*sources).iterator(chunk_size=CHUNK_ROWS)
+    first = next(records, None)  # runs the query now
+    return CsvStream(_chunks([c.header for c in columns], first, records, cells), records)
+
+
+class CsvStream:
+    """The chunks, and ``close`` (called by the WSGI server through the response, whether the
+    download finished or not): it closes the cursor even when no chunk was asked for yet."""
+
+    def __init__(self, chunks: Iterator[bytes], records):
+        self._chunks, self._records = chunks, records
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+    def close(self) -> None:
+        self._chunks.close()
+        self._records.close()
+
+
+def _chunks(headers: list[str], first, records, cells) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    try:
+        writer.writerow(headers)
+        if first is None:
+            yield buffer.getvalue().encode()
+            return
+        writer.writerow([cell(first) for cell in cells])
+        count = 1
+        for row in records:
+            writer.writerow([cell(row) for cell in cells])
+            count += 1
+            if count >= CHUNK_ROWS:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+                count = 0
+        yield buffer.getvalue().encode()
+    finally:
+        records.close()  # the server-side cursor, also when the client went away mid-stream
+
+
+def filename(kind: str, filters: dict) -> str:
+    parts = [kind]
+    if filters.get("date_from"):
+        parts.append(f"from-{filters['date_from'].isoformat()}")
+    if filters.get("date_to"):
+        parts.append(f"to-{filters['date_to'].isoformat()}")
+    return "_".join(parts) + ".csv"
