@@ -7,8 +7,8 @@
   message and is not sent again unless it is edited (which appends a corrected copy). Editing an
   event the server accepted appends a correction instead (``corrects_event_id``, API.md section 6):
   a new event the server applies in the place of the one it corrects.
-- ``wells``, ``equipment``, ``conflicts``: the reference data of the route, from the pull feed,
-  with the feed's cursor in ``meta``.
+- ``wells``, ``equipment``, ``conflicts``, ``leases``, ``tanks``: the reference data of the
+  route, from the pull feed, with the feed's cursor in ``meta``.
 - ``batches``: batches the server accepted, polled until their per-event outcomes are known.
 - ``photos``: images copied into the profile, uploaded before their events are pushed.
 
@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -116,6 +116,17 @@ CREATE TABLE IF NOT EXISTS conflicts (
     created_at TEXT NOT NULL,
     data       TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS leases (
+    id   TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tanks (
+    id       TEXT PRIMARY KEY,
+    lease_id TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    data     TEXT NOT NULL
+);
 """
 
 # Conflict statuses a manager's decision gives (API.md section 8), as an SQL tuple.
@@ -153,6 +164,15 @@ class Well:
     status: str
     version: int
     data: dict
+
+
+@dataclass(frozen=True)
+class Tank:
+    id: str
+    lease_id: str
+    lease_name: str  # "" when the lease is not in the reference data
+    name: str
+    product: str
 
 
 @dataclass(frozen=True)
@@ -220,6 +240,8 @@ class Store:
             if version == 1:  # before corrections: two bookkeeping columns
                 db.execute("ALTER TABLE events ADD COLUMN corrects_event_id TEXT")
                 db.execute("ALTER TABLE events ADD COLUMN corrected_by TEXT")
+            if 1 <= version < 3:  # before leases and tanks were kept: the next pull starts from a snapshot
+                db.execute("DELETE FROM meta WHERE key = 'pull_cursor'")
             for statement in _statements(SCHEMA):
                 db.execute(statement)
             if db.execute("SELECT 1 FROM meta WHERE key = 'device_id'").fetchone() is None:
@@ -412,7 +434,8 @@ class Store:
         """Apply pull-feed changes and move the cursor, in one transaction. ``replace``: the
         changes are a complete snapshot (plus what followed it): anything not in them is gone."""
         with self.transaction() as db:
-            seen: dict[str, set[str]] = {"well": set(), "equipment": set(), "conflict": set()}
+            seen: dict[str, set[str]] = {"well": set(), "equipment": set(), "conflict": set(), "lease": set(),
+                                         "tank": set()}
             decided: list[tuple[str, str, str]] = []  # (status, conflict id, event id)
             for change in changes:
                 entity, op, entity_id, data = change["entity"], change["op"], change["id"], change.get("data") or {}
@@ -450,6 +473,18 @@ class Store:
                              data.get("reason", ""), data.get("createdAt", ""), compact(data)))
                         if data.get("status") in DECIDED and data.get("eventId"):
                             decided.append((data["status"], entity_id, data["eventId"]))
+                elif entity == "lease":
+                    if op == "delete":
+                        db.execute("DELETE FROM leases WHERE id = ?", (entity_id,))
+                    else:
+                        db.execute("INSERT OR REPLACE INTO leases (id, name, data) VALUES (?, ?, ?)",
+                                   (entity_id, data.get("name", ""), compact(data)))
+                elif entity == "tank":
+                    if op == "delete":
+                        db.execute("DELETE FROM tanks WHERE id = ?", (entity_id,))
+                    else:
+                        db.execute("INSERT OR REPLACE INTO tanks (id, lease_id, name, data) VALUES (?, ?, ?, ?)",
+                                   (entity_id, data.get("leaseId", ""), data.get("name", ""), compact(data)))
                 # "assignment" rows come with the well upsert or tombstone they explain: nothing more to do.
             # A manager decided a conflict of an event of this device: the event's outcome is that
             # decision now (RESOLVED or IGNORED; the conflict row keeps the resolution's action and
@@ -460,7 +495,8 @@ class Store:
                        "WHERE outcome = 'PENDING_REVIEW' AND conflict_id IN "
                        f"(SELECT id FROM conflicts WHERE status IN {DECIDED})")
             if replace:
-                for table, entity in (("wells", "well"), ("equipment", "equipment"), ("conflicts", "conflict")):
+                for table, entity in (("wells", "well"), ("equipment", "equipment"), ("conflicts", "conflict"),
+                                      ("leases", "lease"), ("tanks", "tank")):
                     keep = seen[entity]
                     stale = [r[0] for r in db.execute(f"SELECT id FROM {table}") if r[0] not in keep]
                     db.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in stale])
@@ -469,7 +505,7 @@ class Store:
     def forget_reference(self) -> None:
         """Another user or tenant: the cached route and cursor are not theirs."""
         with self.transaction() as db:
-            for table in ("wells", "equipment", "conflicts"):
+            for table in ("wells", "equipment", "conflicts", "leases", "tanks"):
                 db.execute(f"DELETE FROM {table}")
             self.set_meta({"pull_cursor": None, "last_pull_at": None}, db=db)
 
@@ -483,6 +519,13 @@ class Store:
     @staticmethod
     def _well(row) -> Well:
         return Well(row["id"], row["api_number"], row["name"], row["status"], row["version"], json.loads(row["data"]))
+
+    def tanks(self) -> list[Tank]:
+        """The tanks of the route's leases (from the pull feed), by lease name and tank name."""
+        rows = self.db.execute("SELECT t.id, t.lease_id, COALESCE(l.name, '') AS lease_name, t.name, t.data "
+                               "FROM tanks t LEFT JOIN leases l ON l.id = t.lease_id ORDER BY lease_name, t.name, t.id")
+        return [Tank(r["id"], r["lease_id"], r["lease_name"], r["name"], json.loads(r["data"]).get("product", ""))
+                for r in rows]
 
     def equipment(self, well_id: str | None = None) -> list[Equipment]:
         sql, params = "SELECT * FROM equipment", ()
