@@ -167,11 +167,12 @@ def test_readings_run_tickets_and_gauges_carry_their_fields(api, tenant_a, scene
         "1.0012", "10680.50", "", "")
 
     gauges = rows_of(client.get("/api/v1/exports/tank-gauges.csv"))
+    # Lease by lease and tank by tank ("Far Away" before "Tarzan Unit"), each tank's gauges in time order.
     assert [(g["tank"], g["level"], g["unit"], g["levelInches"], g["barrels"], g["gaugedAt"]) for g in gauges] == [
-        ("Oil 1", "1.5000", "FT", "18.0000", "30.07", "2026-11-02T17:00:00-06:00"),
-        ("Oil 9", "6.0000", "IN", "6.0000", "10.02", "2026-11-04T07:00:00-06:00")]
-    assert gauges[0]["temperatureF"] == "71.5" and gauges[0]["bswPercent"] == "" and gauges[0]["product"] == "OIL"
-    assert gauges[0]["recordedBy"] == scene["manager"].email and gauges[0]["sourceEventId"] == str(EVENT)
+        ("Oil 9", "6.0000", "IN", "6.0000", "10.02", "2026-11-04T07:00:00-06:00"),
+        ("Oil 1", "1.5000", "FT", "18.0000", "30.07", "2026-11-02T17:00:00-06:00")]
+    assert gauges[1]["temperatureF"] == "71.5" and gauges[1]["bswPercent"] == "" and gauges[1]["product"] == "OIL"
+    assert gauges[1]["recordedBy"] == scene["manager"].email and gauges[1]["sourceEventId"] == str(EVENT)
 
 
 def test_filters_by_day_lease_and_well(api, tenant_a, scene):
@@ -264,3 +265,33 @@ def test_a_download_abandoned_mid_stream_closes_its_cursor(api, tenant_a, in_ten
 def test_safe_text_neutralises_formula_starts():
     assert [exports.safe_text(v) for v in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx", "plain", "", None, "a=b")] == [
         "'=1+1", "'+1", "'-1", "'@A1", "'\tx", "'\rx", "plain", "", "", "a=b"]
+
+
+@pytest.mark.parametrize("include_superseded", (False, True))
+def test_postgresql_writes_the_same_cells_as_the_python_converters(tenant_a, in_tenant, scene, include_superseded):
+    """On PostgreSQL the database formats the cells (speed); the Python converters are the
+    reference (and what MySQL/MariaDB tenants get): byte for byte the same file."""
+    with in_tenant(tenant_a):
+        # Times with microseconds and on both sides of a DST change, a JSON list, a formula.
+        ProductionRecord.objects.create(
+            well=scene["well"], production_date=date(2026, 3, 8), product="OIL", volume=D("0.001"), unit="BBL",
+            volume_normalized=D("0.001"), downtime_reason="=1+1", recorded_by=scene["manager"],
+            recorded_at=datetime(2026, 3, 8, 7, 59, 59, 999999, tzinfo=zoneinfo.ZoneInfo("UTC")))
+        ProductionRecord.objects.create(
+            well=scene["well"], production_date=date(2026, 3, 9), product="OIL", volume=D("12345678901.5"),
+            unit="BBL", volume_normalized=D("12345678901.5"), downtime_reason="",
+            recorded_at=datetime(2026, 3, 8, 8, 0, 0, 1, tzinfo=zoneinfo.ZoneInfo("UTC")))
+        alias = tenant_db.current_db()
+        if connections[alias].vendor != "postgresql":
+            pytest.skip("the in-database cells are PostgreSQL's")
+        for kind in exports.KINDS:
+            filters = {"include_superseded": include_superseded}
+            args = {"user": scene["manager"], "filters": filters, "time_zone": scene["zone"]}
+            python = b"".join(exports.export_stream(kind, in_database=False, **args))
+            database = b"".join(exports.export_stream(kind, in_database=True, **args))
+            assert database == python, kind
+            assert python.count(b"\r\n") >= 3
+        text = b"".join(exports.export_stream("production", in_database=True, **args)).decode()
+        # 2 a.m. CST on March 8, 2026 is 08:00 UTC: the clocks go to 3 a.m. CDT.
+        assert "2026-03-08T01:59:59.999999-06:00" in text and "2026-03-08T03:00:00.000001-05:00" in text
+        assert "'=1+1" in text and "12345678901.500" in text and ",0.001," in text
