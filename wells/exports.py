@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Func, QuerySet, TextField, Value
 from django.db.models.functions import Cast
 
@@ -336,17 +336,48 @@ def export_stream(kind: str, *, user, filters: dict, time_zone, in_database: boo
         in_database = connections[queryset.db].vendor == "postgresql"
     headers = [c.header for c in columns]
     if in_database:
-        cursor, batches = _pg_batches(queryset, columns, str(time_zone), barrels)
+        release = _Release(queryset.db)
         try:
+            cursor, batches = _pg_batches(queryset, columns, str(time_zone), barrels)
+            release.cursor = cursor
             first = next(batches, None)  # runs the query now
         except BaseException:
-            cursor.close()
+            release(failed=True)
             raise
-        return CsvStream(_chunks(headers, first, batches, cursor.close), cursor.close)
+        return CsvStream(_chunks(headers, first, batches, release), release)
     records = _python_rows(queryset, columns, time_zone, barrels)
     batches = _python_batches(records)
     first = next(batches, None)  # runs the query now
     return CsvStream(_chunks(headers, first, batches, records.close), records.close)
+
+
+class _Release:
+    """The transaction an export reads in, and its cursor. Outside a transaction Django declares
+    a server-side cursor WITH HOLD, which PostgreSQL computes whole before the first row; inside
+    one the rows stream as they are fetched. Called when the response closes (finished or not):
+    the cursor is closed and the read-only transaction ends, leaving the connection clean."""
+
+    def __init__(self, db: str):
+        self.cursor, self.atomic = None, None
+        if connections[db].get_autocommit():
+            self.atomic = transaction.atomic(using=db)
+            self.atomic.__enter__()
+
+    def __call__(self, failed: bool = False) -> None:
+        cursor, atomic, self.cursor, self.atomic = self.cursor, self.atomic, None, None
+        try:
+            if cursor is not None:
+                cursor.close()
+        except Exception as exc:
+            if atomic is not None:
+                atomic.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        if atomic is not None:
+            if failed:
+                error = DatabaseError("the export stopped")
+                atomic.__exit__(DatabaseError, error, None)
+            else:
+                atomic.__exit__(None, None, None)
 
 
 def _python_rows(queryset: QuerySet, columns, time_zone, barrels: _Barrels | None):
