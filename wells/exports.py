@@ -231,28 +231,23 @@ class _Barrels:
 
 
 class _PgLocalTime(Func):
-    """A timestamp as Python's ``astimezone(zone).isoformat()`` writes it, computed by PostgreSQL."""
+    """A timestamp as Python's ``astimezone(zone).isoformat()`` writes it, computed by PostgreSQL
+    in the session's time zone, which the export sets to the tenant's (``_Release``)."""
 
     output_field = TextField()
 
-    def __init__(self, field: str, zone: str):
-        super().__init__(F(field), Value(zone))
+    def __init__(self, field: str):
+        super().__init__(F(field))
 
     def as_sql(self, compiler, connection, **extra):
         ts, tp = compiler.compile(self.source_expressions[0])
-        zone, zp = compiler.compile(self.source_expressions[1])
-        local, lp = f"({ts} AT TIME ZONE {zone})", [*tp, *zp]
-        offset = f"(extract(epoch from ({ts} AT TIME ZONE {zone}) - ({ts} AT TIME ZONE 'UTC')))::int"
-        op = [*tp, *zp, *tp]
+        offset = f"extract(timezone from {ts})::int"
         parts = [
-            (f"CASE WHEN {ts} IS NULL THEN NULL ELSE to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')", [*tp, *lp]),
+            (f"CASE WHEN {ts} IS NULL THEN NULL ELSE to_char({ts}, 'YYYY-MM-DD\"T\"HH24:MI:SS')", [*tp, *tp]),
             (f" || CASE WHEN mod(date_part('microseconds', {ts})::bigint, 1000000) <> 0", tp),
-            (f" THEN to_char({local}, '.US') ELSE '' END", lp),
-            (f" || CASE WHEN {offset} < 0 THEN '-' ELSE '+' END", op),
-            (f" || lpad((abs({offset}) / 3600)::text, 2, '0') || ':'", op),
-            (f" || lpad((mod(abs({offset}), 3600) / 60)::text, 2, '0')", op),
-            (f" || CASE WHEN mod(abs({offset}), 60) <> 0", op),
-            (f" THEN ':' || lpad(mod(abs({offset}), 60)::text, 2, '0') ELSE '' END END", op),
+            (f" THEN to_char({ts}, '.US') ELSE '' END || to_char({ts}, 'TZH:TZM')", [*tp, *tp]),
+            (f" || CASE WHEN mod({offset}, 60) <> 0", tp),  # an offset in seconds (old local mean times)
+            (f" THEN ':' || lpad(abs(mod({offset}, 60))::text, 2, '0') ELSE '' END END", tp),
         ]
         return "".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
 
@@ -283,7 +278,7 @@ class _PgListText(Func):
 
 def _pg_cell(column: Column, zone: str):
     if column.kind == "datetime":
-        return _PgLocalTime(column.source, zone)
+        return _PgLocalTime(column.source)
     if column.kind == "date":
         return Func(F(column.source), Value("YYYY-MM-DD"), function="to_char", output_field=TextField())
     if column.kind == "text":
@@ -336,7 +331,7 @@ def export_stream(kind: str, *, user, filters: dict, time_zone, in_database: boo
         in_database = connections[queryset.db].vendor == "postgresql"
     headers = [c.header for c in columns]
     if in_database:
-        release = _Release(queryset.db)
+        release = _Release(queryset.db, str(time_zone))
         try:
             cursor, batches = _pg_batches(queryset, columns, str(time_zone), barrels)
             release.cursor = cursor
@@ -357,17 +352,24 @@ class _Release:
     one the rows stream as they are fetched. Called when the response closes (finished or not):
     the cursor is closed and the read-only transaction ends, leaving the connection clean."""
 
-    def __init__(self, db: str):
-        self.cursor, self.atomic = None, None
+    def __init__(self, db: str, zone: str):
+        self.cursor, self.atomic, self.db, self.zoned = None, None, db, False
         if connections[db].get_autocommit():
             self.atomic = transaction.atomic(using=db)
             self.atomic.__enter__()
+        with connections[db].cursor() as cursor:  # the cells' times are written in the tenant's zone
+            cursor.execute("SET LOCAL TIME ZONE %s", [zone])
+        self.zoned = True
 
     def __call__(self, failed: bool = False) -> None:
         cursor, atomic, self.cursor, self.atomic = self.cursor, self.atomic, None, None
         try:
             if cursor is not None:
                 cursor.close()
+            if self.zoned and not failed:  # back to Django's zone for the rest of an outer transaction
+                self.zoned = False
+                with connections[self.db].cursor() as restore:
+                    restore.execute("SET LOCAL TIME ZONE %s", [connections[self.db].timezone_name])
         except Exception as exc:
             if atomic is not None:
                 atomic.__exit__(type(exc), exc, exc.__traceback__)
