@@ -330,8 +330,11 @@ def export_stream(kind: str, *, user, filters: dict, time_zone, in_database: boo
     if in_database is None:
         in_database = connections[queryset.db].vendor == "postgresql"
     headers = [c.header for c in columns]
+    release = _Release(queryset.db, str(time_zone)) if in_database else None
+    if release is not None and not release.zoned:
+        release()
+        in_database = False
     if in_database:
-        release = _Release(queryset.db, str(time_zone))
         try:
             cursor, batches = _pg_batches(queryset, columns, str(time_zone), barrels)
             release.cursor = cursor
@@ -357,9 +360,12 @@ class _Release:
         if connections[db].get_autocommit():
             self.atomic = transaction.atomic(using=db)
             self.atomic.__enter__()
-        with connections[db].cursor() as cursor:  # the cells' times are written in the tenant's zone
-            cursor.execute("SET LOCAL TIME ZONE %s", [zone])
-        self.zoned = True
+        try:  # the cells' times are written in the tenant's zone (a zone PostgreSQL does not know: Python writes them)
+            with transaction.atomic(using=db), connections[db].cursor() as cursor:
+                cursor.execute("SET LOCAL TIME ZONE %s", [zone])
+            self.zoned = True
+        except DatabaseError:
+            self.zoned = False
 
     def __call__(self, failed: bool = False) -> None:
         cursor, atomic, self.cursor, self.atomic = self.cursor, self.atomic, None, None

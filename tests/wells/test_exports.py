@@ -295,3 +295,18 @@ def test_postgresql_writes_the_same_cells_as_the_python_converters(tenant_a, in_
         # 2 a.m. CST on March 8, 2026 is 08:00 UTC: the clocks go to 3 a.m. CDT.
         assert "2026-03-08T01:59:59.999999-06:00" in text and "2026-03-08T03:00:00.000001-05:00" in text
         assert "'=1+1" in text and "12345678901.500" in text and ",0.001," in text
+
+
+class _ZoneUnknownToPostgres(zoneinfo.ZoneInfo):
+    def __str__(self) -> str:
+        return "Nowhere/Unknown_Zone"
+
+
+def test_a_zone_postgresql_does_not_know_is_written_by_python(tenant_a, in_tenant, scene):
+    with in_tenant(tenant_a):
+        if connections[tenant_db.current_db()].vendor != "postgresql":
+            pytest.skip("the in-database cells are PostgreSQL's")
+        args = {"user": scene["manager"], "filters": {}}
+        odd = b"".join(exports.export_stream("readings", time_zone=_ZoneUnknownToPostgres("America/Chicago"), **args))
+        assert odd == b"".join(exports.export_stream("readings", time_zone=scene["zone"], **args))
+        assert ProductionRecord.objects.count() == 4  # the transaction is still usable
