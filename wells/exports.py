@@ -7,12 +7,16 @@ gauges, streamed in chunks with a header row. The API (wells.export_apis) and th
 - Values: as stored, never rounded again (a volume kept to 3 decimals prints its 3 decimals);
   times in the tenant's time zone with their offset (``2026-11-03T08:15:00-06:00``), days as
   ``YYYY-MM-DD``; who recorded each record (the user's e-mail) and the sync event it came from.
-- Memory: one query read through a server-side cursor (PostgreSQL; Django's ``iterator``) in
-  chunks of ``CHUNK_ROWS`` rows, each written out as it is read. Where server-side cursors are off
-  (behind PgBouncer) or the driver buffers results (MySQL/MariaDB, SQL Server), the rows are
-  held by the driver instead: the CSV is still streamed, but memory grows with the export.
-- A client that goes away mid-download: the WSGI server closes the response, which closes this
-  generator, whose ``finally`` closes the cursor; the connection is left clean for the next request.
+- Memory: one query read through a server-side cursor (Django's chunked cursor) in chunks of
+  ``CHUNK_ROWS`` rows, each written out as it is read. On PostgreSQL the database writes every
+  cell as text (the ``_Pg*`` expressions: the same bytes as the Python converters, which the
+  tests hold them to), in a transaction of the export's own with the session's time zone set to
+  the tenant's (``_Release``). Where server-side cursors are off (behind PgBouncer) or the
+  driver buffers results (MySQL/MariaDB, SQL Server), the rows are held by the driver instead:
+  the CSV is still streamed, but memory grows with the export.
+- A client that goes away mid-download: the WSGI server closes the response, which closes the
+  chunks and ``_Release``: the cursor is closed and the transaction ends; the connection is left
+  clean for the next request (tests/portal/test_export_server.py, on a running server).
 - CSV injection: a text cell (names, notes, e-mails, ticket numbers...) whose first character is
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so a
   spreadsheet shows it as text and never evaluates it (OWASP's advice). Numbers, ids and dates are
@@ -26,7 +30,6 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Func, QuerySet, TextField, Value
