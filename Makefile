@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-browser install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-serve clean-data
+.PHONY: run dev test test-browser install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-exports bench-serve clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -51,6 +51,11 @@ bench-tenancy: $(STAMP)
 
 bench-sync: $(STAMP)
 	$(PY) bench/sync_ingest.py $(BENCH_ARGS)
+
+# CSV exports through one gunicorn worker: rows/s per export against 50,000, and the worker's
+# peak RSS (BENCH_ARGS="--rows 200000"; the bench tenant is seeded once, then reused).
+bench-exports: $(STAMP)
+	$(PY) bench/exports.py $(BENCH_ARGS)
 
 # The HTTP server under load with wrk (Debian: apt-get install wrk): BENCH_ARGS="--compare" compares
 # gunicorn sync / gthread, granian and uvicorn (installed by the bench extra).

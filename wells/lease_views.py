@@ -45,6 +45,7 @@ def lease_list_view(request):
     return render(request, "wells/leases.html", {
         "leases": list(leases), "route_only": request.user.role == Role.OPERATOR,
         "may_close_month": request.user.has_perm(MONTH_CLOSE_PERMISSION),
+        "may_export": request.user.role in (Role.ADMIN, Role.MANAGER),
     })
 
 

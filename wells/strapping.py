@@ -140,15 +140,18 @@ def strapping_to_csv(rows: Iterable[StrappingRow]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def barrels_at(rows: Sequence[StrappingRow], level_inches: Decimal) -> Decimal:
-    """Barrels at ``level_inches`` by linear interpolation between the rows around it, 2 decimals."""
+def barrels_at(rows: Sequence[StrappingRow], level_inches: Decimal,
+               heights: Sequence[Decimal] | None = None) -> Decimal:
+    """Barrels at ``level_inches`` by linear interpolation between the rows around it, 2 decimals.
+    ``heights``: the rows' heights, when the caller keeps them for many levels of one table."""
     if not rows:
         raise LevelOutOfRange("The tank has no strapping table.")
     top = rows[-1].height_inches
     if level_inches < 0 or level_inches > top:
         raise LevelOutOfRange(f"A level of {level_inches.normalize():f} in is outside the tank's strapping table "
                               f"(0 to {top.normalize():f} in).")
-    heights = [row.height_inches for row in rows]
+    if heights is None:
+        heights = [row.height_inches for row in rows]
     index = bisect_right(heights, level_inches) - 1
     low = rows[index]
     if low.height_inches == level_inches or index == len(rows) - 1:

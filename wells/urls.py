@@ -5,7 +5,7 @@ is answered 404 like an unknown one, never a 500 and never before the credential
 
 from django.urls import include, path
 
-from . import apis, import_apis, lease_apis
+from . import apis, export_apis, import_apis, lease_apis
 
 app_name = "wells-api"
 urlpatterns = [
@@ -36,6 +36,11 @@ urlpatterns = [
     path("imports/wells", import_apis.WellsImportApi.as_view(), name="import-wells"),
     path("imports/equipment", import_apis.EquipmentImportApi.as_view(), name="import-equipment"),
     path("imports/tanks", import_apis.TanksImportApi.as_view(), name="import-tanks"),
+    # CSV exports (API.md section 14, MANAGER+): wells.export_apis.
+    path("exports/production.csv", export_apis.ExportProductionApi.as_view(), name="export-production"),
+    path("exports/readings.csv", export_apis.ExportReadingsApi.as_view(), name="export-readings"),
+    path("exports/run-tickets.csv", export_apis.ExportRunTicketsApi.as_view(), name="export-run-tickets"),
+    path("exports/tank-gauges.csv", export_apis.ExportTankGaugesApi.as_view(), name="export-tank-gauges"),
     # Alerts and their rules (API.md section 15): wells.alerts.
     path("", include("wells.alerts.urls")),
 ]

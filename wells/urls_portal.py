@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import import_views, lease_views, report_views, views
+from . import export_views, import_views, lease_views, report_views, views
 from .alerts import views as alert_views
 
 app_name = "wells"
@@ -18,6 +18,9 @@ urlpatterns = [
          name="disposition-withdraw"),
     path("leases/form-pr/", report_views.form_pr_view, name="form-pr"),
     path("leases/form-pr.csv", report_views.form_pr_csv_view, name="form-pr-csv"),
+    # CSV exports (MANAGER+): wells.export_views.
+    path("exports/", export_views.exports_view, name="exports"),
+    path("exports/<str:kind>.csv", export_views.export_download_view, name="export-download"),
     path("alerts/", alert_views.alerts_view, name="alerts"),
     path("alerts/<uuid:alert_id>/acknowledge/", alert_views.alert_acknowledge_view, name="alert-acknowledge"),
     path("alerts/rules/", alert_views.alert_rules_view, name="alert-rules"),

@@ -133,6 +133,24 @@ def cmd_pull(client: FieldClient, args, out: Output) -> int:
     return 0
 
 
+def cmd_tanks(client: FieldClient, args, out: Output) -> int:
+    tanks = client.store.tanks()
+    data = {"tanks": [{"id": t.id, "leaseId": t.lease_id, "lease": t.lease_name, "name": t.name, "product": t.product}
+                      for t in tanks], "lastPullAt": client.store.meta("last_pull_at")}
+
+    def text() -> str:
+        if not tanks:
+            return "No tanks cached on this device: run `pumpjack-field pull`."
+        lines = [f"{'lease':<28} {'tank':<20} {'product':<8} id"]
+        lines += [f"{t.lease_name[:28]:<28} {t.name[:20]:<20} {t.product:<8} {t.id}" for t in tanks]
+        lines.append(f"{len(tanks)} tanks, as pulled at {data['lastPullAt']}. --tank takes the name, "
+                     '"Lease/Tank" or the id.')
+        return "\n".join(lines)
+
+    out.result(data, text)
+    return 0
+
+
 def cmd_wells(client: FieldClient, args, out: Output) -> int:
     wells = client.store.wells()
     equipment: dict[str, list] = {}
@@ -306,6 +324,8 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("pull", parents=[common], help="refresh the route: wells, equipment, pending conflicts") \
         .set_defaults(run=cmd_pull)
     commands.add_parser("wells", parents=[common], help="the wells of the cached route").set_defaults(run=cmd_wells)
+    commands.add_parser("tanks", parents=[common], help="the tanks of the cached route's leases") \
+        .set_defaults(run=cmd_tanks)
 
     status = commands.add_parser("status", parents=[common], help="unsynced and rejected events, conflicts")
     status.add_argument("--rejected", action="store_true", help="list every rejected event")
@@ -382,7 +402,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--at", help=at_help)
     def tank_kind(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = kinds.add_parser(name, parents=[common], help=help_text)
-        sub.add_argument("--tank", required=True, help="the tank's id (the lease page or GET /api/v1/tanks/ shows it)")
+        sub.add_argument("--tank", required=True, help='the tank\'s name ("Oil 1"; "Lease/Oil 1" when two leases have '
+                         "one; `pumpjack-field tanks` lists them) or its id")
         sub.set_defaults(run=cmd_record)
         return sub
 

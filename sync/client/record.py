@@ -221,15 +221,40 @@ def _upper(value):
 # --------------------------------------------------------------------------- tanks
 
 
-def tank_ref(ref: str | None) -> str:
-    """A tank by its id (tanks are not cached on the device: the lease page and GET /api/v1/tanks/ show it)."""
+def tank_ref(ref: str | None, store: Store | None = None) -> str:
+    """A tank by its id, or by its name among the tanks of the route's leases cached on this device
+    (the pull feed's tanks): "Oil 1", or "Tarzan Unit/Oil 1" when two leases each have an "Oil 1".
+    Any id is taken as it is (a tank added since the last pull is still a tank the server knows)."""
     if not ref or not ref.strip():
-        raise UsageError("--tank is required (the tank's id, as the lease page or GET /api/v1/tanks/ shows it)")
+        raise UsageError("--tank is required: the tank's name (see `pumpjack-field tanks`) or its id")
+    ref = ref.strip()
     try:
-        return str(uuid.UUID(ref.strip()))
+        return str(uuid.UUID(ref))
     except ValueError:
-        raise UsageError(f"--tank {ref!r}: give the tank's id (a UUID, as the lease page or GET /api/v1/tanks/ "
-                         "shows it)") from None
+        pass
+    tanks = store.tanks() if store is not None else []
+    if not tanks:
+        raise UsageError(f"--tank {ref!r}: no tanks cached on this device: run `pumpjack-field pull` (with network) "
+                         "first, or give the tank's id")
+
+    def label(tank) -> str:
+        return f"{tank.lease_name}/{tank.name}" if tank.lease_name else tank.name
+
+    wanted = ref.casefold()
+    by_name = [t for t in tanks if t.name.casefold() == wanted]
+    by_label = [t for t in tanks if label(t).casefold() == wanted or
+                (t.lease_name and f"{t.lease_name} / {t.name}".casefold() == wanted)]
+    for found in (by_label, by_name):
+        if len(found) == 1:
+            return found[0].id
+        if len(found) > 1:
+            listed = ", ".join(f"{label(t)} ({t.id})" for t in found[:10])
+            raise UsageError(f"--tank {ref!r} matches {len(found)} tanks: {listed}; give \"Lease/Tank\" or the id")
+    close = difflib.get_close_matches(ref, [t.name for t in tanks] + [label(t) for t in tanks], n=3)
+    hint = f" (did you mean {', '.join(dict.fromkeys(close))}?)" if close else ""
+    listed = ", ".join(label(t) for t in tanks[:20]) + (f" and {len(tanks) - 20} more" if len(tanks) > 20 else "")
+    raise UsageError(f"unknown tank {ref!r}{hint}: the tanks cached on this device are {listed}; "
+                     "run `pumpjack-field pull` if it is new")
 
 
 def gauge_level(text: str | None, unit: str | None, *, option: str) -> tuple[Decimal, str]:
@@ -253,15 +278,15 @@ def _seals(text: str | None) -> list[str] | None:
     return [seal.strip() for seal in str(text).split(",") if seal.strip()]
 
 
-def _tank_payload(kind: str, o: dict) -> dict:
+def _tank_payload(kind: str, o: dict, store: Store | None = None) -> dict:
     unit = o["unit"].strip().upper() if o.get("unit") else None
     if kind == "gauge":
         level, level_unit = gauge_level(o.get("level"), unit, option="--level")
-        return {"tankId": tank_ref(o.get("tank")), "level": _json_number(level), "unit": level_unit,
+        return {"tankId": tank_ref(o.get("tank"), store), "level": _json_number(level), "unit": level_unit,
                 "gaugedAt": moment(o.get("at")), "temperatureF": number(o.get("temperature")),
                 "bswPercent": number(o.get("bsw")), "notes": o.get("notes")}
     ticket_kind = _upper(o.get("ticket_kind")) or ("LACT" if o.get("opening_totalizer") is not None else "TANK")
-    payload = {"ticketNumber": o.get("number"), "tankId": tank_ref(o.get("tank")), "kind": ticket_kind,
+    payload = {"ticketNumber": o.get("number"), "tankId": tank_ref(o.get("tank"), store), "kind": ticket_kind,
                "closedAt": moment(o.get("at")), "observedGravityApi": number(o.get("gravity")),
                "observedTemperatureF": number(o.get("temperature")), "bswPercent": number(o.get("bsw")),
                "disposition": o.get("disposition"), "purchaser": o.get("purchaser"),
@@ -287,7 +312,7 @@ def build_payload(store: Store, kind: str, options: dict) -> tuple[dict, Well | 
     if kind not in EVENT_TYPES:
         raise UsageError(f"unknown kind {kind!r}: one of {', '.join(EVENT_TYPES)}")
     if kind in TANK_KINDS:
-        return {k: v for k, v in _tank_payload(kind, options).items() if v is not None}, None
+        return {k: v for k, v in _tank_payload(kind, options, store).items() if v is not None}, None
     well = well_resolve(store, options.get("well") or "")
     o = options
     if kind == "production":

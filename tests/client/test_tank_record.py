@@ -59,7 +59,7 @@ def test_a_gauge_is_recorded_with_the_level_in_inches(client):  # noqa: F811
     ({"level": "12ft 13in"}, "--level: '12ft 13in': the inches after feet must be under 12"),
     ({"level": "148.25"}, "--level: '148.25' has no unit"),
     ({"level": "2in", "bsw": "120"}, "--bsw: must be <= 100"),
-    ({"level": "2in", "tank": "Oil 1"}, "--tank 'Oil 1': give the tank's id"),
+    ({"level": "2in", "tank": "Oil 1"}, "--tank 'Oil 1': no tanks cached on this device"),  # a name: see test_tank_names
 ])
 def test_a_bad_gauge_names_the_option(client, options, message):  # noqa: F811
     with pytest.raises(UsageError) as error:

@@ -30,12 +30,14 @@ def test_a_gauge_and_a_run_ticket_from_the_command_line(live_web, workers, e2e_t
     pumper = Device(name="tablet-t", data_dir=tmp_path, server=live_web.url, handle=e2e_tenant,
                     email=route.operators[0])
     pumper.cli(*_login_args(e2e_tenant, pumper.email), "--server", live_web.url, "--json")
+    pumper.cli("pull", "--server", live_web.url)  # the route's leases and tanks come with the feed
     offline = ["--server", "http://127.0.0.1:9"]
     gauge = json.loads(pumper.cli("record", "gauge", "--tank", str(tank.pk), "--level", "12ft 4-1/4in",
                                   "--temperature", "70", *offline, "--json").stdout)
     high = json.loads(pumper.cli("record", "gauge", "--tank", str(tank.pk), "--level", "21ft", "--at",
                                  "2026-11-20T15:00:00Z", *offline, "--json").stdout)
-    ticket = json.loads(pumper.cli("record", "run-ticket", "--tank", str(tank.pk), "--number", "E2E-1",
+    # By the tank's name, from the pulled tanks (the id works too, as above).
+    ticket = json.loads(pumper.cli("record", "run-ticket", "--tank", "oil 1", "--number", "E2E-1",
                                    "--gravity", "40.0", "--temperature", "60", "--bsw", "0.5", "--disposition", "1",
                                    "--opening", "12ft 4-1/4in", "--closing", "1ft", "--seals-removed", "S1",
                                    *offline, "--json").stdout)

@@ -7,8 +7,8 @@
 - ``outbox``: the append-only log of ``events`` recorded on the device, the ``batches`` that
   carried them (polled until their per-event outcomes are known) and the ``photos`` uploaded
   before their events are pushed;
-- ``reference``: the route's ``wells``, ``equipment`` and ``conflicts`` as the pull feed sends
-  them, one table of entity types deciding where each change goes;
+- ``reference``: the route's ``wells``, ``equipment``, ``conflicts``, ``leases`` and ``tanks`` as
+  the pull feed sends them, one table of entity types deciding where each change goes;
 - ``reporting``: the summary, conflicts, corrections and rejected events shown to the user.
 
 A crash (kill -9, power loss) at any moment leaves the file consistent: SQLite rolls back an
@@ -21,7 +21,7 @@ from __future__ import annotations
 from ..wire import PendingEvent, compact, rfc3339, utc_now
 from .file import StoreFile
 from .outbox import SENDABLE, Outbox
-from .reference import DECIDED, ENTITIES, Equipment, ReferenceData, Well
+from .reference import DECIDED, ENTITIES, Equipment, ReferenceData, Tank, Well
 from .reporting import Reporting, correction_state
 from .schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, statements
 
@@ -29,7 +29,7 @@ _statements = statements  # the name tests written before the split use
 
 __all__ = [
     "DECIDED", "ENTITIES", "MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "SENDABLE", "Equipment", "PendingEvent", "Store",
-    "Well", "compact", "correction_state", "rfc3339", "statements", "utc_now",
+    "Tank", "Well", "compact", "correction_state", "rfc3339", "statements", "utc_now",
 ]
 
 

@@ -1,5 +1,5 @@
-"""The route's reference data, as the pull feed sends it (API.md section 9): wells, equipment and
-conflicts, each entity of the feed kept in a table of its own, with the feed's cursor in ``meta``.
+"""The route's reference data, as the pull feed sends it (API.md section 9): wells, equipment,
+conflicts, and the leases and tanks of the route (API.md section 13), each entity of the feed kept in a table of its own, with the feed's cursor in ``meta``.
 
 ``ENTITIES`` says, per entity of the feed, which table holds it, which column each field of the
 change fills, and what goes with a deleted row. An entity not in it (``assignment``: its rows come
@@ -67,6 +67,8 @@ ENTITIES: dict[str, Entity] = {
         "well_id": nullable("wellId"), "event_type": text("eventType"), "status": text("status"),
         "reason": text("reason"), "created_at": text("createdAt"),
     }, decision=_decided),
+    "lease": Entity("leases", {"name": text("name")}),
+    "tank": Entity("tanks", {"lease_id": text("leaseId"), "name": text("name")}),
 }
 
 
@@ -78,6 +80,15 @@ class Well:
     status: str
     version: int
     data: dict
+
+
+@dataclass(frozen=True)
+class Tank:
+    id: str
+    lease_id: str
+    lease_name: str  # "" when the lease is not in the reference data
+    name: str
+    product: str
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,13 @@ class ReferenceData:
     @staticmethod
     def _well(row) -> Well:
         return Well(row["id"], row["api_number"], row["name"], row["status"], row["version"], json.loads(row["data"]))
+
+    def tanks(self) -> list[Tank]:
+        """The tanks of the route's leases (from the pull feed), by lease name and tank name."""
+        rows = self.db.execute("SELECT t.id, t.lease_id, COALESCE(l.name, '') AS lease_name, t.name, t.data "
+                               "FROM tanks t LEFT JOIN leases l ON l.id = t.lease_id ORDER BY lease_name, t.name, t.id")
+        return [Tank(r["id"], r["lease_id"], r["lease_name"], r["name"], json.loads(r["data"]).get("product", ""))
+                for r in rows]
 
     def equipment(self, well_id: str | None = None) -> list[Equipment]:
         sql, params = "SELECT * FROM equipment", ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -98,12 +98,26 @@ CREATE TABLE IF NOT EXISTS conflicts (
     created_at TEXT NOT NULL,
     data       TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS leases (
+    id   TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tanks (
+    id       TEXT PRIMARY KEY,
+    lease_id TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    data     TEXT NOT NULL
+);
 """
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (  # before corrections: two bookkeeping columns
         "ALTER TABLE events ADD COLUMN corrects_event_id TEXT",
         "ALTER TABLE events ADD COLUMN corrected_by TEXT",
+    ),
+    2: (  # before leases and tanks were kept: the next pull starts from a snapshot, which brings them
+        "DELETE FROM meta WHERE key = 'pull_cursor'",
     ),
 }
 
