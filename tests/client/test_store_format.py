@@ -1,6 +1,8 @@
 """The store's file format across the split of sync/client/store.py into a package: a file written
-by the Store of before (fixtures/field-schema2.db.gz, schema 2) opens as it was, reads the same and
-takes new writes; a fresh file has the very tables of that one; the store needs no Django.
+by the Store of before (fixtures/field-schema2.db.gz, schema 2) opens, reads the same and takes new
+writes; its one migration since (schema 3: the leases and tanks of the route) adds two tables and
+drops the pull cursor, so the next pull is a snapshot that brings them; a fresh file has the very
+tables of the migrated one; the store needs no Django.
 
 The fixture was made with the single-module Store of commit a644e42: two wells and a pump jack from
 a snapshot; thirteen events covering every state an event can be in (applied, pending review then
@@ -52,10 +54,12 @@ def seqs(rows) -> list[int]:
     return [r["seq"] if isinstance(r, sqlite3.Row) else r.seq for r in rows]
 
 
-def test_a_file_written_before_the_split_opens_unchanged_and_reads_as_it_did(old_file):
+def test_a_file_written_before_the_split_opens_migrated_and_reads_as_it_did(old_file):
     before = tables(old_file)
     with Store(old_file) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store.meta("pull_cursor") is None  # schema 3: the next pull is a snapshot (leases, tanks)
+        assert store.tanks() == []
         assert store.integrity_ok() and store.device_id == DEVICE
         assert store.summary(user_id="u1") == {
             "events": 13, "unsynced": 5, "waitingForOtherUser": 1, "rejected": 1,
@@ -80,7 +84,10 @@ def test_a_file_written_before_the_split_opens_unchanged_and_reads_as_it_did(old
         assert store.rejected()[0]["rejected_code"] == "too_large"
         assert [p["photo_id"] for p in store.photos_to_upload(user_id="u1")] == ["p2"]
         assert store.open_batches() == ["b2"]
-    assert tables(old_file) == before  # nothing to migrate: not one table, index or trigger touched
+    # The migration only added the two tables: not one other table, index or trigger touched.
+    added = [row for row in tables(old_file) if row not in before]
+    assert sorted({row[2] for row in added}) == ["leases", "tanks"]  # the tables and their primary keys
+    assert all(row in tables(old_file) for row in before)
 
 
 def test_a_file_written_before_the_split_takes_new_writes(old_file):
@@ -106,6 +113,7 @@ def test_a_file_written_before_the_split_takes_new_writes(old_file):
 
 
 def test_a_fresh_file_has_the_tables_indexes_and_triggers_of_a_file_written_before_the_split(old_file, tmp_path):
+    Store(old_file).close()  # migrated to the latest schema
     with Store(tmp_path / "fresh" / "field.db") as fresh:
         assert fresh.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert tables(tmp_path / "fresh" / "field.db") == tables(old_file)
