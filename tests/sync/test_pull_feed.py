@@ -9,9 +9,10 @@ from django.core import signing
 from django.db.models import Max
 from django_tenants.utils import schema_context
 
-from sync.models import Change
 from sync.services import changes as changes_module
-from sync.services.changes import CURSOR_SALT, change_record, changes_prune
+from sync.services.changes import CURSOR_SALT
+from wells.changelog.models import Change
+from wells.changelog.services import change_record, changes_prune
 from tenants import databases as tenant_db
 from tests.factories import api_login
 from tests.sync.conftest import later, new_api_number
