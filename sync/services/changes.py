@@ -26,12 +26,14 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 from django.core import signing
 from django.db import connections
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from rest_framework import serializers
 
 from accounts.models import Role
 from tenants import databases as tenant_db
@@ -51,6 +53,7 @@ from wells.changelog.positions import (
 from wells.changelog.services import retention_days
 from wells.models import Alert, Equipment, Well, WellAssignment
 from wells.selectors import wells_for_user
+from wells.serializers import EquipmentOutput, WellOutput
 
 from ..models import Conflict
 
@@ -114,31 +117,51 @@ def _decode(cursor: str, user) -> dict:
 
 # --------------------------------------------------------------------------- representations
 
-WELL_FIELDS = ("id", "api_number", "name", "lease", "field", "county", "state", "latitude", "longitude", "status",
-               "spud_date", "version", "updated_at")
-EQUIPMENT_FIELDS = ("id", "well_id", "type", "name", "serial_number", "status", "version", "updated_at")
+# A well and a piece of equipment as the wells API shows them (GET /api/v1/wells/{id}/,
+# /api/v1/equipment/{id}/): the same serializers, fed the model attributes they read.
+_WELL = WellOutput()
+_EQUIPMENT = EquipmentOutput()
+WELL_FIELDS = tuple(field.source for field in _WELL.fields.values())
+EQUIPMENT_FIELDS = tuple(field.source for field in _EQUIPMENT.fields.values())
 CONFLICT_FIELDS = ("id", "well_id", "event__event_id", "event_type", "status", "reason", "strategy",
                    "resolution_action", "resolved_by_id", "resolved_at", "resolution_note", "created_at")
 
 
 def _well_change(w: dict) -> dict:
-    well_id = str(w["id"])
-    latitude, longitude, spud = w["latitude"], w["longitude"], w["spud_date"]
-    return {"entity": "well", "op": "upsert", "id": well_id, "version": w["version"], "data": {
-        "id": well_id, "apiNumber": w["api_number"], "name": w["name"], "lease": w["lease"], "field": w["field"],
-        "county": w["county"], "state": w["state"],
-        "latitude": float(latitude) if latitude is not None else None,
-        "longitude": float(longitude) if longitude is not None else None,
-        "status": w["status"], "spudDate": spud.isoformat() if spud else None,
-        "version": w["version"], "updatedAt": w["updated_at"].isoformat()}}
+    data = _WELL.to_representation(w)
+    return {"entity": "well", "op": "upsert", "id": data["id"], "version": data["version"], "data": data}
 
 
 def _equipment_change(e: dict) -> dict:
-    item_id = str(e["id"])
-    return {"entity": "equipment", "op": "upsert", "id": item_id, "version": e["version"], "data": {
-        "id": item_id, "wellId": str(e["well_id"]), "type": e["type"], "name": e["name"],
-        "serialNumber": e["serial_number"], "status": e["status"], "version": e["version"],
-        "updatedAt": e["updated_at"].isoformat()}}
+    data = _EQUIPMENT.to_representation(e)
+    return {"entity": "equipment", "op": "upsert", "id": data["id"], "version": data["version"], "data": data}
+
+
+def _sql_value(field, column: str) -> str:
+    """SQL for the JSON value that ``field.to_representation`` gives for ``column``'s value."""
+    if isinstance(field, serializers.DateTimeField):
+        if getattr(field, "timezone", None) is not dt_timezone.utc:  # not whatever time zone is active
+            raise TypeError(f"{field.field_name}: the feed's SQL writes UTC; give the field default_timezone=UTC")
+        # As DRF writes a UTC instant: ISO 8601 ending in Z, with microseconds only when there are some.
+        utc = f"({column} AT TIME ZONE 'UTC')"
+        return (f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_trunc('second', {utc}) = {utc} "
+                f"THEN '' ELSE to_char({utc}, '.US') END || 'Z'")
+    if isinstance(field, serializers.FloatField):
+        return f"{column}::float8"
+    if isinstance(field, (serializers.UUIDField, serializers.CharField, serializers.ChoiceField,
+                          serializers.IntegerField, serializers.DateField)):
+        return column  # PostgreSQL's JSON of a uuid, text, integer or date is what DRF writes
+    raise TypeError(f"{field.field_name}: no SQL form for a {type(field).__name__} (add one to _sql_value)")
+
+
+def _json_object_sql(serializer, model, alias: str) -> str:
+    """``json_build_object(...)`` of a row of ``model`` (table alias ``alias``): what
+    ``serializer.to_representation`` gives for the same row, field for field (a field the SQL
+    cannot write raises TypeError, so a new serializer field is never silently missing)."""
+    columns = {f.attname: f.column for f in model._meta.concrete_fields}
+    pairs = [f"'{name}', {_sql_value(field, alias + '.' + columns[field.source])}"
+             for name, field in serializer.fields.items()]
+    return f"json_build_object({', '.join(pairs)})"
 
 
 def _conflict_change(c: dict) -> dict:
@@ -308,6 +331,7 @@ def _snapshot_page_json(user, state: dict, limit: int) -> tuple[str, tuple | Non
     elif after_well:  # a cursor of the well-paged snapshot: that well is done
         where, params = "WHERE k.w_id > %s::uuid", params + [after_well]
     well, item = Well._meta.db_table, Equipment._meta.db_table
+    well_json, equipment_json = _json_object_sql(_WELL, Well, "w"), _json_object_sql(_EQUIPMENT, Equipment, "e")
     sql = f"""
         WITH visible AS ({visible_sql}),
         k AS (
@@ -318,15 +342,10 @@ def _snapshot_page_json(user, state: dict, limit: int) -> tuple[str, tuple | Non
         ),
         chosen AS (SELECT * FROM k {where} ORDER BY w_id, kind, nm, e_id LIMIT %s)
         SELECT c.w_id::text, c.kind, c.nm, c.e_id::text, (CASE WHEN c.kind = 0 THEN json_build_object(
-            'entity', 'well', 'op', 'upsert', 'id', w.id, 'version', w.version, 'data', json_build_object(
-              'id', w.id, 'apiNumber', w.api_number, 'name', w.name, 'lease', w.lease, 'field', w.field,
-              'county', w.county, 'state', w.state, 'latitude', w.latitude::float8,
-              'longitude', w.longitude::float8, 'status', w.status, 'spudDate', w.spud_date,
-              'version', w.version, 'updatedAt', w.updated_at))
+            'entity', 'well', 'op', 'upsert', 'id', w.id, 'version', w.version, 'data', {well_json})
           ELSE json_build_object(
-            'entity', 'equipment', 'op', 'upsert', 'id', e.id, 'version', e.version, 'data', json_build_object(
-              'id', e.id, 'wellId', e.well_id, 'type', e.type, 'name', e.name, 'serialNumber', e.serial_number,
-              'status', e.status, 'version', e.version, 'updatedAt', e.updated_at)) END)::text
+            'entity', 'equipment', 'op', 'upsert', 'id', e.id, 'version', e.version, 'data', {equipment_json})
+          END)::text
         FROM chosen c LEFT JOIN {well} w ON c.kind = 0 AND w.id = c.w_id
         LEFT JOIN {item} e ON c.kind = 1 AND e.id = c.e_id
         ORDER BY c.w_id, c.kind, c.nm, c.e_id"""
