@@ -1,6 +1,9 @@
-"""Portal pages of the accounts app for the tenant ADMIN: the team and the tenant's secrets."""
+"""Portal pages of the accounts app for the tenant ADMIN: the team and the tenant's secrets; and,
+under the team's URLs and names, an operator's route page (the wells app's: wells.route_views)."""
 
 from django.urls import path
+
+from wells import route_views
 
 from . import views
 
@@ -10,8 +13,8 @@ urlpatterns = [
     path("team/<uuid:user_id>/role/", views.team_role_view, name="role"),
     path("team/<uuid:user_id>/deactivate/", views.team_deactivate_view, name="deactivate"),
     path("team/<uuid:user_id>/reactivate/", views.team_reactivate_view, name="reactivate"),
-    path("team/<uuid:user_id>/route/", views.team_route_view, name="route"),
-    path("team/<uuid:user_id>/route/remove/", views.team_route_remove_view, name="route_remove"),
+    path("team/<uuid:user_id>/route/", route_views.team_route_view, name="route"),
+    path("team/<uuid:user_id>/route/remove/", route_views.team_route_remove_view, name="route_remove"),
     path("settings/secrets/", views.secrets_view, name="secrets"),
     path("settings/secrets/issue/", views.secret_issue_view, name="secret_issue"),
     path("settings/secrets/rotate/", views.secret_rotate_view, name="secret_rotate"),

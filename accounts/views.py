@@ -1,7 +1,8 @@
 """Portal pages of the accounts app: session login on the tenant's sub-domain, logout, and the
-tenant ADMIN's pages: the team (users, roles, routes) and the tenant's device secrets.
+tenant ADMIN's pages: the team (users, roles) and the tenant's device secrets. An operator's route
+page, linked from the team page, is the wells app's (``wells.route_views``).
 
-Every change goes through a service (accounts.services, wells.services, tenants.operations.provisioning) with
+Every change goes through a service (accounts.services, accounts.tenant_secrets) with
 the ADMIN's email as actor and the request for the audit row. A service's ValidationError is
 shown next to the field it names. A new secret is kept in the session only until the result page
 takes it out, as on the staff admin's pages: shown once, gone on reload.
@@ -9,9 +10,6 @@ takes it out, as on the staff admin's pages: shown once, gone on reload.
 
 from __future__ import annotations
 
-import re
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required, permission_required
@@ -29,9 +27,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.forms import service_errors_to_form
 from tenants.context import current_time_zone
 from tenants.models import TenantSecret
-from wells.domain import api_number_normalise
-from wells.models import Well
-from wells.services import wells_assign, wells_unassign
 
 from . import services
 from .forms import RoleForm, SecretIssueForm, SecretRotateForm, UserCreateForm
@@ -87,41 +82,6 @@ def _admin_page(permission: str):
 
 
 # --------------------------------------------------------------------------- team
-
-
-class RouteAddForm(forms.Form):
-    api_numbers = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 4, "placeholder": "42-317-40101-00-00\n42317401020000"}),
-        label="API numbers", help_text="One or more, separated by lines, spaces or commas; dashes are fine.",
-    )
-    lease = forms.ChoiceField(required=False, label="Every well of a lease")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        leases = Well.objects.filter(deleted_at__isnull=True).exclude(lease="").order_by("lease")
-        self.fields["lease"].choices = [("", "—")] + [
-            (lease, lease) for lease in leases.values_list("lease", flat=True).distinct()
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        raw = cleaned.get("api_numbers") or ""
-        numbers = [api_number_normalise(part) for part in re.split(r"[\s,;]+", raw) if part.strip()]
-        found = dict(
-            Well.objects.filter(api_number__in=numbers, deleted_at__isnull=True).values_list("api_number", "pk")
-        )
-        unknown = [n or "(no digits)" for n in numbers if n not in found]
-        if unknown:
-            self.add_error("api_numbers", "No well with API number " + ", ".join(unknown[:10])
-                           + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "") + ".")
-        well_ids = set(found.values())
-        if cleaned.get("lease"):
-            well_ids |= set(Well.objects.filter(lease=cleaned["lease"], deleted_at__isnull=True)
-                            .values_list("pk", flat=True))
-        if not numbers and not cleaned.get("lease"):
-            raise ValidationError("Give API numbers or choose a lease.")
-        cleaned["well_ids"] = sorted(well_ids, key=str)
-        return cleaned
 
 
 def _team_page(request, *, create_form=None, row_errors=None, status=200):
@@ -203,53 +163,6 @@ def team_reactivate_view(request, user_id):
     services.user_reactivate(user=user, actor=request.user.email, request=request)
     messages.success(request, f"{user.email} is active again.")
     return _team_redirect()
-
-
-def _route_page(request, member: User, *, add_form=None, remove_error="", status=200):
-    # What is assigned, even while the member is deactivated (wells_for_user would show nothing).
-    route = Well.objects.filter(assignments__user=member, deleted_at__isnull=True)
-    return render(request, "accounts/route.html", {
-        "member": member,
-        "is_operator": member.role == Role.OPERATOR,
-        "route": route.order_by("lease", "name"),
-        "add_form": add_form or RouteAddForm(),
-        "remove_error": remove_error,
-    }, status=status)
-
-
-@_admin_page("accounts.manage_team")
-@require_http_methods(["GET", "POST"])
-def team_route_view(request, user_id):
-    member = _team_user(user_id)
-    if request.method != "POST":
-        return _route_page(request, member)
-    form = RouteAddForm(request.POST)
-    if form.is_valid():
-        try:
-            size = wells_assign(user=member, well_ids=form.cleaned_data["well_ids"])
-        except ValidationError as exc:
-            service_errors_to_form(form, exc, {"wells": "api_numbers", "user": None})
-        else:
-            messages.success(request, f"{member.email}'s route now holds {size} well{'s' if size != 1 else ''}.")
-            return HttpResponseRedirect(reverse("accounts:route", args=[member.pk]))
-    return _route_page(request, member, add_form=form, status=400)
-
-
-@_admin_page("accounts.manage_team")
-@require_POST
-def team_route_remove_view(request, user_id):
-    member = _team_user(user_id)
-    well_ids = []
-    for raw in request.POST.getlist("well"):
-        try:
-            well_ids.append(forms.UUIDField().clean(raw))
-        except ValidationError:
-            continue
-    if not well_ids:
-        return _route_page(request, member, remove_error="Tick the wells to take off the route.", status=400)
-    size = wells_unassign(user=member, well_ids=well_ids)
-    messages.success(request, f"{member.email}'s route now holds {size} well{'s' if size != 1 else ''}.")
-    return HttpResponseRedirect(reverse("accounts:route", args=[member.pk]))
 
 
 # --------------------------------------------------------------------------- tenant secrets

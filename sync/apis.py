@@ -358,10 +358,11 @@ class ChangeOutput(serializers.Serializer):
     id = serializers.CharField()
     version = serializers.IntegerField()
     data = serializers.DictField(help_text=(
-        "The entity as it stands ({} for a delete). A conflict: id, wellId, eventId (the device's event; null "
-        "for an ETL conflict), eventType, status (PENDING_REVIEW|AUTO_RESOLVED|RESOLVED|IGNORED), strategy, "
-        "reason, resolution (null until decided, then {action, resolvedBy, resolvedAt, note}), createdAt. A lease "
-        "or tank: as GET /api/v1/leases/{id}/ and /api/v1/tanks/{id}/ (a tank with its strapping table). An "
+        "The entity as it stands ({} for a delete). A well or a piece of equipment: as GET /api/v1/wells/{id}/ "
+        "and /api/v1/equipment/{id}/ answer (the same serializers). A conflict: id, wellId, eventId (the device's "
+        "event; null for an ETL conflict), eventType, status (PENDING_REVIEW|AUTO_RESOLVED|RESOLVED|IGNORED), "
+        "strategy, reason, resolution (null until decided, then {action, resolvedBy, resolvedAt, note}), createdAt. "
+        "A lease or tank: as GET /api/v1/leases/{id}/ and /api/v1/tanks/{id}/ (a tank with its strapping table). An "
         "alert (API.md section 15; incremental pulls, as it opens, is acknowledged or closes): its API "
         "representation."))
 

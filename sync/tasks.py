@@ -132,6 +132,6 @@ def prune_change_log() -> int:
     """Drop pull-feed changes past the retention window, in every tenant (bounded per run)."""
     from tenants.context import for_each_tenant
 
-    from .services.changes import changes_prune
+    from wells.changelog.services import changes_prune
 
     return sum(for_each_tenant(lambda tenant: changes_prune(), purpose="change log prune").values())

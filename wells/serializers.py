@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -272,7 +273,7 @@ class WellOutput(serializers.Serializer):
     status = WellStatusField()
     spudDate = serializers.DateField(source="spud_date", allow_null=True)
     version = serializers.IntegerField(help_text="Increases by one on every change.")
-    updatedAt = serializers.DateTimeField(source="updated_at")
+    updatedAt = serializers.DateTimeField(source="updated_at", default_timezone=dt_timezone.utc)  # "…Z", as in the feed
 
 
 class WellListQuery(serializers.Serializer):
@@ -306,7 +307,7 @@ class EquipmentOutput(serializers.Serializer):
     serialNumber = serializers.CharField(source="serial_number")
     status = EquipmentStatusField()
     version = serializers.IntegerField(help_text="Increases by one on every change.")
-    updatedAt = serializers.DateTimeField(source="updated_at")
+    updatedAt = serializers.DateTimeField(source="updated_at", default_timezone=dt_timezone.utc)  # "…Z", as in the feed
 
 
 # ------------------------------------------------------------------ field records (read only)

@@ -18,15 +18,9 @@ from config.dates import EARLIEST_SPUD_DATE
 from tenants import databases as tenant_db
 from accounts.models import Role, User
 
+from .changelog.services import change_record  # also wells.lease_services' (from .services)
 from .domain import US_STATES, EquipmentStatus, EquipmentType, WellStatus, api_number_normalise, api_number_problem
 from .models import Equipment, Well, WellAssignment
-
-
-def change_record(**kwargs) -> None:
-    """Log the change for the sync pull feed (imported late: the sync app builds on this one)."""
-    from sync.services.changes import change_record as record
-
-    record(**kwargs)
 
 WELL_FIELDS = ("api_number", "name", "lease", "field", "county", "state", "latitude", "longitude", "status",
                "spud_date")

@@ -1,11 +1,14 @@
 """Portal pages of the wells app: the dashboard, the wells list and a well's page.
 
 Every figure starts from the selectors (``wells_for_user`` and those built on it), so an
-OPERATOR sees only their route here exactly as in the API and the sync feed.
+OPERATOR sees only their route here exactly as in the API and the sync feed. The dashboard's
+figures of the layers above (sync's pending conflicts and last syncs) are registered with
+``dashboard_figures`` by those layers: this module imports nothing above the domain.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django import forms
@@ -15,7 +18,6 @@ from django.http import Http404
 from django.shortcuts import render
 
 from accounts.models import Role
-from sync.selectors import conflicts_pending_count, last_sync_per_operator
 
 from .alerts.selectors import alerts_open_for_user, equipment_needing_attention
 from .charts import production_chart
@@ -38,6 +40,15 @@ WELLS_PAGE_SIZE = 50
 CHART_DAYS = 90
 DASHBOARD_ALERTS = 10
 PRODUCTION_ROWS = 15
+
+_DASHBOARD_FIGURES: list[Callable[..., dict]] = []
+
+
+def dashboard_figures(figures: Callable[..., dict]) -> Callable[..., dict]:
+    """Register ``figures(*, user) -> dict``: entries of the dashboard's template context from a
+    layer above this one (``sync/dashboard.py``: pending conflicts, last sync per pumper)."""
+    _DASHBOARD_FIGURES.append(figures)
+    return figures
 
 
 def _tenant_time_zone(request) -> str:
@@ -80,10 +91,10 @@ def dashboard_view(request):
                                                        end=week_start - timedelta(days=1))),
         "previous_start": week_start - timedelta(days=7),
         "previous_end": week_start - timedelta(days=1),
-        "pending_conflicts": conflicts_pending_count(user=user),
-        "pumpers": last_sync_per_operator() if user.role != Role.OPERATOR else [],
         "route_only": user.role == Role.OPERATOR,
     }
+    for figures in _DASHBOARD_FIGURES:
+        context.update(figures(user=user))
     return render(request, "wells/dashboard.html", context)
 
 

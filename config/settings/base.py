@@ -30,6 +30,7 @@ TENANT_APPS = [
     "accounts",
     "django.contrib.sessions",
     "guardian",
+    "wells.changelog",  # the pull feed's change log, below wells and sync (label "changelog")
     "wells",
     "sync",
 ]

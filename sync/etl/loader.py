@@ -32,14 +32,15 @@ from django.utils import timezone
 from config.crypto import DecryptionFailed, decrypt
 from config.database_urls import InvalidSourceUrl, SourceUrl, parse_source_url, scrub
 from tenants import databases as tenant_db
+from wells.changelog.models import Change
+from wells.changelog.services import change_record
 from wells.domain import PRODUCT_UNITS, api_number_normalise, api_number_problem, normalise_volume
 from wells.models import Equipment, ProductionRecord, Well
 from wells.services import equipment_create, equipment_update, well_create, well_update
 
-from ..models import Change, Conflict, EtlRun, EtlSource, SyncEvent
+from ..models import Conflict, EtlRun, EtlSource, SyncEvent
 from ..rules import production as production_rule
 from ..rules.base import as_json, record_data, settle
-from ..services.changes import change_record
 from .drivers import SourceConnection, SourceError, connect
 from .mapping import FOREIGN_UNITS, EntityMapping, MappingInvalid, mapping_check_against_source, mapping_parse
 

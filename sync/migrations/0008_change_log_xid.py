@@ -2,7 +2,7 @@
 id on PostgreSQL (a database default, so every writer fills it, bulk inserts included; rows
 already there get this migration's id, committed like them), a commit position on MySQL/MariaDB."""
 
-import sync.models
+import wells.changelog.models
 from django.db import migrations, models
 
 
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='change',
             name='xid',
-            field=models.BigIntegerField(blank=True, db_default=sync.models.CurrentTransactionId(), db_index=True,
+            field=models.BigIntegerField(blank=True, db_default=wells.changelog.models.CurrentTransactionId(), db_index=True,
                                          help_text='PostgreSQL: the id of the transaction that wrote the row.',
                                          null=True),
         ),

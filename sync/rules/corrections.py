@@ -39,6 +39,8 @@ from typing import Any
 from django.db.models import F
 
 from accounts.models import Role, User
+from wells.changelog.models import Change
+from wells.changelog.services import change_record
 from wells.models import Equipment, FieldNote, Photo
 
 from . import RULES
@@ -187,10 +189,6 @@ class CorrectionPass:
             self.as_new.append((event, payload))
 
     def correct_conflict(self, rule, event, payload, equipment, conflict, audit) -> None:
-        from sync.models import Change
-
-        from ..services.changes import change_record
-
         values = _new_values(rule, event, payload, equipment)
         audit.old_values = {k: v for k, v in conflict.local_data.items() if k != "correctedByEventId"}
         audit.new_values = values

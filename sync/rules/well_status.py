@@ -4,9 +4,9 @@ the device saw it (baseVersion, or changedAt when no baseVersion is sent); other
 from django.db.models import F
 from django.utils import timezone
 
+from wells.changelog.services import change_record
 from wells.models import Well
 
-from ..services.changes import change_record
 from ..schemas import SCHEMAS
 from .base import ApplyContext, ConflictDraft, Outcome, Rule, RuleResult, Strategy, as_json
 

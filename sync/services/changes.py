@@ -1,60 +1,63 @@
-"""The pull feed (GET /api/v1/sync/changes, API.md section 9) and the change log behind it.
+"""The pull feed (GET /api/v1/sync/changes, API.md section 9), read from the change log
+(``wells.changelog``: its rows, and which of them a reader has seen, in commit order).
 
 No cursor: a snapshot of what the user may see (their route, for an OPERATOR), paged by well id,
 then the changes logged since the snapshot began. With a cursor: the changes after it, filtered
 by the same visibility rule (wells.selectors.wells_for_user, plus the route's assignment rows so
 an unassigned or deleted well still reaches its operator as a tombstone).
 
-Commit order, no settle delay. A change row's ``seq`` is given at insert, not at commit, so a
-transaction that began earlier may commit a lower ``seq`` after a reader moved past it. The
-feed therefore never positions a cursor by ``seq`` alone:
+Commit order, no settle delay: a cursor holds a position of the log
+(``wells.changelog.positions``: a PostgreSQL snapshot, or a commit position on MySQL/MariaDB),
+never a bare ``seq``, so a change is served by the first pull that starts after its transaction
+commits, however long that transaction stayed open.
 
-- PostgreSQL (schema tenants, and DATABASE tenants on PostgreSQL): every row carries the id of the
-  transaction that wrote it (``Change.xid``, a database default). A pull takes the database's
-  snapshot (``pg_current_snapshot()``: xmin, xmax and the ids still in progress) and serves the
-  rows whose transaction is visible in it and was not visible in the snapshot of the cursor. A
-  cursor *is* a snapshot, so a transaction still open when a page was read (in that snapshot's
-  in-progress list, or at or past its xmax) is served by the first pull after it commits, however
-  long it stayed open, and a change is served by the first pull that starts after its commit.
-- MySQL/MariaDB (DATABASE tenants): no transaction ids to compare, so the rows are put in commit
-  order after the fact: a pull first stamps every committed, unstamped row with the next numbers
-  of a counter (``commit_seq``; ``ChangeRetention.stamped_through``, updated under its row lock,
-  so stamps are handed out one reader at a time), skipping rows still locked by their open
-  transaction (``FOR UPDATE SKIP LOCKED``), which the first pull after their commit stamps. A
-  cursor is a commit position. No delay either, at the cost of a short write by a pull that
-  finds new rows.
+A page of a long interval keeps the position of its first page as its target until the interval
+is served, then the cursor becomes that target; an old-format cursor (a bare ``seq``, from the
+settle-delay feed) is accepted as "every row up to seq was served".
 
-A page of a long interval keeps the snapshot (position) of its first page as its target until
-the interval is served, then the cursor becomes that target; an old-format cursor (a bare
-``seq``, from the settle-delay feed) is accepted as "every row up to seq was served".
+Wells and equipment are shaped by the wells API's serializers (``WellOutput``,
+``EquipmentOutput``): in Python, and on PostgreSQL's snapshot pages as JSON built by the database
+from the same serializers' fields (``_json_object_sql``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
-from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, connections
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db import connections
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from rest_framework import serializers
 
 from accounts.models import Role
 from tenants import databases as tenant_db
 from wells.alerts.feed import alert_change
+from wells.changelog.models import Change
+from wells.changelog.positions import (
+    current_position,
+    on_postgres,
+    order_field,
+    position_comparable,
+    position_pruned,
+    position_valid,
+    seen,
+    unseen,
+    unstamped_exist,
+)
+from wells.changelog.services import retention_days
 from wells.models import Alert, Equipment, Well, WellAssignment
 from wells.selectors import wells_for_user
+from wells.serializers import EquipmentOutput, WellOutput
 
-from ..models import Change, ChangeRetention, Conflict
+from ..models import Conflict
 
 CURSOR_SALT = "pumpjack.sync.changes"
-RETENTION_DAYS_DEFAULT = 30
-STAMP_BATCH = 5_000
 
 
 class CursorInvalid(Exception):
@@ -65,171 +68,11 @@ class CursorExpired(Exception):
     pass
 
 
-# --------------------------------------------------------------------------- recording
-
-
-def change_record(*, entity: str, entity_id, well_id, op: str = Change.Op.UPSERT, version: int = 1,
-                  user_id=None) -> None:
-    """Log a change for the pull feed (call it inside the transaction that makes the change; the
-    database fills in its transaction id, so bulk inserts of Change rows need nothing more)."""
-    Change.objects.create(entity=entity, entity_id=entity_id, op=op, well_id=well_id, version=version or 1,
-                          user_id=user_id)
-
-
-def _retention() -> dict:
-    row = ChangeRetention.objects.filter(pk=1).values("pruned_through", "pruned_xid", "pruned_commit_seq").first()
-    return row or {"pruned_through": 0, "pruned_xid": 0, "pruned_commit_seq": 0}
-
-
-def changes_prune(*, older_than_days: int | None = None, batch_size: int = 10_000) -> int:
-    """Forget changes older than the retention window; cursors that had not seen them answer 410."""
-    days = older_than_days if older_than_days is not None else getattr(
-        settings, "SYNC_CHANGE_RETENTION_DAYS", RETENTION_DAYS_DEFAULT)
-    if not _postgres():
-        _stamp()  # every committed row gets its commit position first: pruning must account for it
-    cutoff = timezone.now() - timedelta(days=days)
-    last = Change.objects.filter(created_at__lt=cutoff).aggregate(m=Max("seq"))["m"]
-    if last is None:
-        return 0
-    rows = Change.objects.filter(seq__lte=last).order_by("seq")[:batch_size]
-    ids = list(rows.values_list("seq", flat=True))
-    marks = Change.objects.filter(seq__in=ids).aggregate(xid=Max("xid"), commit=Max("commit_seq"))
-    removed = Change.objects.filter(seq__in=ids).delete()[0]
-    with tenant_db.atomic():
-        retention, _ = ChangeRetention.objects.select_for_update().get_or_create(pk=1)
-        retention.pruned_through = max(retention.pruned_through, max(ids))
-        retention.pruned_xid = max(retention.pruned_xid, marks["xid"] or 0)
-        retention.pruned_commit_seq = max(retention.pruned_commit_seq, marks["commit"] or 0)
-        retention.save(update_fields=["pruned_through", "pruned_xid", "pruned_commit_seq"])
-    return removed
-
-
-# --------------------------------------------------------------------------- positions
-#
-# A position says which change rows a reader has seen. Three kinds, as plain dicts in cursors:
-#   {"k": "pg", "n": xmin, "x": xmax, "i": [ids in progress], "o": own id, "os": own last seq}
-#       a PostgreSQL snapshot: a row was seen when its transaction is visible in it. A reader that
-#       wrote in its own transaction (only tests do) sees its own rows up to "os".
-#   {"k": "my", "c": commit position}   MySQL/MariaDB: rows stamped up to "c".
-#   (both with "d": a tag of the database they belong to)
-#   {"k": "seq", "s": seq}              an old-format cursor: rows up to "s".
-
-
-def _postgres() -> bool:
-    return connections[tenant_db.current_db()].vendor == "postgresql"
-
-
-def _database_tag() -> str:
-    """Which database a position belongs to (transaction ids and commit positions mean nothing in
-    another one: a tenant moved between databases gets 410 and re-snapshots). Hashed: a cursor is
-    signed, not encrypted, and must not name servers."""
-    db = connections[tenant_db.current_db()].settings_dict
-    where = f"{db.get('ENGINE')}|{db.get('HOST')}|{db.get('PORT')}|{db.get('NAME')}"
-    return hashlib.sha256(where.encode()).hexdigest()[:12]
-
-
-def _current_position() -> dict:
-    """Where the log stands for a reader starting now (every committed row is seen by it)."""
-    if not _postgres():
-        return {"k": "my", "c": _stamp(), "d": _database_tag()}
-    with connections[tenant_db.current_db()].cursor() as cursor:
-        cursor.execute("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text")
-        snapshot, own = cursor.fetchone()
-    xmin, xmax, xip = snapshot.split(":")
-    position = {"k": "pg", "n": int(xmin), "x": int(xmax), "i": [int(x) for x in xip.split(",") if x],
-                "d": _database_tag()}
-    if own is not None:
-        position["o"] = int(own)
-        position["os"] = Change.objects.filter(xid=int(own)).aggregate(m=Max("seq"))["m"] or 0
-    return position
-
-
-def _stamp() -> int:
-    """MySQL/MariaDB: give every committed, unstamped row the next commit positions; the highest
-    position handed out so far. Stamps are handed out under the counter row's lock, so a reader
-    that sees position p sees every position below it; a row whose transaction is still open is
-    locked by it and skipped, and stamped by the first pull after it commits."""
-    if not Change.objects.filter(commit_seq__isnull=True).exists():
-        return ChangeRetention.objects.filter(pk=1).values_list("stamped_through", flat=True).first() or 0
-    if not ChangeRetention.objects.filter(pk=1).exists():
-        try:
-            with tenant_db.atomic():
-                ChangeRetention.objects.create(pk=1)
-        except IntegrityError:  # another reader made it first
-            pass
-    while True:
-        with tenant_db.atomic():
-            counter = ChangeRetention.objects.select_for_update().values_list("stamped_through", flat=True).get(pk=1)
-            pending = list(Change.objects.select_for_update(skip_locked=True).filter(commit_seq__isnull=True)
-                           .order_by("seq").values_list("seq", flat=True)[:STAMP_BATCH])
-            if not pending:
-                return counter
-            offset = counter - pending[0] + 1  # in seq order, above everything stamped before
-            Change.objects.filter(seq__in=pending).update(commit_seq=F("seq") + offset)
-            counter = pending[-1] + offset
-            ChangeRetention.objects.filter(pk=1).update(stamped_through=counter)
-        if len(pending) < STAMP_BATCH:
-            return counter
-
-
-def _seen(position: dict) -> Q:
-    """The rows a reader at ``position`` has seen."""
-    kind = position["k"]
-    if kind == "seq":
-        return Q(seq__lte=position["s"])
-    if kind == "my":
-        return Q(commit_seq__lte=position["c"])
-    rule = Q(xid__lt=position["n"]) | (Q(xid__lt=position["x"]) & ~Q(xid__in=position["i"])) if position["i"] \
-        else Q(xid__lt=position["x"])
-    if position.get("o") is not None:
-        rule = Q(xid=position["o"], seq__lte=position["os"]) | (~Q(xid=position["o"]) & rule)
-    return rule
-
-
-def _unseen(position: dict) -> Q:
-    """The rows a reader at ``position`` had not seen (the complement of ``_seen``, written so an
-    index answers it: every such row has seq, xid or commit position past a bound)."""
-    kind = position["k"]
-    if kind == "seq":
-        return Q(seq__gt=position["s"])
-    if kind == "my":
-        return Q(commit_seq__gt=position["c"])
-    rule = Q(xid__gte=position["x"]) | Q(xid__in=position["i"]) if position["i"] else Q(xid__gte=position["x"])
-    if position.get("o") is not None:
-        rule = Q(xid=position["o"], seq__gt=position["os"]) | (~Q(xid=position["o"]) & rule)
-    return Q(xid__gte=position["n"]) & rule
-
-
-def _order_field(position: dict) -> str:
-    return "commit_seq" if position["k"] == "my" else "seq"
-
-
-def _check_kind(position: dict) -> None:
-    """A position of another engine (the tenant moved between databases) cannot be compared."""
-    if position["k"] != "seq" and ((position["k"] == "pg") != _postgres() or position.get("d") != _database_tag()):
-        raise CursorExpired()
-
-
 # --------------------------------------------------------------------------- cursors
 
 
 def _encode(data: dict) -> str:
     return signing.dumps(data, salt=CURSOR_SALT, compress=True)
-
-
-def _position_ok(value) -> bool:
-    if not isinstance(value, dict):
-        return False
-    ints = lambda *keys: all(isinstance(value.get(k), int) and value.get(k) >= 0 for k in keys)  # noqa: E731
-    if value.get("k") == "seq":
-        return ints("s")
-    if value.get("k") == "my":
-        return ints("c")
-    if value.get("k") == "pg":
-        own_ok = value.get("o") is None or ints("o", "os")
-        return ints("n", "x") and isinstance(value.get("i"), list) and all(
-            isinstance(x, int) for x in value["i"]) and own_ok
-    return False
 
 
 def _is_uuid(value) -> bool:
@@ -264,45 +107,61 @@ def _decode(cursor: str, user) -> dict:
         data = {"v": 2, "u": data["u"], "m": data["m"], "p": {"k": "seq", "s": max(seq, 0)},
                 "w": str(data.get("after") or "")}
     positions = [data.get("p")] + ([data["t"]] if data.get("t") is not None else [])
-    if not all(_position_ok(p) for p in positions) or not _snapshot_place_ok(data.get("w", ""), data.get("e")):
+    if not all(position_valid(p) for p in positions) \
+            or not _snapshot_place_ok(data.get("w", ""), data.get("e")):
         raise CursorInvalid("This cursor was issued to another user or is malformed.")
-    for position in positions:
-        _check_kind(position)
-    pruned, served = _retention(), data["p"]
-    if (served["k"] == "seq" and served["s"] < pruned["pruned_through"]) or (
-            served["k"] == "pg" and pruned["pruned_xid"] >= served["n"]) or (
-            served["k"] == "my" and pruned["pruned_commit_seq"] > served["c"]):
+    if not all(position_comparable(p) for p in positions) or position_pruned(data["p"]):
         raise CursorExpired()
     return data
 
 
 # --------------------------------------------------------------------------- representations
 
-WELL_FIELDS = ("id", "api_number", "name", "lease", "field", "county", "state", "latitude", "longitude", "status",
-               "spud_date", "version", "updated_at")
-EQUIPMENT_FIELDS = ("id", "well_id", "type", "name", "serial_number", "status", "version", "updated_at")
+# A well and a piece of equipment as the wells API shows them (GET /api/v1/wells/{id}/,
+# /api/v1/equipment/{id}/): the same serializers, fed the model attributes they read.
+_WELL = WellOutput()
+_EQUIPMENT = EquipmentOutput()
+WELL_FIELDS = tuple(field.source for field in _WELL.fields.values())
+EQUIPMENT_FIELDS = tuple(field.source for field in _EQUIPMENT.fields.values())
 CONFLICT_FIELDS = ("id", "well_id", "event__event_id", "event_type", "status", "reason", "strategy",
                    "resolution_action", "resolved_by_id", "resolved_at", "resolution_note", "created_at")
 
 
 def _well_change(w: dict) -> dict:
-    well_id = str(w["id"])
-    latitude, longitude, spud = w["latitude"], w["longitude"], w["spud_date"]
-    return {"entity": "well", "op": "upsert", "id": well_id, "version": w["version"], "data": {
-        "id": well_id, "apiNumber": w["api_number"], "name": w["name"], "lease": w["lease"], "field": w["field"],
-        "county": w["county"], "state": w["state"],
-        "latitude": float(latitude) if latitude is not None else None,
-        "longitude": float(longitude) if longitude is not None else None,
-        "status": w["status"], "spudDate": spud.isoformat() if spud else None,
-        "version": w["version"], "updatedAt": w["updated_at"].isoformat()}}
+    data = _WELL.to_representation(w)
+    return {"entity": "well", "op": "upsert", "id": data["id"], "version": data["version"], "data": data}
 
 
 def _equipment_change(e: dict) -> dict:
-    item_id = str(e["id"])
-    return {"entity": "equipment", "op": "upsert", "id": item_id, "version": e["version"], "data": {
-        "id": item_id, "wellId": str(e["well_id"]), "type": e["type"], "name": e["name"],
-        "serialNumber": e["serial_number"], "status": e["status"], "version": e["version"],
-        "updatedAt": e["updated_at"].isoformat()}}
+    data = _EQUIPMENT.to_representation(e)
+    return {"entity": "equipment", "op": "upsert", "id": data["id"], "version": data["version"], "data": data}
+
+
+def _sql_value(field, column: str) -> str:
+    """SQL for the JSON value that ``field.to_representation`` gives for ``column``'s value."""
+    if isinstance(field, serializers.DateTimeField):
+        if getattr(field, "timezone", None) is not dt_timezone.utc:  # not whatever time zone is active
+            raise TypeError(f"{field.field_name}: the feed's SQL writes UTC; give the field default_timezone=UTC")
+        # As DRF writes a UTC instant: ISO 8601 ending in Z, with microseconds only when there are some.
+        utc = f"({column} AT TIME ZONE 'UTC')"
+        return (f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_trunc('second', {utc}) = {utc} "
+                f"THEN '' ELSE to_char({utc}, '.US') END || 'Z'")
+    if isinstance(field, serializers.FloatField):
+        return f"{column}::float8"
+    if isinstance(field, (serializers.UUIDField, serializers.CharField, serializers.ChoiceField,
+                          serializers.IntegerField, serializers.DateField)):
+        return column  # PostgreSQL's JSON of a uuid, text, integer or date is what DRF writes
+    raise TypeError(f"{field.field_name}: no SQL form for a {type(field).__name__} (add one to _sql_value)")
+
+
+def _json_object_sql(serializer, model, alias: str) -> str:
+    """``json_build_object(...)`` of a row of ``model`` (table alias ``alias``): what
+    ``serializer.to_representation`` gives for the same row, field for field (a field the SQL
+    cannot write raises TypeError, so a new serializer field is never silently missing)."""
+    columns = {f.attname: f.column for f in model._meta.concrete_fields}
+    pairs = [f"'{name}', {_sql_value(field, alias + '.' + columns[field.source])}"
+             for name, field in serializer.fields.items()]
+    return f"json_build_object({', '.join(pairs)})"
 
 
 def _conflict_change(c: dict) -> dict:
@@ -390,7 +249,7 @@ class FeedPage:
 def changes_feed(*, user, cursor: str | None, limit: int) -> FeedPage:
     if not cursor:
         # Changes logged while the snapshot is read are replayed afterwards: the snapshot starts here.
-        return _snapshot(user=user, state={"v": 2, "m": "s", "p": _current_position(), "w": "", "u": str(user.pk)},
+        return _snapshot(user=user, state={"v": 2, "m": "s", "p": current_position(), "w": "", "u": str(user.pk)},
                          limit=limit)
     state = _decode(cursor, user)
     if state["m"] == "s":
@@ -399,7 +258,7 @@ def changes_feed(*, user, cursor: str | None, limit: int) -> FeedPage:
 
 
 def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
-    if _postgres():  # paged by change (a well's equipment may go on over the next page), as JSON
+    if on_postgres():  # paged by change (a well's equipment may go on over the next page), as JSON
         raw, last, more = _snapshot_page_json(user, state, limit)
         changes = []
         if more:
@@ -424,7 +283,7 @@ def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
     # The conflicts on the wells the user sees (an operator's app shows those on their route):
     # pending ones, and those decided within the retention window, so a device that re-snapshots
     # still learns how its events ended.
-    days = getattr(settings, "SYNC_CHANGE_RETENTION_DAYS", RETENTION_DAYS_DEFAULT)
+    days = retention_days()
     conflicts = Conflict.objects.filter(
         Q(status=Conflict.Status.PENDING_REVIEW) | Q(resolved_at__gte=timezone.now() - timedelta(days=days)),
         well__in=wells_for_user(user=user))
@@ -432,8 +291,8 @@ def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
     leases, tanks = _lease_and_tank_changes(user)  # the leases and tanks the user sees (API.md section 13)
     changes.extend([*leases.values(), *tanks.values()])
     base = state["p"]
-    has_more = Change.objects.filter(_unseen(base)).exists() or (
-        base["k"] == "my" and Change.objects.filter(commit_seq__isnull=True).exists())  # committed, to be stamped
+    has_more = Change.objects.filter(unseen(base)).exists() or (
+        base["k"] == "my" and unstamped_exist())  # committed, to be stamped
     return FeedPage(changes, _encode({"v": 2, "m": "c", "p": base, "u": str(user.pk)}), has_more, raw)
 
 
@@ -472,6 +331,7 @@ def _snapshot_page_json(user, state: dict, limit: int) -> tuple[str, tuple | Non
     elif after_well:  # a cursor of the well-paged snapshot: that well is done
         where, params = "WHERE k.w_id > %s::uuid", params + [after_well]
     well, item = Well._meta.db_table, Equipment._meta.db_table
+    well_json, equipment_json = _json_object_sql(_WELL, Well, "w"), _json_object_sql(_EQUIPMENT, Equipment, "e")
     sql = f"""
         WITH visible AS ({visible_sql}),
         k AS (
@@ -482,15 +342,10 @@ def _snapshot_page_json(user, state: dict, limit: int) -> tuple[str, tuple | Non
         ),
         chosen AS (SELECT * FROM k {where} ORDER BY w_id, kind, nm, e_id LIMIT %s)
         SELECT c.w_id::text, c.kind, c.nm, c.e_id::text, (CASE WHEN c.kind = 0 THEN json_build_object(
-            'entity', 'well', 'op', 'upsert', 'id', w.id, 'version', w.version, 'data', json_build_object(
-              'id', w.id, 'apiNumber', w.api_number, 'name', w.name, 'lease', w.lease, 'field', w.field,
-              'county', w.county, 'state', w.state, 'latitude', w.latitude::float8,
-              'longitude', w.longitude::float8, 'status', w.status, 'spudDate', w.spud_date,
-              'version', w.version, 'updatedAt', w.updated_at))
+            'entity', 'well', 'op', 'upsert', 'id', w.id, 'version', w.version, 'data', {well_json})
           ELSE json_build_object(
-            'entity', 'equipment', 'op', 'upsert', 'id', e.id, 'version', e.version, 'data', json_build_object(
-              'id', e.id, 'wellId', e.well_id, 'type', e.type, 'name', e.name, 'serialNumber', e.serial_number,
-              'status', e.status, 'version', e.version, 'updatedAt', e.updated_at)) END)::text
+            'entity', 'equipment', 'op', 'upsert', 'id', e.id, 'version', e.version, 'data', {equipment_json})
+          END)::text
         FROM chosen c LEFT JOIN {well} w ON c.kind = 0 AND w.id = c.w_id
         LEFT JOIN {item} e ON c.kind = 1 AND e.id = c.e_id
         ORDER BY c.w_id, c.kind, c.nm, c.e_id"""
@@ -507,9 +362,9 @@ CHANGE_FIELDS = ("seq", "commit_seq", "entity", "entity_id", "op", "well_id", "v
 
 def _incremental(*, user, state: dict, limit: int) -> FeedPage:
     served = state["p"]
-    target = state.get("t") or _current_position()
-    order = _order_field(target)
-    rows = Change.objects.filter(_unseen(served) & _seen(target))
+    target = state.get("t") or current_position()
+    order = order_field(target)
+    rows = Change.objects.filter(unseen(served) & seen(target))
     if state.get("a") is not None:
         rows = rows.filter(**{f"{order}__gt": state["a"]})
     if user.role == Role.OPERATOR:

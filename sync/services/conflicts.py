@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from accounts.audit import Kind, Outcome, audit_record
 from tenants import databases as tenant_db
+from wells.changelog.services import change_record
 from wells.models import FieldNote, Well
 
 from ..models import Conflict
 from ..rules import RULES
 from ..rules.base import DEFAULT_ACTIONS
 from ..schemas import NOTES_MAX
-from .changes import change_record
 
 ACTIONS = ("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "MERGE", "IGNORE")
 

@@ -46,9 +46,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from tenants import databases as tenant_db
+from wells.changelog.models import Change
 from wells.models import Equipment, Well
 
-from ..models import Change, Conflict, ConflictPolicy, SyncBatch, SyncEvent
+from ..models import Conflict, ConflictPolicy, SyncBatch, SyncEvent
 from ..rules import RULES
 from ..rules.base import (ApplyContext, EventRejected, as_json, cleaned_load, order_key, record_data,
                           record_order_keys)

@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from sync.models import Change
+from wells.changelog.models import Change
 from sync.tasks import alerts_after_batch, process_batch
 from tests.factories import api_login
 from tests.sync.conftest import event, production

@@ -67,7 +67,7 @@ def test_a_change_held_open_for_30_seconds_reaches_the_field_client(live_web, e2
     from django.db import connections, transaction
     from django_tenants.utils import schema_context
 
-    from sync.services.changes import change_record
+    from wells.changelog.services import change_record
     from wells import services as well_services
     from wells.models import Equipment, Well
 

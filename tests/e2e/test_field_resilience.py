@@ -182,7 +182,7 @@ def test_a_well_off_the_route_is_refused_on_the_device_and_a_forged_event_by_the
 ])
 def test_an_expired_pull_cursor_makes_the_device_take_a_fresh_snapshot(log_after_pruning, live_web, e2e_tenant,
                                                                        django_db_blocker, tmp_path):
-    from sync.services.changes import change_record, changes_prune
+    from wells.changelog.services import change_record, changes_prune
     from tests.e2e.conftest import committed
     from wells.models import WellAssignment
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from sync.etl.loader import etl_source_run
-from sync.models import Change, Conflict, EtlRun, EtlSource
+from sync.models import Conflict, EtlRun, EtlSource
+from wells.changelog.models import Change
 from wells.models import Equipment, ProductionRecord, Well
 
 from tests.etl.conftest import MAPPING, api, api_digits, at

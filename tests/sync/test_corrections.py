@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
-from sync.models import Change, Conflict, ConflictPolicy, Correction, SyncBatch, SyncEvent
+from sync.models import Conflict, ConflictPolicy, Correction, SyncBatch, SyncEvent
+from wells.changelog.models import Change
 from tests.factories import api_login, make_user
 from tests.sync.conftest import event, later, production
 from tests.sync.test_rules import current, outcome

@@ -9,9 +9,10 @@ from django.core import signing
 from django.db.models import Max
 from django_tenants.utils import schema_context
 
-from sync.models import Change
 from sync.services import changes as changes_module
-from sync.services.changes import CURSOR_SALT, change_record, changes_prune
+from sync.services.changes import CURSOR_SALT
+from wells.changelog.models import Change
+from wells.changelog.services import change_record, changes_prune
 from tenants import databases as tenant_db
 from tests.factories import api_login
 from tests.sync.conftest import later, new_api_number
@@ -296,16 +297,23 @@ def test_a_conflict_change_carries_status_event_and_then_its_resolution(client, 
 
 def test_the_snapshot_serialized_by_postgresql_equals_the_python_form(route, tenant_a, level):
     """The snapshot's wells and equipment are built as JSON by PostgreSQL (the fast path) and in
-    Python (MySQL/MariaDB tenants): the same changes, field for field."""
+    Python (MySQL/MariaDB tenants), both from the wells API's serializers: the same changes, byte
+    for byte, timestamps included (with and without a fraction of a second)."""
     if level == "database-mariadb":
         pytest.skip("the JSON is built by PostgreSQL only; MariaDB tenants use the Python form")
-    from datetime import date, datetime
+    from datetime import date, datetime, timezone
     from decimal import Decimal
 
+    from wells.models import Lease
+
     with schema_context(tenant_a.tenant.schema_name):
-        Well.objects.filter(pk=route.well.pk).update(latitude=Decimal("31.845123"), longitude=Decimal("-102.367"),
-                                                    spud_date=date(1987, 6, 1), county="Ector", state="TX")
-        Equipment.objects.create(well_id=route.well.pk, type="TANK", name="A tank", serial_number="T-9")
+        lease = Lease.objects.create(name="Ector", rrc_district="08", rrc_lease_number="41234")
+        Well.objects.filter(pk=route.well.pk).update(
+            latitude=Decimal("31.845123"), longitude=Decimal("-102.367"), spud_date=date(1987, 6, 1), county="Ector",
+            state="TX", lease_ref=lease, updated_at=datetime(2026, 11, 20, 15, 4, 5, tzinfo=timezone.utc))
+        Equipment.objects.create(well_id=route.well.pk, type="TANK", name="A \"quoted\" tank ✓", serial_number="T-9")
+        Equipment.objects.filter(pk=route.equipment.pk).update(
+            updated_at=datetime(2026, 11, 20, 15, 4, 5, 120, tzinfo=timezone.utc))
         ids_ = sorted([route.well.pk, route.off_route_well.pk])
         python = changes_module._snapshot_changes(ids_)
         raw, _, more = changes_module._snapshot_page_json(route.manager, {}, 1000)
@@ -313,13 +321,40 @@ def test_the_snapshot_serialized_by_postgresql_equals_the_python_form(route, ten
                     or c["data"].get("wellId") in {str(i) for i in ids_}]
         assert not more
 
-    def normal(change):  # timestamps: the same instant, however many fraction digits
-        data = dict(change["data"])
-        if "updatedAt" in data:
-            data["updatedAt"] = datetime.fromisoformat(data["updatedAt"])
-        return {**change, "data": data}
+    assert len(python) == 4 and database == python
+    [well] = [c["data"] for c in python if c["id"] == str(route.well.pk)]
+    assert well["updatedAt"] == "2026-11-20T15:04:05Z" and well["leaseId"] == str(lease.pk)
+    [item] = [c["data"] for c in python if c["id"] == str(route.equipment.pk)]
+    assert item["updatedAt"] == "2026-11-20T15:04:05.000120Z"
 
-    assert len(python) == 4 and [normal(c) for c in database] == [normal(c) for c in python]
+
+def test_the_feeds_wells_and_equipment_are_the_wells_apis_representations(client, as_operator, route, tenant_a):
+    """One representation per resource (STYLE.md): a well and a piece of equipment in the feed,
+    snapshot or incremental, are what GET /api/v1/wells/{id}/ and /api/v1/equipment/{id}/ answer."""
+    headers = tenant_a.headers(token=api_login(client, tenant_a)["access"])
+
+    def api(path):
+        response = client.get(path, **headers)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def feed_data(changes, entity, entity_id):
+        [data] = [c["data"] for c in changes if c["entity"] == entity and c["id"] == str(entity_id)]
+        return data
+
+    snapshot, cursor = pull_all(as_operator)
+    assert feed_data(snapshot, "well", route.well.pk) == api(f"/api/v1/wells/{route.well.pk}/")
+    assert feed_data(snapshot, "equipment", route.equipment.pk) == api(f"/api/v1/equipment/{route.equipment.pk}/")
+    with schema_context(tenant_a.tenant.schema_name):
+        well_services.well_update(well=Well.objects.get(pk=route.well.pk), data={"name": "Ector 12-1 (renamed)",
+                                                                                  "latitude": "31.5"})
+        well_services.equipment_update(equipment=Equipment.objects.get(pk=route.equipment.pk),
+                                       data={"serial_number": "PJ-1b"})
+    changes, _ = pull_all(as_operator, cursor)
+    well = api(f"/api/v1/wells/{route.well.pk}/")
+    assert feed_data(changes, "well", route.well.pk) == well and well["name"] == "Ector 12-1 (renamed)"
+    item = api(f"/api/v1/equipment/{route.equipment.pk}/")
+    assert feed_data(changes, "equipment", route.equipment.pk) == item and item["serialNumber"] == "PJ-1b"
 
 
 def test_a_cursor_of_another_database_is_410_the_device_re_snapshots(as_operator, route):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from tenants import databases as tenant_db
 from tenants.context import current_tenant, current_time_zone
 
+from ..changelog.services import change_record
 from ..domain import InspectionStatus, Product, WellStatus
 from ..leases import StrappingRow, Tank, TankGauge
 from ..models import (
@@ -275,8 +276,6 @@ def alerts_evaluate(*, well_ids=None, now: datetime | None = None, send: bool = 
 def alerts_changed(alerts) -> None:
     """Log alert changes for the pull feed: one row per well the alert is about (a tank's alert:
     per well of its lease, so that the operators of that lease's route wells receive it)."""
-    from sync.services.changes import change_record
-
     tank_wells: dict = defaultdict(list)
     tank_ids = {a.tank_id for a in alerts if a.tank_id}
     if tank_ids:
