@@ -10,7 +10,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sync.models import Change
+from wells.changelog.models import Change
 from tests.portal.conftest import make_well
 from wells.models import Well
 

@@ -1,5 +1,5 @@
 """The change log's models moved from the sync app to ``wells.changelog`` (issue 13) by
-migrations that touch only Django's state: a tenant migrated up to the sync app's 0011 (the state
+migrations that touch only Django's state: a tenant migrated up to the sync app's 0012 (the state
 before the move, with change rows in its tables) is brought up to date by the usual migrate
 (``tenant_migrate``, behind ``migrate_tenants``), in a schema, in its own PostgreSQL database and
 in its own MariaDB database, and keeps every row."""
@@ -22,7 +22,7 @@ from wells.changelog.models import Change, ChangeRetention
 from wells.changelog.services import change_record
 from wells.models import Well
 
-MOVE = {("changelog", "0001_initial"), ("sync", "0012_change_log_moves_to_changelog")}
+MOVE = {("changelog", "0001_initial"), ("sync", "0013_change_log_moves_to_changelog")}
 WELL_ID = "3f6a1c2e-5b7d-4e8f-9a01-23456789abcd"
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from sync.models import Change
+from wells.changelog.models import Change
 from tests.wells.helpers import assert_error, make_equipment, make_well, next_api_number
 from wells.imports import MAX_BYTES
 from wells.leases import Lease, Tank

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0011_alert_entity'),
+        ('sync', '0012_event_updates_in_place'),
         ('changelog', '0001_initial'),
     ]
 
