@@ -102,6 +102,9 @@ def test_an_admin_rotates_a_secret_and_sees_it_only_once(log_in, browser_site):
     page.fill("#rotate-grace_hours", "2")
     page.fill("#rotate-label", "tablet fleet")
     page.click("button:has-text('Rotate secret')")
+    # The confirm step (server-side): what will happen, then the same values posted again.
+    assert "keeps working for 2 hours" in page.locator("#rotate-consequences").inner_text()
+    page.click("button:has-text('Yes, rotate')")
 
     assert page.url == browser_site.url("/settings/secrets/new/")
     secret = page.locator("#tenant-secret").inner_text()

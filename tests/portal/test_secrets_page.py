@@ -98,7 +98,8 @@ def test_issue_errors_are_shown_next_to_their_field(admin, tenant_a, in_tenant, 
 def test_an_admin_rotates_with_a_grace_period_and_it_is_audited(admin, tenant_a, in_tenant):
     old = TenantSecret.objects.get(tenant=tenant_a.tenant)
     before = timezone.now()
-    response = admin.submit("/settings/secrets/rotate/", {"secret": "", "grace_hours": "2", "label": "fleet B"})
+    response = admin.submit("/settings/secrets/rotate/", {"secret": "", "grace_hours": "2", "label": "fleet B",
+                                                          "confirmed": "True"})
     assert response.status_code == 302 and response["Location"] == "/settings/secrets/new/"
     shown = admin.get("/settings/secrets/new/")
     assert b"Every secret that was active stops working in 2 hours." in shown.content
@@ -117,7 +118,8 @@ def test_a_rotation_can_replace_one_chosen_secret_at_once(admin, tenant_a):
 
     tenant_secret_issue(tenant=tenant_a.tenant, label="keep me")
     default = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default")
-    assert admin.submit("/settings/secrets/rotate/", {"secret": str(default.pk), "grace_hours": ""}).status_code == 302
+    assert admin.submit("/settings/secrets/rotate/", {"secret": str(default.pk), "grace_hours": "0",
+                                                      "confirmed": "True"}).status_code == 302
     reveal_once(admin)
     default.refresh_from_db()
     assert default.expires_at <= timezone.now()

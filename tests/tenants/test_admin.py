@@ -215,7 +215,7 @@ def test_rotation_shows_the_new_secret_once_and_the_old_one_stops_verifying(staf
     assert api_login_status(tenant_a.tenant, secret=tenant_a.secret, email=tenant_a.admin_email) == 200
 
     response = staff_client.post(page(tenant_a.tenant, "secrets/rotate/"),
-                                 {"secret": "", "grace_hours": "0", "label": "fleet-2"})
+                                 {"secret": "", "grace_hours": "0", "label": "fleet-2", "confirmed": "True"})
 
     assert response.status_code == 302 and response["Location"] == page(tenant_a.tenant, "secret-shown/")
     new_secret = take_shown_secret(staff_client, tenant_a.tenant)
@@ -227,7 +227,7 @@ def test_rotation_shows_the_new_secret_once_and_the_old_one_stops_verifying(staf
 
 
 def test_rotation_with_a_grace_period_keeps_the_old_secret_working_for_now(staff_client, tenant_a):
-    staff_client.post(page(tenant_a.tenant, "secrets/rotate/"), {"grace_hours": "2", "label": ""})
+    staff_client.post(page(tenant_a.tenant, "secrets/rotate/"), {"grace_hours": "2", "label": "", "confirmed": "True"})
 
     take_shown_secret(staff_client, tenant_a.tenant)
     assert api_login_status(tenant_a.tenant, secret=tenant_a.secret, email=tenant_a.admin_email) == 200
