@@ -235,6 +235,24 @@ def test_rotation_with_a_grace_period_keeps_the_old_secret_working_for_now(staff
     assert timedelta(hours=1, minutes=59) < old.expires_at - timezone.now() <= timedelta(hours=2)
 
 
+def test_a_staff_rotation_defaults_to_24_hours_and_asks_for_confirmation_first(staff_client, tenant_a):
+    form = staff_client.get(page(tenant_a.tenant, "secrets/rotate/")).content.decode()
+    assert re.search(r'<input[^>]*name="grace_hours"[^>]*value="24"', form)
+    asked = staff_client.post(page(tenant_a.tenant, "secrets/rotate/"), {"grace_hours": "", "label": "fleet-3"})
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "keeps working for 24 hours" in html and "Yes, rotate" in html
+    assert re.search(r'<input type="hidden" name="confirmed" value="True"', html)
+    assert not TenantSecret.objects.filter(tenant=tenant_a.tenant, replaced_by__isnull=False).exists()
+    assert not events(tenant_a.tenant, kind=SecurityEvent.Kind.SECRET_ROTATED)
+    done = staff_client.post(page(tenant_a.tenant, "secrets/rotate/"),
+                             {"secret": "", "grace_hours": "24", "label": "fleet-3", "confirmed": "True"})
+    assert done.status_code == 302
+    take_shown_secret(staff_client, tenant_a.tenant)
+    old = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default")
+    assert timedelta(hours=23, minutes=59) < old.expires_at - timezone.now() <= timedelta(hours=24)
+
+
 def test_added_secret_is_listed_without_its_hash_and_expire_now_stops_it(staff_client, tenant_a):
     response = staff_client.post(page(tenant_a.tenant, "secrets/add/"), {"label": "tablets", "expires_at": ""})
     assert response.status_code == 302
