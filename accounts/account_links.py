@@ -62,7 +62,8 @@ def portal_origin(request: HttpRequest | None = None, tenant=None) -> str:
     """``scheme://host`` of the tenant's portal: the request's own when it came in on the tenant's
     sub-domain (the port of a development server included), else ``<slug>.<BASE_DOMAIN>`` with
     PORTAL_URL_SCHEME (an API call routed by the X-Tenant-ID header may come in on any host)."""
-    tenant = tenant or current_tenant()
+    entry = getattr(request, "tenant_entry", None) if request is not None else None
+    tenant = tenant or (entry.tenant if entry is not None else None) or current_tenant()
     host = f"{tenant.slug}.{settings.BASE_DOMAIN}"
     if request is not None:
         try:
@@ -290,7 +291,10 @@ def password_reset_complete(*, link_id, password: str, request: HttpRequest | No
         link.used_at = timezone.now()
         link.save(update_fields=["used_at"])
         _tokens_end(user, "password_reset")
-    throttle.login_succeeded(tenant_public_id=current_tenant().public_id, email=user.email)
+    entry = getattr(request, "tenant_entry", None) if request is not None else None
+    tenant_public_id = entry.public_id if entry is not None else getattr(current_tenant(), "public_id", "")
+    if tenant_public_id:  # the failed logins before the reset no longer hold the user back
+        throttle.login_succeeded(tenant_public_id=tenant_public_id, email=user.email)
     audit_record(kind=Kind.PASSWORD_RESET_COMPLETED, outcome=Outcome.SUCCESS, request=request, user=user,
                  detail={"link": str(link.pk)})
     return user
