@@ -24,12 +24,19 @@ from .models import AccountLink, Role
 from .permissions import permissions_required
 
 MANAGE_TEAM = "accounts.manage_team"
-ERRORS = {
-    400: OpenApiResponse(ERROR, description="invalid_request: a malformed e-mail, an unknown role, an e-mail "
-                                             "that already has an account in this tenant (details.email)"),
-    401: OpenApiResponse(ERROR, description="invalid_credentials"),
-    403: OpenApiResponse(ERROR, description="permission_denied: not an ADMIN"),
-}
+def _errors(*, bad: str, body: bool = False) -> dict:
+    """The error responses, all in the API.md section 1 shape (as wells.apis.errors words them)."""
+    with_body = {
+        413: OpenApiResponse(ERROR, description="request_too_large: the body is over 1 MiB (the limit in details)"),
+        415: OpenApiResponse(ERROR, description="unsupported_media_type: the body is not application/json"),
+    } if body else {}
+    return {**with_body,
+            400: OpenApiResponse(ERROR, description=f"invalid_request: {bad}; details holds the messages per field. "
+                                                    "Or tenant_mismatch."),
+            401: OpenApiResponse(ERROR, description="invalid_credentials (any layer) or token_expired"),
+            403: OpenApiResponse(ERROR, description="permission_denied: not an ADMIN. Or tenant_suspended."),
+            404: OpenApiResponse(ERROR, description="not_found: no such invitation; or an unknown tenant sub-domain"),
+            429: OpenApiResponse(ERROR, description="throttled (Retry-After header)")}
 
 
 class InvitationInput(serializers.Serializer):
@@ -57,14 +64,16 @@ class InvitationsApi(APIView):
     @extend_schema(operation_id="team_invitations_list", tags=["team"],
                    summary="Pending invitations (ADMIN): not used, revoked or expired",
                    responses={200: inline_serializer("InvitationList", {"results": InvitationOutput(many=True)}),
-                              **ERRORS})
+                              **_errors(bad="a malformed tenant header")})
     def get(self, request):
         return Response({"results": InvitationOutput(account_links.invitations_pending(), many=True).data})
 
     @extend_schema(operation_id="team_invitations_create", tags=["team"],
                    summary="Invite an e-mail with a role (ADMIN): a one-time link, valid 72 hours, is e-mailed",
                    request=InvitationInput,
-                   responses={201: InvitationOutput, **ERRORS,
+                   responses={201: InvitationOutput,
+                              **_errors(bad="a malformed e-mail, an unknown role, or an e-mail that already has an "
+                                            "account in this tenant (details.email)", body=True),
                               503: OpenApiResponse(ERROR, description="unavailable: the e-mail could not be sent")})
     def post(self, request):
         data = InvitationInput(data=request.data)
@@ -85,7 +94,7 @@ class InvitationDetailApi(APIView):
 
     @extend_schema(operation_id="team_invitations_revoke", tags=["team"],
                    summary="Revoke a pending invitation (ADMIN): its link stops working",
-                   responses={204: None, **ERRORS, 404: OpenApiResponse(ERROR, description="not_found"),
+                   responses={204: None, **_errors(bad="a malformed tenant header"),
                               409: OpenApiResponse(ERROR, description="conflict: already used, revoked or expired")})
     def delete(self, request, invitation_id):
         if not AccountLink.objects.filter(pk=invitation_id, purpose=AccountLink.Purpose.INVITATION).exists():
