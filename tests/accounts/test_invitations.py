@@ -345,3 +345,28 @@ def test_the_api_refuses_invitations_to_other_roles(client, tenant_a, role):
                            content_type="application/json", **tenant_a.headers(token=token))
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
     assert mail.outbox == []
+
+
+def test_odd_invitation_input_gets_a_clear_answer_never_a_5xx(client, tenant_a):
+    token = api_login(client, tenant_a, email=tenant_a.users["ADMIN"])["access"]
+    headers = tenant_a.headers(token=token)
+    cases = [
+        {"email": "jöe@exämple.test", "role": "OPERATOR"},
+        {"email": "a" * 250 + "@x.test", "role": "OPERATOR"},
+        {"email": "two@@permian.test", "role": "OPERATOR"},
+        {"email": "line\nbreak@permian.test", "role": "OPERATOR"},
+        {"email": "nul\u0000@permian.test", "role": "OPERATOR"},
+        {"email": "   ", "role": "OPERATOR"},
+        {"email": ["list@permian.test"], "role": "OPERATOR"},
+        {"email": "no.role@permian.test"},
+        {},
+    ]
+    for body in cases:
+        response = client.post("/api/v1/team/invitations", body, content_type="application/json", **headers)
+        assert response.status_code in (201, 400), (body, response.status_code, response.content[:200])
+        if response.status_code == 400:
+            error = response.json()["error"]
+            assert error["code"] == "invalid_request" and error["details"], (body, error)
+    not_json = client.post("/api/v1/team/invitations", "email=x", content_type="application/x-www-form-urlencoded",
+                           **headers)
+    assert not_json.status_code in (400, 415)
