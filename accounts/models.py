@@ -118,6 +118,12 @@ class SecurityEvent(models.Model):
         TENANT_DELETED = "TENANT_DELETED"
         TENANT_MOVED = "TENANT_MOVED"
         CONFLICT_RESOLVED = "CONFLICT_RESOLVED"
+        INVITATION_SENT = "INVITATION_SENT"
+        INVITATION_REVOKED = "INVITATION_REVOKED"
+        INVITATION_ACCEPTED = "INVITATION_ACCEPTED"
+        PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED"
+        PASSWORD_RESET_COMPLETED = "PASSWORD_RESET_COMPLETED"
+        ACCOUNT_LINK_REFUSED = "ACCOUNT_LINK_REFUSED"
 
     class Outcome(models.TextChoices):
         SUCCESS = "SUCCESS"
@@ -141,3 +147,36 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.kind} {self.outcome}"
+
+
+class AccountLink(models.Model):
+    """A one-time link sent by e-mail: an invitation (the invitee sets a password and becomes a
+    user with ``role``) or a password reset (``user`` sets a new password). Only a SHA-256 hash of
+    the link's token is kept; the token itself is in the e-mail alone. Single use (``used_at``),
+    valid until ``expires_at``, revocable (``revoked_at``)."""
+
+    class Purpose(models.TextChoices):
+        INVITATION = "INVITATION"
+        PASSWORD_RESET = "PASSWORD_RESET"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, default="")
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=254, blank=True, default="")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["purpose", "used_at", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.email}"
+
+    def is_usable_at(self, moment) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > moment

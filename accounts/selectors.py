@@ -32,3 +32,25 @@ def navigation_for(*, user: User) -> list[dict[str, str]]:
 
 def permissions_for(*, user: User) -> list[str]:
     return sorted(user.get_all_permissions())
+
+
+# The team page's "last sync" column comes from the sync layer, above this one: it registers an
+# expression (the latest batch received from the user, a subquery on OuterRef("pk")) here, so the
+# page stays one query without accounts importing sync (docs/architecture.md).
+_last_sync_expressions: list = []
+
+
+def last_sync_expression(factory):
+    """Register ``factory() -> expression`` giving a user's last sync time (None: never)."""
+    _last_sync_expressions[:] = [factory]
+    return factory
+
+
+def team_members():
+    """The tenant's users for the team page, each with ``route_size`` and ``last_sync_at``
+    (None when nothing registered an expression or the user never synced): one query."""
+    from django.db.models import Count, DateTimeField, Value
+
+    users = User.objects.annotate(route_size=Count("well_assignments", distinct=True))
+    expression = _last_sync_expressions[0]() if _last_sync_expressions else Value(None, output_field=DateTimeField())
+    return users.annotate(last_sync_at=expression).order_by("email")

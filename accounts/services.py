@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.http import HttpRequest
+from django.utils import timezone
 
 from tenants import databases as tenant_db
 from . import throttle
@@ -159,6 +160,9 @@ def password_login(
         )
         raise LoginFailed()
     throttle.login_succeeded(tenant_public_id=tenant_public_id, email=email)
+    # "Last login" on the team page counts a device's API login as well as the portal's.
+    user.last_login = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=user.last_login)
     audit_record(
         kind=Kind.LOGIN_SUCCEEDED, outcome=Outcome.SUCCESS, request=request, user=user,
         detail={"channel": channel},

@@ -60,3 +60,40 @@ def credential_failures_exceeded(*, address: str | None) -> int | None:
 def credential_failed(*, address: str | None) -> None:
     if address:
         _hit(_key("cred-addr", address))
+
+
+class Throttled(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__("too many requests")
+        self.retry_after = retry_after
+
+
+def _reset_limits() -> dict:
+    return settings.PASSWORD_RESET_THROTTLE
+
+
+def _reset_hit(key: str) -> None:
+    window = _reset_limits()["window_seconds"]
+    if cache.add(key, 1, timeout=window):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=window)
+
+
+def reset_is_throttled(*, tenant_public_id: str, email: str, address: str | None) -> int | None:
+    """Password-reset requests, counted whether or not the e-mail has an account (the answer must
+    not tell): seconds to wait when over the limit for this e-mail or this address, else None."""
+    limits = _reset_limits()
+    if _count(_key("reset-email", f"{tenant_public_id}:{email}")) >= limits["per_email"]:
+        return limits["window_seconds"]
+    if address and _count(_key("reset-addr", address)) >= limits["per_address"]:
+        return limits["window_seconds"]
+    return None
+
+
+def reset_requested(*, tenant_public_id: str, email: str, address: str | None) -> None:
+    _reset_hit(_key("reset-email", f"{tenant_public_id}:{email}"))
+    if address:
+        _reset_hit(_key("reset-addr", address))

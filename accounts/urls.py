@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import apis
+from . import apis, team_apis
 
 app_name = "accounts-api"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("auth/refresh", apis.RefreshApi.as_view(), name="refresh"),
     path("auth/logout", apis.LogoutApi.as_view(), name="logout"),
     path("me", apis.MeApi.as_view(), name="me"),
+    path("team/invitations", team_apis.InvitationsApi.as_view(), name="invitations"),
+    path("team/invitations/<uuid:invitation_id>", team_apis.InvitationDetailApi.as_view(), name="invitation"),
 ]

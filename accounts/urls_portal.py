@@ -10,6 +10,13 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("team/", views.team_view, name="team"),
+    path("team/invitations/", views.team_invite_view, name="invite"),
+    path("team/invitations/<uuid:invitation_id>/revoke/", views.team_invitation_revoke_view, name="invitation_revoke"),
+    path("invitation/", views.invitation_view, name="invitation"),
+    path("invitation/<str:token>/", views.invitation_link_view, name="invitation_link"),
+    path("password/forgot/", views.password_forgot_view, name="password_forgot"),
+    path("password/reset/", views.password_reset_view, name="password_reset"),
+    path("password/reset/<str:token>/", views.password_reset_link_view, name="password_reset_link"),
     path("team/<uuid:user_id>/role/", views.team_role_view, name="role"),
     path("team/<uuid:user_id>/deactivate/", views.team_deactivate_view, name="deactivate"),
     path("team/<uuid:user_id>/reactivate/", views.team_reactivate_view, name="reactivate"),

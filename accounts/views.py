@@ -10,11 +10,14 @@ takes it out, as on the staff admin's pages: shown once, gone on reload.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,14 +31,17 @@ from config.forms import service_errors_to_form
 from tenants.context import current_time_zone
 from tenants.models import TenantSecret
 
-from . import services
-from .forms import RoleForm, SecretIssueForm, SecretRotateForm, UserCreateForm
+from . import services, throttle
+from .account_links import portal_origin
+from . import account_links
+from .forms import InvitationForm, PasswordSetForm, RoleForm, SecretIssueForm, SecretRotateForm, UserCreateForm
 from .models import Role, User
+from .selectors import team_members
 from .tenant_secrets import tenant_secret_expire, tenant_secret_issue, tenant_secret_rotate
 
 REVEAL_SESSION_KEY = "pumpjack_portal_secret_reveal"
 # Both secret forms have a "label": distinct element ids keep the page's labels unambiguous.
-ISSUE_IDS, ROTATE_IDS = "issue-%s", "rotate-%s"
+ISSUE_IDS, ROTATE_IDS, INVITE_IDS = "issue-%s", "rotate-%s", "invite-%s"
 
 
 @require_http_methods(["GET", "POST"])
@@ -72,6 +78,151 @@ def logout_view(request):
     return HttpResponseRedirect("/login/")
 
 
+# --------------------------------------------------------------------------- links by e-mail
+
+
+FORGOT_DONE = ("If that e-mail belongs to an active account here, a message with a link to choose a new "
+               "password is on its way. The link works once, for 72 hours.")
+
+
+def _on_tenant(view):
+    """The link pages exist on a tenant's sub-domain only (a token is looked up in that tenant)."""
+
+    def wrapper(request, *args, **kwargs):
+        if request.tenant_entry is None:
+            return render(request, "tenants/no_tenant.html", status=404)
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def _link_invalid(request):
+    return render(request, "accounts/link_invalid.html", status=404)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@_on_tenant
+def password_forgot_view(request):
+    email, error, status = "", None, 200
+    if request.method == "POST":
+        email = request.POST.get("email", "")[:254]
+        try:
+            account_links.password_reset_request(email=email, tenant_public_id=request.tenant_entry.public_id,
+                                                 request=request)
+        except throttle.Throttled:
+            error, status = "Too many requests. Wait a while and try again.", 429
+        else:
+            messages.success(request, FORGOT_DONE)  # the same words whether or not the e-mail has an account
+            return HttpResponseRedirect(reverse("accounts:password_forgot"))
+    return render(request, "accounts/password_forgot.html", {"email": email, "error": error}, status=status)
+
+
+LINK_SESSION_KEYS = {account_links.Purpose.INVITATION: "pumpjack_invitation",
+                     account_links.Purpose.PASSWORD_RESET: "pumpjack_password_reset"}
+
+
+def _set_password_page(request, *, link, form, purpose_title, status=200):
+    return render(request, "accounts/password_set.html", {"link": link, "form": form, "title": purpose_title},
+                  status=status)
+
+
+def _follow_link(request, token: str, purpose: str) -> HttpResponseRedirect:
+    """The address in the e-mail: its token is exchanged at once for the link's id in this
+    visitor's session, and the browser goes on to the same page without the token, so that the
+    token stays out of the history, the Referer and every log line (Django logs the path of a 4xx
+    answer: this one is always a redirect)."""
+    try:
+        link = account_links.link_find(purpose=purpose, token=token, request=request)
+    except account_links.LinkInvalid:
+        request.session[LINK_SESSION_KEYS[purpose]] = ""
+    else:
+        request.session[LINK_SESSION_KEYS[purpose]] = str(link.pk)
+    return HttpResponseRedirect(account_links.LINK_PAGES[purpose])
+
+
+@require_http_methods(["GET"])
+@never_cache
+@_on_tenant
+@sensitive_variables("token")
+def invitation_link_view(request, token):
+    return _follow_link(request, token, account_links.Purpose.INVITATION)
+
+
+@require_http_methods(["GET"])
+@never_cache
+@_on_tenant
+@sensitive_variables("token")
+def password_reset_link_view(request, token):
+    return _follow_link(request, token, account_links.Purpose.PASSWORD_RESET)
+
+
+def _session_link(request, purpose: str):
+    try:
+        return account_links.link_get(purpose=purpose, link_id=request.session.get(LINK_SESSION_KEYS[purpose]))
+    except (account_links.LinkInvalid, ValidationError):
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@_on_tenant
+@sensitive_post_parameters("password", "password_again")
+def invitation_view(request):
+    purpose = account_links.Purpose.INVITATION
+    link = _session_link(request, purpose)
+    if link is None:
+        return _link_invalid(request)
+    title = f"Join {request.tenant_entry.tenant.name}"
+    if request.method != "POST":
+        return _set_password_page(request, link=link, form=PasswordSetForm(with_name=True), purpose_title=title)
+    form = PasswordSetForm(request.POST, with_name=True)
+    if form.is_valid():
+        try:
+            user = account_links.invitation_accept(link_id=link.pk, password=form.cleaned_data["password"],
+                                                   name=form.cleaned_data.get("name", ""), request=request)
+        except account_links.LinkInvalid:
+            return _link_invalid(request)
+        except ValidationError as exc:
+            service_errors_to_form(form, exc, {"email": None})
+        else:
+            request.session.pop(LINK_SESSION_KEYS[purpose], None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session["tid"] = request.tenant_entry.public_id
+            messages.success(request, f"Welcome: you are logged in as {user.email} ({user.role}).")
+            return HttpResponseRedirect("/")
+    return _set_password_page(request, link=link, form=form, purpose_title=title, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@_on_tenant
+@sensitive_post_parameters("password", "password_again")
+def password_reset_view(request):
+    purpose = account_links.Purpose.PASSWORD_RESET
+    link = _session_link(request, purpose)
+    if link is None:
+        return _link_invalid(request)
+    title = "Choose a new password"
+    if request.method != "POST":
+        return _set_password_page(request, link=link, form=PasswordSetForm(), purpose_title=title)
+    form = PasswordSetForm(request.POST)
+    if form.is_valid():
+        try:
+            user = account_links.password_reset_complete(link_id=link.pk, password=form.cleaned_data["password"],
+                                                         request=request)
+        except account_links.LinkInvalid:
+            return _link_invalid(request)
+        except ValidationError as exc:
+            service_errors_to_form(form, exc)
+        else:
+            logout(request)  # whoever was logged in here; the new password is used to log in
+            messages.success(request, f"The password of {user.email} is changed: log in with it.")
+            return HttpResponseRedirect("/login/")
+    return _set_password_page(request, link=link, form=form, purpose_title=title, status=400)
+
+
 def _admin_page(permission: str):
     """Anonymous: to the login page. Logged in without ``permission``: 403."""
 
@@ -84,14 +235,19 @@ def _admin_page(permission: str):
 # --------------------------------------------------------------------------- team
 
 
-def _team_page(request, *, create_form=None, row_errors=None, status=200):
-    users = User.objects.annotate(route_size=Count("well_assignments")).order_by("email")
+def _team_page(request, *, create_form=None, invite_form=None, row_errors=None, invitation_error="", status=200):
+    users = team_members()  # route size and last sync in the same query
     row_errors = row_errors or {}
-    return render(request, "accounts/team.html", {
-        "rows": [{"member": user, "errors": row_errors.get(user.pk, [])} for user in users],
-        "roles": Role.choices,
-        "create_form": create_form or UserCreateForm(),
-    }, status=status)
+    with timezone.override(current_time_zone()):
+        return render(request, "accounts/team.html", {
+            "rows": [{"member": user, "errors": row_errors.get(user.pk, [])} for user in users],
+            "roles": Role.choices,
+            "create_form": create_form or UserCreateForm(),
+            "invite_form": invite_form or InvitationForm(auto_id=INVITE_IDS),
+            "invitations": list(account_links.invitations_pending()),
+            "invitation_error": invitation_error,
+            "time_zone": request.tenant_entry.tenant.time_zone,
+        }, status=status)
 
 
 def _team_user(user_id) -> User:
@@ -123,6 +279,37 @@ def team_view(request):
             messages.success(request, f"{user.email} can now log in as {user.role}.")
             return _team_redirect()
     return _team_page(request, create_form=form, status=400)
+
+
+@_admin_page("accounts.manage_team")
+@require_POST
+def team_invite_view(request):
+    form = InvitationForm(request.POST, auto_id=INVITE_IDS)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            link = account_links.invitation_create(email=data["email"], role=data["role"], actor=request.user.email,
+                                                   request=request)
+        except ValidationError as exc:
+            service_errors_to_form(form, exc)
+        except account_links.EmailNotSent:
+            form.add_error(None, "The invitation e-mail could not be sent; nothing was kept. Try again later.")
+        else:
+            messages.success(request, f"Invitation sent to {link.email} as {link.role}: the link works once, "
+                                      "for 72 hours.")
+            return _team_redirect()
+    return _team_page(request, invite_form=form, status=400)
+
+
+@_admin_page("accounts.manage_team")
+@require_POST
+def team_invitation_revoke_view(request, invitation_id):
+    try:
+        link = account_links.invitation_revoke(invitation_id=invitation_id, actor=request.user.email, request=request)
+    except ValidationError as exc:
+        return _team_page(request, invitation_error=" ".join(exc.messages), status=400)
+    messages.success(request, f"The invitation of {link.email} is revoked: its link no longer works.")
+    return _team_redirect()
 
 
 @_admin_page("accounts.manage_team")
@@ -183,6 +370,7 @@ def _secrets_page(request, *, issue_form=None, rotate_form=None, status=200):
             "issue_form": issue_form or SecretIssueForm(auto_id=ISSUE_IDS),
             "rotate_form": rotate_form or SecretRotateForm(active_secrets=active, auto_id=ROTATE_IDS),
             "time_zone": request.tenant_entry.tenant.time_zone,
+            "use_interval_minutes": max(1, round(settings.TENANT_SECRET_USE_RECORD_SECONDS / 60)),
         }, status=status)
 
 
@@ -224,6 +412,12 @@ def secret_rotate_view(request):
     now = timezone.now()
     active = [s for s in _tenant_secrets(request) if s.is_active_at(now)]
     form = SecretRotateForm(request.POST, active_secrets=active, auto_id=ROTATE_IDS)
+    if form.is_valid() and not form.is_confirmed:
+        # The confirm step, on the server: nothing changes until the same values come back confirmed.
+        with timezone.override(current_time_zone()):
+            return render(request, "accounts/secret_rotate_confirm.html", {
+                "consequences": form.consequences(now), "form": form.confirmation_form(auto_id=ROTATE_IDS),
+            })
     if form.is_valid():
         data = form.cleaned_data
         grace_hours = data["grace_hours"] or 0
@@ -264,4 +458,22 @@ def secret_shown_view(request):
     reveal = request.session.pop(REVEAL_SESSION_KEY, None)
     if not reveal or reveal.get("tenant") != request.tenant_entry.public_id:
         reveal = None
-    return render(request, "accounts/secret_shown.html", {"reveal": reveal})
+    context = {"reveal": reveal}
+    if reveal:
+        context["field_qr_svg"] = field_app_qr_svg(field_app_secret_url(request, reveal["secret"]))
+    return render(request, "accounts/secret_shown.html", context)
+
+
+@sensitive_variables("secret")
+def field_app_secret_url(request, secret: str) -> str:
+    """What the QR code holds: the field web app on the tenant's host, with the secret in the
+    fragment (the app reads it on load, keeps it and removes it; a fragment never reaches a server)."""
+    return f"{portal_origin(request)}/field/#secret={quote(secret, safe='')}"
+
+
+@sensitive_variables("url")
+def field_app_qr_svg(url: str) -> str:
+    """An inline SVG QR code of ``url`` made here (segno, pure Python): no image request, no CDN."""
+    code = segno.make(url, error="m")
+    return code.svg_inline(scale=5, border=4, dark="#000", light="#fff", title="QR code for the field app",
+                           svgclass="field-qr", lineclass=None)

@@ -109,6 +109,9 @@ class TenantSecret(models.Model):
     created_by = models.CharField(max_length=200, blank=True, default="", help_text="Who issued it.")
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
     replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When a request last presented it: written at most once per TENANT_SECRET_USE_RECORD_SECONDS
+    # per secret (tenants.secrets.secret_use_note), so it is that precise and no more.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets as random_source
 import threading
@@ -19,6 +20,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from .directory import TenantEntry
+
+log = logging.getLogger(__name__)
 
 SECRET_FORMAT = re.compile(r"^[0-9a-f]{64}$")
 
@@ -116,6 +119,73 @@ def _still_valid(entry: TenantEntry, item: _Verified) -> uuid.UUID | None:
 
 
 def secret_recall(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | None:
+    matched = _secret_recall(entry=entry, presented=presented)
+    if matched is not None:
+        secret_use_note(matched)
+    return matched
+
+
+def secret_verify(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | None:
+    """Return the id of the tenant's active secret equal to ``presented``, else None (see
+    ``_secret_verify``); a match is noted as the secret's last use (``secret_use_note``)."""
+    matched = _secret_verify(entry=entry, presented=presented)
+    if matched is not None:
+        secret_use_note(matched)
+    return matched
+
+
+# --------------------------------------------------------------------------- last use
+
+
+_use_noted: dict[uuid.UUID, float] = {}  # secret id -> monotonic time this process last noted a use
+_USE_NOTED_MAX = 10_000
+
+
+def _use_cache_key(secret_id) -> str:
+    return f"tenant-secret-used:{secret_id}"
+
+
+def secret_use_note(secret_id: uuid.UUID) -> bool:
+    """Record that a request presented this secret, cheaply: at most one UPDATE per secret per
+    TENANT_SECRET_USE_RECORD_SECONDS across every process. A process that noted the secret in
+    that period asks nothing (a dictionary read); otherwise one cache ``add`` decides which
+    process writes. A failure (cache or database away) is logged and forgotten: the request goes
+    on. True when this call wrote."""
+    interval = settings.TENANT_SECRET_USE_RECORD_SECONDS
+    now = time.monotonic()
+    last = _use_noted.get(secret_id)
+    if last is not None and now - last < interval:
+        return False
+    if len(_use_noted) >= _USE_NOTED_MAX:
+        _use_noted.clear()
+    _use_noted[secret_id] = now
+    from django.core.cache import cache
+    from django.db import router, transaction
+
+    from .models import TenantSecret
+
+    try:
+        if not cache.add(_use_cache_key(secret_id), 1, timeout=interval):
+            return False
+    except Exception:  # noqa: BLE001 (bookkeeping only: never fails a request)
+        log.warning("tenant secret %s: last use not recorded (cache)", secret_id, exc_info=True)
+        return False
+    used_at = timezone.now()
+
+    def write() -> None:
+        try:
+            TenantSecret.objects.filter(pk=secret_id).update(last_used_at=used_at)
+        except Exception:  # noqa: BLE001
+            log.warning("tenant secret %s: last use not recorded (database)", secret_id, exc_info=True)
+
+    # After the caller's transaction, if any (at once in autocommit): the row's lock is held for
+    # the UPDATE alone, never for a request's transaction, which a rotation (SELECT ... FOR
+    # UPDATE of the same rows) would have to wait for.
+    transaction.on_commit(write, using=router.db_for_write(TenantSecret))
+    return True
+
+
+def _secret_recall(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | None:
     """The fast path alone: the id of a secret this process verified and that the tenant still
     has, active and unchanged; else None (unknown to this process, or known to be wrong). No Argon2."""
     if not presented or not SECRET_FORMAT.fullmatch(presented):
@@ -130,7 +200,7 @@ def secret_recall(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | N
     return matched
 
 
-def secret_verify(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | None:
+def _secret_verify(*, entry: TenantEntry, presented: str | None) -> uuid.UUID | None:
     """Return the id of the tenant's active secret equal to ``presented``, else None.
 
     The first check of a secret pays Argon2 (constant-time by construction). The answer is then

@@ -33,6 +33,19 @@ LOGIN_THROTTLE = {
     "per_address": env.int("LOGIN_THROTTLE_PER_ADDRESS", default=30),
 }
 
+# Password-reset e-mails asked for per window, per e-mail (known or not) and per client address.
+PASSWORD_RESET_THROTTLE = {
+    "window_seconds": env.int("PASSWORD_RESET_THROTTLE_WINDOW", default=3600),
+    "per_email": env.int("PASSWORD_RESET_THROTTLE_PER_EMAIL", default=3),
+    "per_address": env.int("PASSWORD_RESET_THROTTLE_PER_ADDRESS", default=20),
+}
+# Links in invitation and reset e-mails use the request's own scheme and host when it came in on
+# the tenant's sub-domain; otherwise (an API call routed by X-Tenant-ID) this scheme and
+# <slug>.<BASE_DOMAIN>.
+PORTAL_URL_SCHEME = env.str("PORTAL_URL_SCHEME", default="https")
+# A tenant secret's "last used" time is written at most once per this many seconds per secret.
+TENANT_SECRET_USE_RECORD_SECONDS = env.int("TENANT_SECRET_USE_RECORD_SECONDS", default=300)
+
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"

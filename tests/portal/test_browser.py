@@ -102,6 +102,9 @@ def test_an_admin_rotates_a_secret_and_sees_it_only_once(log_in, browser_site):
     page.fill("#rotate-grace_hours", "2")
     page.fill("#rotate-label", "tablet fleet")
     page.click("button:has-text('Rotate secret')")
+    # The confirm step (server-side): what will happen, then the same values posted again.
+    assert "keeps working for 2 hours" in page.locator("#rotate-consequences").inner_text()
+    page.click("button:has-text('Yes, rotate')")
 
     assert page.url == browser_site.url("/settings/secrets/new/")
     secret = page.locator("#tenant-secret").inner_text()
@@ -116,3 +119,42 @@ def test_an_admin_rotates_a_secret_and_sees_it_only_once(log_in, browser_site):
     page.goto(browser_site.url("/settings/secrets/"))
     assert secret not in page.content()
     assert page.locator("[data-secret-label='tablet fleet'] .badge").inner_text() == "active"
+
+
+def test_the_shown_secret_copies_with_its_button_under_the_csp_and_has_a_qr_code(log_in, browser_site):
+    page = log_in("ADMIN")
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=browser_site.origin)
+    page.goto(browser_site.url("/settings/secrets/"))
+    assert page.locator("#rotate-grace_hours").input_value() == "24"  # the default grace period
+    page.click("button:has-text('Rotate secret')")
+    assert "keeps working for 24 hours" in page.locator("#rotate-consequences").inner_text()
+    page.click("button:has-text('Yes, rotate')")
+    assert page.url == browser_site.url("/settings/secrets/new/")
+    secret = page.locator("#tenant-secret").inner_text()
+    button = page.locator("#copy-secret")
+    button.wait_for(state="visible")  # shown by the script: it ran under script-src 'self'
+    button.click()
+    page.wait_for_function("document.getElementById('copy-status').textContent.length > 0")
+    assert page.locator("#copy-status").inner_text() == "Copied."
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    qr = page.locator("#field-qr svg.field-qr")
+    assert qr.count() == 1 and qr.bounding_box()["width"] >= 100
+
+    # "Expire now" asks first (from a script file: an inline onsubmit would be blocked by the CSP).
+    page.goto(browser_site.url("/settings/secrets/"))
+    questions = []
+
+    def dismiss(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    active_before = page.locator(".badge.active").count()
+    page.locator("form[data-confirm] button:has-text('Expire now')").first.click()
+    page.wait_for_function("true")
+    assert questions == ["Expire this secret now? Devices using it are refused at once."]
+    assert page.url == browser_site.url("/settings/secrets/") and page.locator(".badge.active").count() == active_before
+    assert problems == []

@@ -113,3 +113,27 @@ def test_screenshots_at_390_px_and_open_alerts_first(sized_page, alerted_site):
     first_row = page.locator("table.stack-table tbody tr").first.bounding_box()
     assert first_row["width"] <= 390
     page.screenshot(path=str(SCREENS / "wells-390.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_pages_before_login_fit_the_viewport(alerted_site, browser, width):
+    """The login page with its "Forgot password?" link, the reset request and an unusable link's page."""
+    site = alerted_site[0]
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        too_wide = []
+        for path, status in (("/login/", 200), ("/password/forgot/", 200), ("/invitation/not-a-token/", 404),
+                             ("/password/reset/not-a-token/", 404)):
+            response = page.goto(site.url(path))
+            assert response.status == status, (path, response.status)
+            found = page.evaluate(OVERFLOW)
+            if found["scroll"] > found["client"] or found["wide"]:
+                too_wide.append((path, found))
+        assert too_wide == [], f"pages wider than {width} px: {too_wide}"
+        page.goto(site.url("/login/"))
+        page.click("#forgot-password")
+        assert page.url == site.url("/password/forgot/")
+    finally:
+        context.close()

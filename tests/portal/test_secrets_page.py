@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.utils import timezone
@@ -98,7 +99,8 @@ def test_issue_errors_are_shown_next_to_their_field(admin, tenant_a, in_tenant, 
 def test_an_admin_rotates_with_a_grace_period_and_it_is_audited(admin, tenant_a, in_tenant):
     old = TenantSecret.objects.get(tenant=tenant_a.tenant)
     before = timezone.now()
-    response = admin.submit("/settings/secrets/rotate/", {"secret": "", "grace_hours": "2", "label": "fleet B"})
+    response = admin.submit("/settings/secrets/rotate/", {"secret": "", "grace_hours": "2", "label": "fleet B",
+                                                          "confirmed": "True"})
     assert response.status_code == 302 and response["Location"] == "/settings/secrets/new/"
     shown = admin.get("/settings/secrets/new/")
     assert b"Every secret that was active stops working in 2 hours." in shown.content
@@ -117,7 +119,8 @@ def test_a_rotation_can_replace_one_chosen_secret_at_once(admin, tenant_a):
 
     tenant_secret_issue(tenant=tenant_a.tenant, label="keep me")
     default = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default")
-    assert admin.submit("/settings/secrets/rotate/", {"secret": str(default.pk), "grace_hours": ""}).status_code == 302
+    assert admin.submit("/settings/secrets/rotate/", {"secret": str(default.pk), "grace_hours": "0",
+                                                      "confirmed": "True"}).status_code == 302
     reveal_once(admin)
     default.refresh_from_db()
     assert default.expires_at <= timezone.now()
@@ -162,3 +165,98 @@ def test_a_secret_is_not_shown_to_another_session(admin, portal_as, tenant_a):
     other_admin_session = portal_as("ADMIN")
     assert SECRET.search(other_admin_session.get("/settings/secrets/new/").content) is None
     assert SECRET.search(admin.get("/settings/secrets/new/").content) is not None
+
+
+# --------------------------------------------------------------------------- safer rotation
+
+
+def _hidden_values(html: str) -> dict:
+    form = re.search(r'<form method="post" action="/settings/secrets/rotate/" id="secret-rotate-confirm">(.*?)</form>',
+                     html, re.S).group(1)
+    return {name: value for name, value in
+            re.findall(r'<input type="hidden" name="([^"]+)"(?: value="([^"]*)")?', form)}
+
+
+def test_the_rotate_form_defaults_to_a_24_hour_grace_period(admin):
+    html = admin.get("/settings/secrets/").content.decode()
+    field = re.search(r'<input[^>]*id="rotate-grace_hours"[^>]*>', html).group(0)
+    assert 'value="24"' in field
+    assert 'name="confirmed"' in html and 'type="hidden"' in html
+
+
+def test_a_rotation_asks_for_confirmation_on_the_server_first(admin, tenant_a, in_tenant):
+    before = timezone.now()
+    first = admin.submit("/settings/secrets/rotate/", {"secret": "", "grace_hours": "", "label": "fleet C"})
+    assert first.status_code == 200
+    html = first.content.decode()
+    assert "Rotate the tenant secret?" in html and "Yes, rotate" in html
+    assert "keeps working for 24 hours" in html and 'A new secret labelled "fleet C"' in unescape(html)
+    # Nothing happened yet.
+    assert TenantSecret.objects.filter(tenant=tenant_a.tenant).count() == 1
+    assert not audit(tenant_a, in_tenant, "SECRET_ROTATED")
+    assert admin.get("/settings/secrets/new/").content.count(b"tenant-secret") == 0
+    values = _hidden_values(html)
+    assert values == {"csrfmiddlewaretoken": values["csrfmiddlewaretoken"], "secret": "", "grace_hours": "24",
+                      "label": "fleet C", "confirmed": "True"}
+    values.pop("csrfmiddlewaretoken")
+    second = admin.submit("/settings/secrets/rotate/", values)
+    assert second.status_code == 302 and second["Location"] == "/settings/secrets/new/"
+    assert b"stops working in 24 hours" in admin.get("/settings/secrets/new/").content
+    old = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default")
+    assert before + timedelta(hours=24) <= old.expires_at <= timezone.now() + timedelta(hours=24)
+    (event,) = audit(tenant_a, in_tenant, "SECRET_ROTATED")
+    assert event.detail["grace_hours"] == 24.0
+
+
+def test_the_confirm_step_says_when_a_rotation_without_grace_cuts_devices_off(admin, tenant_a):
+    html = admin.submit("/settings/secrets/rotate/", {"secret": "", "grace_hours": "0"}).content.decode()
+    assert "stops working at once" in html
+    assert TenantSecret.objects.get(tenant=tenant_a.tenant).expires_at is None
+
+
+def test_the_new_secret_has_a_copy_button_and_a_qr_code_for_the_field_app(admin, tenant_a):
+    from urllib.parse import quote
+
+    import segno
+
+    admin.submit("/settings/secrets/rotate/", {"secret": "", "grace_hours": "1", "confirmed": "True"})
+    shown = admin.get("/settings/secrets/new/")
+    html = shown.content.decode()
+    secret = SECRET.search(shown.content).group(1).decode()
+    # The copy button: a script of this origin (the CSP allows no inline script), none inline.
+    assert 'data-copy-target="tenant-secret"' in html
+    assert '<script src="/static/accounts/secret.js" defer></script>' in html
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert "script-src 'self'" in shown["Content-Security-Policy"]
+    script = admin.get("/static/accounts/secret.js")
+    assert script.status_code == 200 and b"navigator.clipboard" in b"".join(script.streaming_content)
+    # The QR code: inline SVG from segno of the field app's address with the secret in the fragment.
+    svg = re.search(r'<div id="field-qr">(<svg.*?</svg>)</div>', html, re.S).group(1)
+    url = f"http://{tenant_a.host}/field/#secret={quote(secret, safe='')}"
+    expected = segno.make(url, error="m")
+    assert svg == expected.svg_inline(scale=5, border=4, dark="#000", light="#fff",
+                                      title="QR code for the field app", svgclass="field-qr", lineclass=None)
+    assert segno.make(f"http://{tenant_a.host}/field/#secret={'0' * 64}", error="m").svg_inline(
+        scale=5, border=4, dark="#000", light="#fff", title="QR code for the field app", svgclass="field-qr",
+        lineclass=None) != svg  # the code depends on the secret: not a fixed picture
+    # Decoded back: the SVG's dark modules are the matrix of that very URL.
+    assert _svg_modules(svg) == {(x, y) for y, row in enumerate(expected.matrix)
+                                 for x, dark in enumerate(row) if dark}
+    again = admin.get("/settings/secrets/new/").content.decode()
+    assert "field-qr" not in again and secret not in again
+
+
+def _svg_modules(svg: str) -> set[tuple[int, int]]:
+    """The dark modules an SVG path of horizontal runs draws (segno's 'M x y h n m dx dy ...')."""
+    path = re.search(r'<path stroke="#000" d="([^"]+)"', svg).group(1)
+    cells, x, y = set(), 0.0, 0.0
+    for command, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", path.replace("m", " m").replace("h", " h")):
+        if command == "M":
+            x, y = float(a), float(b)
+        elif command == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            for i in range(int(float(a))):
+                cells.add((int(x) + i - 4, int(y - 0.5) - 4))
+            x += float(a)
+    return cells

@@ -210,3 +210,71 @@ def test_managers_and_admins_have_no_route(admin, tenant_a, in_tenant, leases):
     response = admin.submit(f"/team/{manager.pk}/route/", {"lease": "Tarzan Unit"})
     assert response.status_code == 400
     assert route_of(tenant_a, in_tenant, manager.email) == set()
+
+
+# --------------------------------------------------------------------------- last login, last sync
+
+
+def _cell(row_html: str, name: str) -> str:
+    return re.search(rf"<td data-{name}[^>]*>(.*?)</td>", row_html, re.S).group(1).strip()
+
+
+def _local(handle, moment) -> str:
+    import zoneinfo
+
+    from django.utils import timezone
+
+    local = timezone.localtime(moment, zoneinfo.ZoneInfo(handle.tenant.time_zone))
+    return local.strftime("%Y-%m-%d %H:%M ") + local.tzname()
+
+
+def test_the_team_page_shows_last_login_and_last_sync_in_the_tenant_s_zone(admin, client, tenant_a, in_tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from sync.models import SyncBatch
+    from tests.factories import api_login
+
+    api_login(client, tenant_a, email=tenant_a.users["OPERATOR"])  # a device login counts
+    with in_tenant(tenant_a):
+        operator = User.objects.get(email=tenant_a.users["OPERATOR"])
+        manager = User.objects.get(email=tenant_a.users["MANAGER"])
+        assert operator.last_login is not None
+        older, newer = timezone.now() - timedelta(days=3, hours=5), timezone.now() - timedelta(hours=2)
+        for moment in (older, newer):
+            batch = SyncBatch.objects.create(user=operator)
+            SyncBatch.objects.filter(pk=batch.pk).update(received_at=moment)
+    response = admin.get("/team/")
+    operator_row = row(response, tenant_a.users["OPERATOR"])
+    assert _cell(operator_row, "last-login") == _local(tenant_a, operator.last_login)
+    assert _cell(operator_row, "last-sync") == _local(tenant_a, newer)
+    manager_row = row(response, tenant_a.users["MANAGER"])
+    assert "never" in _cell(manager_row, "last-sync") and manager.last_login is None
+    assert "never" in _cell(manager_row, "last-login")
+    # The ADMIN's own portal login counts too.
+    with in_tenant(tenant_a):
+        admin_user = User.objects.get(email=tenant_a.users["ADMIN"])
+    assert _cell(row(response, tenant_a.users["ADMIN"]), "last-login") == _local(tenant_a, admin_user.last_login)
+
+
+def test_the_team_page_costs_the_same_queries_for_more_users(admin, tenant_a, in_tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import user_create
+    from sync.models import SyncBatch
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin.get("/team/").status_code == 200
+        return len(queries)
+
+    count()  # warm (session, permissions)
+    before = count()
+    with in_tenant(tenant_a):
+        for number in range(4):
+            crew = user_create(email=f"crew{number}@permian.test", password=PASSWORD, role="OPERATOR")
+            SyncBatch.objects.create(user=crew)
+    assert count() == before

@@ -215,7 +215,7 @@ def test_rotation_shows_the_new_secret_once_and_the_old_one_stops_verifying(staf
     assert api_login_status(tenant_a.tenant, secret=tenant_a.secret, email=tenant_a.admin_email) == 200
 
     response = staff_client.post(page(tenant_a.tenant, "secrets/rotate/"),
-                                 {"secret": "", "grace_hours": "0", "label": "fleet-2"})
+                                 {"secret": "", "grace_hours": "0", "label": "fleet-2", "confirmed": "True"})
 
     assert response.status_code == 302 and response["Location"] == page(tenant_a.tenant, "secret-shown/")
     new_secret = take_shown_secret(staff_client, tenant_a.tenant)
@@ -227,12 +227,30 @@ def test_rotation_shows_the_new_secret_once_and_the_old_one_stops_verifying(staf
 
 
 def test_rotation_with_a_grace_period_keeps_the_old_secret_working_for_now(staff_client, tenant_a):
-    staff_client.post(page(tenant_a.tenant, "secrets/rotate/"), {"grace_hours": "2", "label": ""})
+    staff_client.post(page(tenant_a.tenant, "secrets/rotate/"), {"grace_hours": "2", "label": "", "confirmed": "True"})
 
     take_shown_secret(staff_client, tenant_a.tenant)
     assert api_login_status(tenant_a.tenant, secret=tenant_a.secret, email=tenant_a.admin_email) == 200
     old = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default", replaced_by__isnull=False)
     assert timedelta(hours=1, minutes=59) < old.expires_at - timezone.now() <= timedelta(hours=2)
+
+
+def test_a_staff_rotation_defaults_to_24_hours_and_asks_for_confirmation_first(staff_client, tenant_a):
+    form = staff_client.get(page(tenant_a.tenant, "secrets/rotate/")).content.decode()
+    assert re.search(r'<input[^>]*name="grace_hours"[^>]*value="24"', form)
+    asked = staff_client.post(page(tenant_a.tenant, "secrets/rotate/"), {"grace_hours": "", "label": "fleet-3"})
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "keeps working for 24 hours" in html and "Yes, rotate" in html
+    assert re.search(r'<input type="hidden" name="confirmed" value="True"', html)
+    assert not TenantSecret.objects.filter(tenant=tenant_a.tenant, replaced_by__isnull=False).exists()
+    assert not events(tenant_a.tenant, kind=SecurityEvent.Kind.SECRET_ROTATED)
+    done = staff_client.post(page(tenant_a.tenant, "secrets/rotate/"),
+                             {"secret": "", "grace_hours": "24", "label": "fleet-3", "confirmed": "True"})
+    assert done.status_code == 302
+    take_shown_secret(staff_client, tenant_a.tenant)
+    old = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default")
+    assert timedelta(hours=23, minutes=59) < old.expires_at - timezone.now() <= timedelta(hours=24)
 
 
 def test_added_secret_is_listed_without_its_hash_and_expire_now_stops_it(staff_client, tenant_a):

@@ -138,3 +138,90 @@ def test_rotation_by_another_process_is_seen_by_this_process_at_once(client, liv
     new = json.loads(result.stdout)["secret"]
     assert me_status(client, handle, handle.secret, tokens["access"]) == 401
     assert me_status(client, handle, new, tokens["access"]) == 200
+
+
+# --------------------------------------------------------------------------- last use
+
+
+def _forget_use_notes(secret_ids):
+    """As if the recording interval had passed: this process's memo and the shared cache key go."""
+    from django.core.cache import cache
+
+    from tenants import secrets as tenant_secrets
+
+    for secret_id in secret_ids:
+        tenant_secrets._use_noted.pop(secret_id, None)
+        cache.delete(tenant_secrets._use_cache_key(secret_id))
+
+
+def test_a_secret_s_last_use_is_written_at_most_once_per_interval(
+        client, tenant_a, django_capture_on_commit_callbacks, django_assert_num_queries):
+    from tenants.secrets import secret_use_note
+
+    row = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default")
+    _forget_use_notes([row.pk])
+    tokens = api_login(client, tenant_a)
+    with django_capture_on_commit_callbacks(execute=True) as writes:
+        for _ in range(5):
+            assert me_status(client, tenant_a, tenant_a.secret, tokens["access"]) == 200
+    assert len(writes) == 0  # the login above noted it already: nothing more in the interval
+    row.refresh_from_db()
+    first = row.last_used_at
+    # The login's note was captured by no one (its commit is the test's): record one now.
+    _forget_use_notes([row.pk])
+    with django_capture_on_commit_callbacks(execute=True) as writes:
+        for _ in range(5):
+            assert me_status(client, tenant_a, tenant_a.secret, tokens["access"]) == 200
+    assert len(writes) == 1
+    row.refresh_from_db()
+    assert row.last_used_at is not None and (first is None or row.last_used_at >= first)
+    written = row.last_used_at
+    # Within the interval a use costs no query and no cache write at all.
+    with django_assert_num_queries(0), django_capture_on_commit_callbacks(execute=True) as writes:
+        assert secret_use_note(row.pk) is False
+    assert writes == []
+    # Another process (its own memo empty) asks the shared cache, which says: already noted.
+    from tenants import secrets as tenant_secrets
+
+    tenant_secrets._use_noted.pop(row.pk, None)
+    with django_capture_on_commit_callbacks(execute=True) as writes:
+        assert secret_use_note(row.pk) is False
+    assert writes == []
+    # Once the interval has passed, the next use writes again.
+    _forget_use_notes([row.pk])
+    with django_capture_on_commit_callbacks(execute=True) as writes:
+        assert secret_use_note(row.pk) is True
+    assert len(writes) == 1
+    row.refresh_from_db()
+    assert row.last_used_at > written
+
+
+def test_the_secrets_pages_show_when_each_secret_was_last_used(client, tenant_a, staff_client,
+                                                             django_capture_on_commit_callbacks):
+    from tests.portal.conftest import PortalClient
+    from tests.factories import PASSWORD
+
+    row = TenantSecret.objects.get(tenant=tenant_a.tenant, label="default")
+    tenant_secret_issue(tenant=tenant_a.tenant, label="unused fleet", actor="test")
+    _forget_use_notes([row.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        api_login(client, tenant_a)
+    row.refresh_from_db()
+    assert row.last_used_at is not None
+    admin = PortalClient(tenant_a)
+    admin.get("/login/")
+    admin.submit("/login/", {"email": tenant_a.users["ADMIN"], "password": PASSWORD})
+    html = admin.get("/settings/secrets/").content.decode()
+    import re
+    import zoneinfo
+
+    from django.utils import timezone
+
+    local = timezone.localtime(row.last_used_at, zoneinfo.ZoneInfo(tenant_a.tenant.time_zone))
+    used = re.search(r'<tr data-secret-label="default">.*?<td data-last-used>(.*?)</td>', html, re.S).group(1)
+    assert used == local.strftime("%Y-%m-%d %H:%M ") + local.tzname()
+    unused = re.search(r'<tr data-secret-label="unused fleet">.*?<td data-last-used>(.*?)</td>', html, re.S).group(1)
+    assert unused == "never"
+    staff = staff_client.get(f"/admin/tenants/tenant/{tenant_a.tenant.pk}/secrets/").content.decode()
+    assert "<th>Last used</th>" in staff
+    assert timezone.localtime(row.last_used_at).strftime("%Y-%m-%d %H:%M") in staff  # the admin's own zone

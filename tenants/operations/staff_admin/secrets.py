@@ -28,6 +28,13 @@ class SecretPages(StaffPages):
         active = [s for s in TenantSecret.objects.filter(tenant=tenant).defer("secret_hash")
                   if s.is_active_at(timezone.now())]
         form = SecretRotateForm(request.POST if request.method == "POST" else None, active_secrets=active)
+        if form.is_bound and form.is_valid() and not form.is_confirmed:
+            # The confirm step, on the server: what will happen, and the same values to post again.
+            with timezone.override(tenant.time_zone):
+                consequences = form.consequences()
+            return self._render(request, "confirm.html", tenant, "Rotate the device secrets of",
+                                form=form.confirmation_form(), consequences=consequences, danger=True,
+                                submit_label="Yes, rotate")
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             grace_hours = data["grace_hours"] or 0
@@ -44,7 +51,7 @@ class SecretPages(StaffPages):
                 return self._reveal_next(request, tenant, secret=secret, what="rotated", label=data["label"],
                                          note=f"{replaced.capitalize()} stops working {when}.")
         return self._render(request, "form_page.html", tenant, "Rotate secret", form=form,
-                            fieldsets=[(None, list(form))], submit_label="Rotate", back_page="secrets")
+                            fieldsets=[(None, form.visible_fields())], submit_label="Rotate", back_page="secrets")
 
     @sensitive_variables("secret")
     def secret_issue_view(self, request, tenant_id):
