@@ -6,6 +6,10 @@ client can import it as it is.
 values (Decimal, date, datetime, UUID) under snake_case keys, ``errors`` maps camelCase field
 names to messages. Whether the well exists and is on the user's route is the server's business.
 
+Each parser says what it takes as a JSON Schema fragment, each cross-field check as if/then rules
+or a note (``with_schema``, ``cross_field``): sync.json_schemas assembles them for
+GET /api/v1/sync/schemas, so the field web app validates with what the server validates with.
+
 Dates and times lie between 1900-01-01 and 10 minutes from now (config.dates); a productionDate
 is not after ``today`` (the tenant's date on the server, the device's on the field client);
 volumes and readings stay within what a field produces and a gauge reads (wells.domain bounds).
@@ -56,9 +60,6 @@ class Invalid(ValueError):
 
 
 # ------------------------------------------------------------------------- field parsers
-
-
-# ------------------------------------------------------------------------- JSON Schema fragments
 #
 # Every parser carries ``json_schema``: the JSON Schema (draft 2020-12) fragment of what it takes,
 # with ``x-errorMessages`` (keyword -> the parser's own message) for clients that show them. A
@@ -497,10 +498,9 @@ def seals_list(cleaned_value: str | None) -> list[str]:
     return [seal for seal in (cleaned_value or "").split(SEAL_SEPARATOR) if seal]
 
 
-_bounded = decimal_field
-_TEMPERATURE = _bounded("-58", "302")  # the range of API MPMS 11.1 for crude oil
-_PERCENT = _bounded("0", "100")
-_LEVEL = _bounded("0", "1200", "0.0001")
+_TEMPERATURE = decimal_field("-58", "302")  # the range of API MPMS 11.1 for crude oil
+_PERCENT = decimal_field("0", "100")
+_LEVEL = decimal_field("0", "1200", "0.0001")
 
 
 # A level as a pumper reads a gauge line: "12ft 4-1/4in", "12' 4 1/4\"", "148.25in", "12.5 ft", "3.2m".
@@ -656,16 +656,16 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("tankId", parse_uuid),
             Field("kind", parse_choice(TICKET_KINDS)),
             Field("closedAt", parse_datetime),
-            Field("observedGravityApi", _bounded("-10", "100")),
+            Field("observedGravityApi", decimal_field("-10", "100")),
             Field("observedTemperatureF", _TEMPERATURE),
             Field("bswPercent", _PERCENT),
             Field("disposition", parse_disposition),
             Field("openingLevel", _LEVEL, required=False),
             Field("closingLevel", _LEVEL, required=False),
             Field("unit", parse_choice(LEVEL_UNITS), required=False),
-            Field("openingTotalizerBbl", _bounded("0", "99999999"), required=False),
-            Field("closingTotalizerBbl", _bounded("0", "99999999"), required=False),
-            Field("meterFactor", _bounded("0.9", "1.1", "0.0001"), required=False),
+            Field("openingTotalizerBbl", decimal_field("0", "99999999"), required=False),
+            Field("closingTotalizerBbl", decimal_field("0", "99999999"), required=False),
+            Field("meterFactor", decimal_field("0.9", "1.1", "0.0001"), required=False),
             Field("purchaser", parse_text(200, required=False), required=False),
             Field("sealsRemoved", parse_seals, required=False),
             Field("sealsInstalled", parse_seals, required=False),
