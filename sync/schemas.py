@@ -166,14 +166,17 @@ def decimal_field(minimum: str | None = None, maximum: str | None = None, places
     return parse
 
 
-@with_schema({"type": "string", "pattern": DATE_PATTERN, "format": "date",
+@with_schema({"type": "string", "minLength": 10, "maxLength": 10, "pattern": DATE_PATTERN, "format": "date",
               "allOf": [{"pattern": FROM_1900_PATTERN, MESSAGE: {"pattern": "must be on or after 1900-01-01"}}],
-              MESSAGE: {"type": "must be a date YYYY-MM-DD", "pattern": "must be a date YYYY-MM-DD",
+              MESSAGE: {"type": "must be a date YYYY-MM-DD", "minLength": "must be a date YYYY-MM-DD",
+                        "maxLength": "must be a date YYYY-MM-DD", "pattern": "must be a valid date YYYY-MM-DD",
                         "format": "must be a valid date YYYY-MM-DD"}})
 def parse_date(value: Any) -> date:
-    # The pattern first: date.fromisoformat also reads week dates (2026-W48-4).
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+    if not isinstance(value, str) or len(value) != 10:
         raise Invalid("must be a date YYYY-MM-DD")
+    # The pattern first: date.fromisoformat also reads week dates (2026-W48-4).
+    if not _ISO_DATE.fullmatch(value):
+        raise Invalid("must be a valid date YYYY-MM-DD")
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
@@ -693,8 +696,6 @@ def parse_corrects_event_id(raw: dict, *, event_id: uuid.UUID | None = None) -> 
     if event_id is not None and target == event_id:
         raise Invalid("an event cannot correct itself")
     return target
-
-
 
 
 def validate_event_payload(event_type: str, payload: Any, *, now: datetime | None = None,
