@@ -6,6 +6,10 @@ client can import it as it is.
 values (Decimal, date, datetime, UUID) under snake_case keys, ``errors`` maps camelCase field
 names to messages. Whether the well exists and is on the user's route is the server's business.
 
+Each parser says what it takes as a JSON Schema fragment, each cross-field check as if/then rules
+or a note (``with_schema``, ``cross_field``): sync.json_schemas assembles them for
+GET /api/v1/sync/schemas, so the field web app validates with what the server validates with.
+
 Dates and times lie between 1900-01-01 and 10 minutes from now (config.dates); a productionDate
 is not after ``today`` (the tenant's date on the server, the device's on the field client);
 volumes and readings stay within what a field produces and a gauge reads (wells.domain bounds).
@@ -41,6 +45,26 @@ from wells.domain import (
     reading_value_problem,
 )
 
+from .schema_fragments import (  # noqa: F401 (re-exported: sync.json_schemas, tests)
+    BLANK_PATTERN,
+    DATE_PATTERN,
+    DATE_TIME_PATTERN,
+    END,
+    FROM_1900_PATTERN,
+    MAX_DECIMAL,
+    MESSAGE,
+    NO_NUL_PATTERN,
+    OFFSET_PATTERN,
+    UUID_PATTERN,
+    WHITE_SPACE,
+    bounds_per,
+    choices_per,
+    cross_field,
+    decimal_schema,
+    when,
+    with_schema,
+)
+
 # Wire limits (API.md section 6): a batch request, and a photo upload.
 MAX_EVENTS = 5_000
 MAX_BYTES = 8 * 1024 * 1024
@@ -48,7 +72,6 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 NOTES_MAX = 10_000
 TEXT_MAX = 10_000
-MAX_DECIMAL = Decimal("1e11")
 
 
 class Invalid(ValueError):
@@ -56,15 +79,27 @@ class Invalid(ValueError):
 
 
 # ------------------------------------------------------------------------- field parsers
+#
+# Every parser carries ``json_schema`` (with_schema), the fragment of what it takes (patterns and
+# helpers: sync.schema_fragments); a Field refuses a parser without one, so a field cannot be
+# added without its schema. Each cross-field check says its if/then rules or a note (cross_field).
+# The shape parse_datetime reads (any year and offset: their bounds have messages of their own).
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+                      r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UUID = re.compile(UUID_PATTERN[1:-len(END)])
+DATE_TIME_MESSAGE = "must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T14:03:00Z"
 
-
+@with_schema({"type": "string", "pattern": UUID_PATTERN, "format": "uuid",
+              MESSAGE: {"type": "must be a UUID string", "pattern": "must be a UUID", "format": "must be a UUID"}})
 def parse_uuid(value: Any) -> uuid.UUID:
+    """The canonical form (8-4-4-4-12 hexadecimal digits) only: uuid.UUID alone also takes braces,
+    "urn:uuid:", a sign and underscores, which no schema (or client) would think a UUID."""
     if not isinstance(value, str):
         raise Invalid("must be a UUID string")
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise Invalid("must be a UUID") from None
+    if not _UUID.fullmatch(value):
+        raise Invalid("must be a UUID")
+    return uuid.UUID(value)
 
 
 def parse_decimal(value: Any, *, minimum: Decimal | None = None, maximum: Decimal | None = None) -> Decimal:
@@ -85,9 +120,33 @@ def parse_decimal(value: Any, *, minimum: Decimal | None = None, maximum: Decima
     return number.quantize(Decimal("0.001"))
 
 
+def decimal_field(minimum: str | None = None, maximum: str | None = None, places: str = "0.001"
+                  ) -> Callable[[Any], Decimal]:
+    """parse_decimal within [minimum, maximum], kept to ``places`` (a level in sixteenths of an
+    inch and a meter factor need 4 decimals, parse_decimal keeps 3)."""
+    low = Decimal(minimum) if minimum is not None else None
+    high = Decimal(maximum) if maximum is not None else None
+
+    @with_schema(decimal_schema(low, high, places))
+    def parse(value: Any) -> Decimal:
+        parse_decimal(value, minimum=low, maximum=high)  # the checks and their messages
+        return Decimal(str(value)).quantize(Decimal(places))
+
+    parse.places = Decimal(places)
+    return parse
+
+
+@with_schema({"type": "string", "minLength": 10, "maxLength": 10, "pattern": DATE_PATTERN, "format": "date",
+              "allOf": [{"pattern": FROM_1900_PATTERN, MESSAGE: {"pattern": "must be on or after 1900-01-01"}}],
+              MESSAGE: {"type": "must be a date YYYY-MM-DD", "minLength": "must be a date YYYY-MM-DD",
+                        "maxLength": "must be a date YYYY-MM-DD", "pattern": "must be a valid date YYYY-MM-DD",
+                        "format": "must be a valid date YYYY-MM-DD"}})
 def parse_date(value: Any) -> date:
     if not isinstance(value, str) or len(value) != 10:
         raise Invalid("must be a date YYYY-MM-DD")
+    # The pattern first: date.fromisoformat also reads week dates (2026-W48-4).
+    if not _ISO_DATE.fullmatch(value):
+        raise Invalid("must be a valid date YYYY-MM-DD")
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
@@ -98,15 +157,21 @@ def parse_date(value: Any) -> date:
     return parsed
 
 
+@with_schema({"type": "string", "pattern": DATE_TIME_PATTERN, "format": "date-time",
+              "allOf": [{"pattern": FROM_1900_PATTERN, MESSAGE: {"pattern": "must be on or after 1900-01-01T00:00:00Z"}},
+                        {"pattern": OFFSET_PATTERN,
+                         MESSAGE: {"pattern": "needs a time zone offset between -12:00 and +14:00"}}],
+              MESSAGE: {"type": DATE_TIME_MESSAGE, "pattern": DATE_TIME_MESSAGE, "format": DATE_TIME_MESSAGE}})
 def parse_datetime(value: Any) -> datetime:
-    """RFC 3339 with an offset ("Z" or "+hh:mm"); naive times are refused."""
-    if not isinstance(value, str) or not 19 <= len(value) <= 40:
-        raise Invalid("must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T14:03:00Z")
+    """RFC 3339 with an offset ("Z" or "+hh:mm"); naive times are refused, and so are the other
+    shapes datetime.fromisoformat reads (a space for the T, week dates, "+0000", no seconds)."""
+    if not isinstance(value, str) or not 19 <= len(value) <= 40 or not _RFC3339.fullmatch(value):
+        raise Invalid(DATE_TIME_MESSAGE)
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise Invalid("must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T14:03:00Z") from None
+        raise Invalid(DATE_TIME_MESSAGE) from None
     problem = time_bound_problem(moment, latest=NO_LATER_BOUND_TIME)  # "now": see validate_event_payload
     if problem:
         raise Invalid(problem)
@@ -114,15 +179,28 @@ def parse_datetime(value: Any) -> datetime:
 
 
 def parse_choice(choices: list[str]) -> Callable[[Any], str]:
+    choices = list(choices)
+    message = f"must be one of {', '.join(choices)}"
+
+    @with_schema({"type": "string", "enum": choices, MESSAGE: {"type": message, "enum": message}})
     def parse(value: Any) -> str:
         if not isinstance(value, str) or value not in choices:
-            raise Invalid(f"must be one of {', '.join(choices)}")
+            raise Invalid(message)
         return value
 
     return parse
 
 
 def parse_text(max_length: int, *, required: bool = True) -> Callable[[Any], str]:
+    fragment: dict[str, Any] = {
+        "type": "string", "maxLength": max_length, "pattern": NO_NUL_PATTERN,
+        MESSAGE: {"type": "must be a string", "pattern": "must not contain NUL characters",
+                  "maxLength": f"must be at most {max_length:,} characters"}}
+    if required:  # not blank: one character that is not white space
+        fragment.update(minLength=1, **{"not": {"type": "string", "pattern": BLANK_PATTERN}})
+        fragment[MESSAGE].update(minLength="must not be empty", **{"not": "must not be empty"})
+
+    @with_schema(fragment)
     def parse(value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("must be a string")
@@ -146,6 +224,10 @@ class Field:
     parse: Callable[[Any], Any]
     required: bool = True
 
+    def __post_init__(self):
+        if not isinstance(getattr(self.parse, "json_schema", None), dict):
+            raise TypeError(f"{self.wire}: its parser has no json_schema (see with_schema)")
+
     @functools.cached_property  # computed once: intake asks for it for every field of every event
     def name(self) -> str:  # snake_case name in cleaned data
         out = []
@@ -157,14 +239,41 @@ class Field:
 @dataclass(frozen=True)
 class PayloadSchema:
     fields: tuple[Field, ...]
-    # Cross-field checks on the cleaned values: return {wireName: [message]} problems.
+    # Cross-field checks on the cleaned values: return {wireName: [message]} problems. Each says
+    # what JSON Schema it stands for (cross_field): if/then rules, or a note of what only the
+    # server checks (x-serverChecks), or both.
     checks: tuple[Callable[[dict], dict[str, list[str]]], ...] = field(default_factory=tuple)
     # Times that must not lie in the future (cleaned names).
     times: tuple[str, ...] = ()
     # Dates that must not be after today (cleaned names).
     dates: tuple[str, ...] = ()
 
+    def __post_init__(self):
+        for check in self.checks:
+            if getattr(check, "json_schema", None) is None and not getattr(check, "server_note", None):
+                raise TypeError(f"{check.__name__}: a cross-field check needs its json_schema or server_note")
 
+    def field(self, wire: str) -> Field:
+        return next(f for f in self.fields if f.wire == wire)
+
+
+# ------------------------------------------------------------------------- cross-field rules
+
+def kind_fields_rules(check: Callable, schema: PayloadSchema) -> list[dict]:
+    out = []
+    for kind in TICKET_KINDS:
+        needed, other = (TANK_FIELDS, LACT_FIELDS) if kind == "TANK" else (LACT_FIELDS, TANK_FIELDS)
+        required = [_WIRE[name] for name in needed]
+        properties = {wire: {"not": {"type": "null"}, MESSAGE: {"not": f"is required for a {kind} ticket"}}
+                      for wire in required}
+        properties.update({_WIRE[name]: {"type": "null", MESSAGE: {"type": f"is not part of a {kind} ticket"}}
+                           for name in other})
+        out.append({"if": when(kind=kind), "then": {
+            "required": required, "properties": properties, MESSAGE: {"required": f"is required for a {kind} ticket"}}})
+    return out
+
+
+@cross_field(json_schema=choices_per("product", "unit", PRODUCT_UNITS))
 def _production_unit(cleaned: dict) -> dict[str, list[str]]:
     product, unit = cleaned.get("product"), cleaned.get("unit")
     if product and unit and unit not in PRODUCT_UNITS[product]:
@@ -172,6 +281,7 @@ def _production_unit(cleaned: dict) -> dict[str, list[str]]:
     return {}
 
 
+@cross_field(json_schema=choices_per("readingType", "unit", READING_UNITS))
 def _reading_unit(cleaned: dict) -> dict[str, list[str]]:
     kind, unit = cleaned.get("reading_type"), cleaned.get("unit")
     if kind and unit and unit not in READING_UNITS[kind]:
@@ -179,12 +289,16 @@ def _reading_unit(cleaned: dict) -> dict[str, list[str]]:
     return {}
 
 
+@cross_field(json_schema=bounds_per("volume", [{"product": str(p), "unit": u}
+                                               for p, units in PRODUCT_UNITS.items() for u in units]))
 def _production_volume(cleaned: dict) -> dict[str, list[str]]:
     product, unit, volume = cleaned.get("product"), cleaned.get("unit"), cleaned.get("volume")
     problem = production_volume_problem(product, volume, unit) if product and unit and volume is not None else None
     return {"volume": [problem]} if problem else {}
 
 
+@cross_field(json_schema=bounds_per("value", [{"readingType": str(k), "unit": u}
+                                              for k, units in READING_UNITS.items() for u in units]))
 def _reading_value(cleaned: dict) -> dict[str, list[str]]:
     kind, unit, value = cleaned.get("reading_type"), cleaned.get("unit"), cleaned.get("value")
     problem = reading_value_problem(kind, value, unit) if kind and unit and value is not None else None
@@ -207,15 +321,21 @@ _WIRE = {"opening_level": "openingLevel", "closing_level": "closingLevel", "unit
 
 
 def _level_bound(name: str, unit_name: str = "unit") -> Callable[[dict], dict[str, list[str]]]:
+    wire = _WIRE.get(name, "level")
+
+    @cross_field(json_schema=bounds_per(wire, [{"unit": unit} for unit in LEVEL_UNITS]))
     def check(cleaned: dict) -> dict[str, list[str]]:
         level, unit = cleaned.get(name), cleaned.get(unit_name)
         if level is not None and unit in LEVEL_MAX and level > LEVEL_MAX[unit]:
-            return {_WIRE.get(name, "level"): [f"must be <= {LEVEL_MAX[unit]} {unit} (a 100 ft tank)"]}
+            return {wire: [f"must be <= {LEVEL_MAX[unit]} {unit} (a 100 ft tank)"]}
         return {}
 
     return check
 
 
+@cross_field(json_schema=kind_fields_rules,
+             server_note="A TANK ticket's closingLevel is not above its openingLevel; a LACT ticket's "
+                         "closingTotalizerBbl is not below its openingTotalizerBbl.")
 def _ticket_kind_fields(cleaned: dict) -> dict[str, list[str]]:
     kind = cleaned.get("kind")
     if kind not in TICKET_KINDS:
@@ -235,22 +355,41 @@ def _ticket_kind_fields(cleaned: dict) -> dict[str, list[str]]:
     return problems
 
 
+DISPOSITION_MESSAGE = "must be an RRC disposition code: 1 or 2 digits (0 pipeline, 1 truck, ...)"
+
+
+@with_schema({"anyOf": [{"type": "string", "pattern": "^[0-9]{1,2}" + END}, {"type": "integer", "minimum": 0,
+                                                                            "maximum": 99}],
+              MESSAGE: {"anyOf": DISPOSITION_MESSAGE}})
 def parse_disposition(value: Any) -> str:
-    """An RRC disposition code ("0" pipeline, "1" truck, ...): one or two digits, as text or a number."""
+    """An RRC disposition code ("0" pipeline, "1" truck, ...): one or two digits, as text or a
+    number (1.0 is the number 1, as JSON Schema and JavaScript have it)."""
+    if isinstance(value, float) and value.is_integer() and 0 <= value < 100:
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= len(value) <= 2:
-        raise Invalid("must be an RRC disposition code: 1 or 2 digits (0 pipeline, 1 truck, ...)")
+        raise Invalid(DISPOSITION_MESSAGE)
     return value
 
 
+_SEAL_CHARACTER = "[^\\u0000\\n\\r]"
+SEAL_MESSAGE = "each seal number is text of 1 to 40 characters on one line"
+
+
+@with_schema({"type": "array", "maxItems": SEALS_MAX,
+              "items": {"type": "string", "minLength": 1, "maxLength": 40,
+                        "pattern": f"^{_SEAL_CHARACTER}*[^\\u0000\\n\\r{WHITE_SPACE}]{_SEAL_CHARACTER}*{END}",
+                        MESSAGE: {k: SEAL_MESSAGE for k in ("type", "minLength", "maxLength", "pattern")}},
+              MESSAGE: {"type": f"must be a list of at most {SEALS_MAX} seal numbers",
+                        "maxItems": f"must be a list of at most {SEALS_MAX} seal numbers"}})
 def parse_seals(value: Any) -> str:
     if not isinstance(value, list) or len(value) > SEALS_MAX:
         raise Invalid(f"must be a list of at most {SEALS_MAX} seal numbers")
     seals = []
     for seal in value:
         if not isinstance(seal, str) or not seal.strip() or len(seal) > 40 or any(c in seal for c in "\x00\n\r"):
-            raise Invalid("each seal number is text of 1 to 40 characters on one line")
+            raise Invalid(SEAL_MESSAGE)
         seals.append(seal.strip())
     return SEAL_SEPARATOR.join(seals)
 
@@ -259,19 +398,9 @@ def seals_list(cleaned_value: str | None) -> list[str]:
     return [seal for seal in (cleaned_value or "").split(SEAL_SEPARATOR) if seal]
 
 
-def _bounded(low: str, high: str, places: str = "0.001") -> Callable[[Any], Decimal]:
-    """parse_decimal within [low, high], kept to ``places`` (a level in sixteenths of an inch and
-    a meter factor need 4 decimals, parse_decimal keeps 3)."""
-    def parse(value: Any) -> Decimal:
-        parse_decimal(value, minimum=Decimal(low), maximum=Decimal(high))  # the checks and their messages
-        return Decimal(str(value)).quantize(Decimal(places))
-
-    return parse
-
-
-_TEMPERATURE = _bounded("-58", "302")  # the range of API MPMS 11.1 for crude oil
-_PERCENT = _bounded("0", "100")
-_LEVEL = _bounded("0", "1200", "0.0001")
+_TEMPERATURE = decimal_field("-58", "302")  # the range of API MPMS 11.1 for crude oil
+_PERCENT = decimal_field("0", "100")
+_LEVEL = decimal_field("0", "1200", "0.0001")
 
 
 # A level as a pumper reads a gauge line: "12ft 4-1/4in", "12' 4 1/4\"", "148.25in", "12.5 ft", "3.2m".
@@ -318,6 +447,16 @@ def parse_gauge_level(text: str, *, unit: str | None = None) -> tuple[Decimal, s
     return value, chosen
 
 
+@with_schema({"type": "integer", "minimum": 1, "maximum": 2**31,
+              MESSAGE: {k: "must be a positive integer" for k in ("type", "minimum", "maximum")}})
+def _positive_int(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():  # 3.0 is the integer 3 in JSON Schema and JavaScript
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 2**31:
+        raise Invalid("must be a positive integer")
+    return value
+
+
 _ANY_PRODUCTION_UNIT = sorted({u for units in PRODUCT_UNITS.values() for u in units})
 _ANY_READING_UNIT = sorted({u for units in READING_UNITS.values() for u in units})
 
@@ -326,7 +465,7 @@ SCHEMAS: dict[str, PayloadSchema] = {
         fields=(
             Field("wellId", parse_uuid),
             Field("readingType", parse_choice(ReadingType.values)),
-            Field("value", parse_decimal),
+            Field("value", decimal_field()),
             Field("unit", parse_choice(_ANY_READING_UNIT)),
             Field("recordedAt", parse_datetime),
             Field("equipmentId", parse_uuid, required=False),
@@ -339,9 +478,9 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("wellId", parse_uuid),
             Field("productionDate", parse_date),
             Field("product", parse_choice(Product.values)),
-            Field("volume", lambda v: parse_decimal(v, minimum=Decimal(0))),
+            Field("volume", decimal_field("0")),
             Field("unit", parse_choice(_ANY_PRODUCTION_UNIT)),
-            Field("downtimeHours", lambda v: parse_decimal(v, minimum=Decimal(0), maximum=Decimal(24)), required=False),
+            Field("downtimeHours", decimal_field("0", "24"), required=False),
             Field("downtimeReason", parse_text(500, required=False), required=False),
             Field("recordedAt", parse_datetime, required=False),
         ),
@@ -394,7 +533,7 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("status", parse_choice(WellStatus.values)),
             Field("changedAt", parse_datetime),
             Field("reason", parse_text(TEXT_MAX, required=False), required=False),
-            Field("baseVersion", lambda v: _positive_int(v), required=False),
+            Field("baseVersion", _positive_int, required=False),
         ),
         times=("changed_at",),
     ),
@@ -417,16 +556,16 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("tankId", parse_uuid),
             Field("kind", parse_choice(TICKET_KINDS)),
             Field("closedAt", parse_datetime),
-            Field("observedGravityApi", _bounded("-10", "100")),
+            Field("observedGravityApi", decimal_field("-10", "100")),
             Field("observedTemperatureF", _TEMPERATURE),
             Field("bswPercent", _PERCENT),
             Field("disposition", parse_disposition),
             Field("openingLevel", _LEVEL, required=False),
             Field("closingLevel", _LEVEL, required=False),
             Field("unit", parse_choice(LEVEL_UNITS), required=False),
-            Field("openingTotalizerBbl", _bounded("0", "99999999"), required=False),
-            Field("closingTotalizerBbl", _bounded("0", "99999999"), required=False),
-            Field("meterFactor", _bounded("0.9", "1.1", "0.0001"), required=False),
+            Field("openingTotalizerBbl", decimal_field("0", "99999999"), required=False),
+            Field("closingTotalizerBbl", decimal_field("0", "99999999"), required=False),
+            Field("meterFactor", decimal_field("0.9", "1.1", "0.0001"), required=False),
             Field("purchaser", parse_text(200, required=False), required=False),
             Field("sealsRemoved", parse_seals, required=False),
             Field("sealsInstalled", parse_seals, required=False),
@@ -454,12 +593,6 @@ def parse_corrects_event_id(raw: dict, *, event_id: uuid.UUID | None = None) -> 
     if event_id is not None and target == event_id:
         raise Invalid("an event cannot correct itself")
     return target
-
-
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 2**31:
-        raise Invalid("must be a positive integer")
-    return value
 
 
 def validate_event_payload(event_type: str, payload: Any, *, now: datetime | None = None,
