@@ -36,7 +36,8 @@ PHONE = {"width": 390, "height": 844}
 @dataclass
 class FieldSite:
     handle: TenantHandle
-    origin: str = ""
+    origin: str = ""  # http://<slug>.localhost:<port>, for the browser
+    api_origin: str = ""  # http://127.0.0.1:<port>, for requests (the tenant by X-Tenant-ID)
     wells: dict = field(default_factory=dict)  # name -> id
     equipment: dict = field(default_factory=dict)  # well name -> pump jack id
     tank_id: str = ""
@@ -46,14 +47,14 @@ class FieldSite:
         return self.origin + path
 
     def token(self, role: str = "MANAGER") -> str:
-        response = requests.post(self.url("/api/v1/auth/login"), json={"email": self.handle.users[role], "password": PASSWORD},
+        response = requests.post(self.api_origin + "/api/v1/auth/login", json={"email": self.handle.users[role], "password": PASSWORD},
                                  headers={"X-Tenant-ID": self.handle.public_id, "X-Tenant-Secret": self.handle.secret},
                                  timeout=30)
         response.raise_for_status()
         return response.json()["access"]
 
     def api_get(self, path: str, token: str, **params) -> dict:
-        response = requests.get(self.url(path), params=params, timeout=30, headers={
+        response = requests.get(self.api_origin + path, params=params, timeout=30, headers={
             "X-Tenant-ID": self.handle.public_id, "X-Tenant-Secret": self.handle.secret,
             "Authorization": f"Bearer {token}"})
         assert response.status_code == 200, (path, response.status_code, response.text[:500])
@@ -144,6 +145,7 @@ def field_site(field_tenant, live_env) -> FieldSite:
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz", server, server_log)
         field_tenant.origin = f"http://{field_tenant.handle.host}:{port}"
+        field_tenant.api_origin = f"http://127.0.0.1:{port}"
         yield field_tenant
     finally:
         _stop(server)

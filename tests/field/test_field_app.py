@@ -124,3 +124,266 @@ def test_login_online_then_the_app_opens_offline_reloads_included(phone, field_s
     expect(again.locator("#route li")).to_have_count(2)
     visit(again, field_site, "Alpha 1")
     expect(again.locator(".tanks li strong")).to_have_text("Oil 1")
+
+
+def record_a_day_offline(page, site, tmp_path):
+    """One event of every type on two wells and their lease's tank, with the network off.
+    Returns what was typed, by event type (and well)."""
+    photo = tmp_path / "wellhead.png"
+    photo.write_bytes(png_bytes())
+
+    open_form(page, site, "Alpha 1", "PRODUCTION_LOGGED")
+    page.select_option("#f-product", "OIL")
+    page.fill("#f-volume", "120.5")
+    page.select_option("#f-unit", "BBL")
+    page.fill("#f-downtimeHours", "1.5")
+    save(page)
+
+    open_form(page, site, "Alpha 1", "WELL_READING_RECORDED")
+    page.select_option("#f-readingType", "PRESSURE")
+    page.fill("#f-value", "850")
+    page.select_option("#f-unit", "PSI")
+    page.select_option("#f-equipmentId", site.equipment["Alpha 1"])
+    save(page)
+
+    open_form(page, site, "Alpha 1", "PHOTO_ATTACHED")
+    with page.expect_file_chooser() as chooser:
+        page.click("#f-photo")
+    chooser.value.set_files(str(photo))
+    page.fill("#f-caption", "Wellhead after the storm")
+    save(page)
+
+    open_form(page, site, "Alpha 1", "EQUIPMENT_INSPECTED")
+    page.select_option("#f-equipmentId", site.equipment["Alpha 1"])
+    page.select_option("#f-inspectionType", "ROUTINE")
+    page.select_option("#f-status", "NEEDS_ATTENTION")
+    page.fill("#f-notes", "Belt worn")
+    save(page)
+
+    visit(page, site, "Alpha 1")
+    page.click(".tanks li a:has-text('Gauge')")
+    gauge(page, "level", 12, 4, 3)  # 12 ft 4 3/4 in = 148.75 in
+    page.fill("#f-temperatureF", "70")
+    save(page)
+
+    visit(page, site, "Alpha 1")
+    page.click(".tanks li a:has-text('Run ticket')")
+    page.fill("#f-ticketNumber", "T-100")
+    page.select_option("#f-kind", "TANK")
+    page.fill("#f-observedGravityApi", "40")
+    page.fill("#f-observedTemperatureF", "60")
+    page.fill("#f-bswPercent", "0.5")
+    page.fill("#f-disposition", "1")
+    gauge(page, "openingLevel", 12, 4, 3)
+    gauge(page, "closingLevel", 1, 0, 0)
+    page.fill("#f-sealsRemoved", "S1, S2")
+    save(page)
+
+    open_form(page, site, "Bravo 2", "NOTES_ADDED")
+    page.fill("#f-notes", "Stuffing box leaking")
+    save(page)
+
+    open_form(page, site, "Bravo 2", "EQUIPMENT_REPAIRED")
+    page.select_option("#f-equipmentId", site.equipment["Bravo 2"])
+    page.fill("#f-description", "Replaced the stuffing box packing")
+    page.fill("#f-partsReplaced", "Packing rings")
+    save(page)
+
+    open_form(page, site, "Bravo 2", "PRODUCTION_LOGGED")
+    page.select_option("#f-product", "GAS")
+    page.fill("#f-volume", "310")
+    page.select_option("#f-unit", "MCF")
+    save(page)
+
+    open_form(page, site, "Bravo 2", "WELL_STATUS_CHANGED")
+    page.select_option("#f-status", "SHUT_IN")
+    page.fill("#f-reason", "Waiting on a workover rig")
+    save(page)
+
+
+def test_a_day_offline_on_two_wells_then_one_sync_and_every_event_arrived_once(phone, field_site, tmp_path):
+    page = open_app(phone, field_site)
+    log_in(page, field_site)
+    wait_for_service_worker(page)
+    phone.set_offline(True)
+    page.reload()
+    expect(page.locator("#route li")).to_have_count(2)
+
+    record_a_day_offline(page, field_site, tmp_path)
+    expect(page.locator("#unsynced")).to_have_text("10 unsynced")
+    page.evaluate("location.hash = '#/'")
+    expect(page.locator("#due-summary")).to_have_text("Due today: 0 of 2 wells not visited, 0 tanks not gauged.")
+    page.close()
+
+    page = open_app(phone, field_site)  # closed and reopened, still offline: nothing lost
+    expect(page.locator("#unsynced")).to_have_text("10 unsynced")
+    visit(page, field_site, "Alpha 1")
+    expect(page.locator("#recorded li")).to_have_count(6)  # 4 on the well, 2 on its tank
+    events = {(e["type"], e["payload"].get("wellId") or e["payload"]["tankId"]): e for e in stored_events(page)}
+    assert len(events) == 10 and all(e["state"] == "pending" for e in events.values())
+
+    phone.set_offline(False)
+    sync(page)
+    expect(page.locator("#unsynced")).to_have_text("0 unsynced")
+    expect(page.locator("#outbox li[data-outcome=APPLIED]")).to_have_count(10)
+    after = stored_events(page)
+    assert {e["state"] for e in after} == {"synced"}
+    page.close()
+
+    check_arrived_once(field_site, events)
+
+
+def check_arrived_once(site, events):
+    """Through the API, as a manager: each event is the source of exactly one record, with the
+    values typed on the phone."""
+    token = site.token("MANAGER")
+    a, b = site.wells["Alpha 1"], site.wells["Bravo 2"]
+    by_source: dict[str, list] = {}
+
+    def index(rows):
+        for row in rows:
+            by_source.setdefault(row["sourceEventId"], []).append(row)
+        return rows
+
+    index(site.api_all(f"/api/v1/wells/{a}/production/", token))
+    index(site.api_all(f"/api/v1/wells/{b}/production/", token))
+    for nested in ("readings", "inspections", "repairs", "notes", "photos"):
+        index(site.api_all(f"/api/v1/wells/{a}/{nested}/", token))
+        index(site.api_all(f"/api/v1/wells/{b}/{nested}/", token))
+    index(site.api_all(f"/api/v1/tanks/{site.tank_id}/gauges/", token))
+    index(site.api_all("/api/v1/run-tickets/", token))
+
+    def only(event_type, subject):
+        rows = by_source.get(events[(event_type, subject)]["id"], [])
+        assert len(rows) == 1, (event_type, rows)
+        return rows[0]
+
+    oil = only("PRODUCTION_LOGGED", a)
+    assert (oil["product"], float(oil["volume"]), oil["unit"], float(oil["downtimeHours"])) == ("OIL", 120.5, "BBL", 1.5)
+    gas = only("PRODUCTION_LOGGED", b)
+    assert (gas["product"], float(gas["volume"]), gas["unit"]) == ("GAS", 310.0, "MCF")
+    reading = only("WELL_READING_RECORDED", a)
+    assert (reading["readingType"], float(reading["value"]), reading["unit"], reading["equipmentId"]) == (
+        "PRESSURE", 850.0, "PSI", site.equipment["Alpha 1"])
+    inspection = only("EQUIPMENT_INSPECTED", a)
+    assert (inspection["inspectionType"], inspection["status"], inspection["notes"]) == ("ROUTINE", "NEEDS_ATTENTION", "Belt worn")
+    photo = only("PHOTO_ATTACHED", a)
+    assert photo["caption"] == "Wellhead after the storm" and photo["contentType"] == "image/png"
+    assert photo["sizeBytes"] == len(png_bytes())
+    assert only("NOTES_ADDED", b)["notes"] == "Stuffing box leaking"
+    repair = only("EQUIPMENT_REPAIRED", b)
+    assert (repair["description"], repair["partsReplaced"]) == ("Replaced the stuffing box packing", "Packing rings")
+    gauge_row = only("TANK_GAUGED", site.tank_id)
+    assert float(gauge_row["levelInches"]) == 148.75 and float(gauge_row["temperatureF"]) == 70
+    ticket = only("RUN_TICKET_RECORDED", site.tank_id)
+    assert ticket["ticketNumber"] == "T-100" and ticket["sealsRemoved"] == ["S1", "S2"]
+    assert float(ticket["grossObservedBbl"]) == round((148.75 - 12) * 1.67, 2)
+    assert site.api_get(f"/api/v1/wells/{b}/", token)["status"] == "SHUT_IN"
+    # Nothing else arrived from this phone: the ten events, one record each.
+    ours = {e["id"] for e in events.values()} - {events[("WELL_STATUS_CHANGED", b)]["id"]}
+    assert {source for source in by_source if source in ours} == ours
+
+
+def record_notes(page, site, *texts):
+    for n, text in enumerate(texts):
+        open_form(page, site, "Alpha 1" if n % 2 == 0 else "Bravo 2", "NOTES_ADDED")
+        page.fill("#f-notes", text)
+        save(page)
+
+
+def notes_by_source(site, token) -> dict:
+    rows = site.api_all(f"/api/v1/wells/{site.wells['Alpha 1']}/notes/", token) + \
+        site.api_all(f"/api/v1/wells/{site.wells['Bravo 2']}/notes/", token)
+    found: dict = {}
+    for row in rows:
+        found.setdefault(row["sourceEventId"], []).append(row)
+    return found
+
+
+def test_a_connection_cut_mid_sync_loses_nothing_and_resending_makes_no_second_record(phone, field_site):
+    page = open_app(phone, field_site)
+    log_in(page, field_site)
+    phone.set_offline(True)
+    record_notes(page, field_site, "Cut one", "Cut two", "Cut three")
+    expect(page.locator("#unsynced")).to_have_text("3 unsynced")
+    phone.set_offline(False)
+
+    # The server stores the batch, then the connection drops before its answer reaches the phone.
+    delivered = []
+
+    def store_then_cut(route):
+        # Playwright's own fetch does not resolve *.localhost: the same request to 127.0.0.1
+        # (the tenant comes from its X-Tenant-ID header).
+        delivered.append(route.fetch(url=route.request.url.replace(field_site.origin, field_site.api_origin)).status)
+        route.abort("connectionreset")
+
+    page.route("**/api/v1/sync/batches", store_then_cut)
+    sync(page, expect_done=False)
+    expect(page.locator("#sync-error")).to_contain_text("The connection dropped. Nothing is lost")
+    assert delivered == [202]
+    expect(page.locator("#unsynced")).to_have_text("3 unsynced")
+    assert {e["state"] for e in stored_events(page)} == {"pending"}
+    page.unroute("**/api/v1/sync/batches")
+
+    page.reload()  # the tab reloaded meanwhile: the outbox is in IndexedDB
+    sync(page)
+    expect(page.locator("#unsynced")).to_have_text("0 unsynced")
+    events = stored_events(page)
+    assert {e["state"] for e in events} == {"synced"} and all(e["duplicate"] for e in events), events
+    expect(page.locator("#outbox li[data-outcome=DUPLICATE]")).to_have_count(3)
+
+    # Cut while the phone waits for the outcomes: the batch is asked about again by the next sync.
+    record_notes(page, field_site, "Cut four")
+
+    def cut(route):
+        route.abort("connectionreset")
+
+    page.route("**/api/v1/sync/batches/*", cut)
+    sync(page, expect_done=False)
+    expect(page.locator("#sync-error")).to_be_visible()
+    expect(page.locator("#unsynced")).to_have_text("0 unsynced")  # the 202 arrived: it is on the server
+    page.unroute("**/api/v1/sync/batches/*")
+    sync(page)
+    # Its outcome, learnt from the batch sent before (a second note on the well that day is merged).
+    expect(page.locator("#outbox li[data-outcome=AUTO_RESOLVED], #outbox li[data-outcome=APPLIED]")).to_have_count(1)
+    ids = [e["id"] for e in stored_events(page)]
+    page.close()
+
+    found = notes_by_source(field_site, field_site.token("MANAGER"))
+    assert all(len(found.get(event_id, [])) == 1 for event_id in ids), {i: len(found.get(i, [])) for i in ids}
+
+
+def test_a_refused_event_shows_the_servers_message_and_is_fixed(phone, field_site):
+    page = open_app(phone, field_site)
+    log_in(page, field_site)
+    visit(page, field_site, "Alpha 1")
+    page.click(".tanks li a:has-text('Gauge')")
+    gauge(page, "level", 21, 0, 0)  # above the 20 ft strapping table
+    page.click("form.event-form button[type=submit]")
+    # A plausibility warning asks for a confirmation, and does not block.
+    expect(page.locator("#plausibility")).to_contain_text("above the tank's height (20 ft 0 in)")
+    expect(page.locator("form.event-form button[type=submit]")).to_have_text("Save anyway")
+    save(page)
+    sync(page)
+    expect(page.locator("#sync-done")).to_contain_text("except 1 refused")
+    refused = page.locator("#outbox li[data-state=rejected]")
+    expect(refused).to_contain_text("refused: The level (252 in) is above the tank's strapping table (240 in).")
+
+    refused.locator("a:has-text('Fix')").click()
+    expect(page.locator("#form-errors")).to_contain_text("The server refused this entry: The level (252 in)")
+    expect(page.locator("[data-errors-for=level]")).to_have_text("above the tank's strapping table")
+    assert page.input_value("#f-level-ft") == "21"  # the entry to fix, as it was typed
+    gauge(page, "level", 19, 6, 2)
+    save(page)
+    expect(page.locator("#unsynced")).to_have_text("1 unsynced")
+    sync(page)
+    expect(page.locator("#outbox li[data-state=replaced]")).to_have_count(1)
+    # Applied (or, should another test's gauge share its minute, decided newest-wins): on the server.
+    expect(page.locator("#outbox li[data-state=synced]")).to_contain_text("19 ft 6 1/2 in")
+    expect(page.locator("#outbox li[data-state=synced]")).not_to_have_attribute("data-outcome", "")
+    fixed = next(e for e in stored_events(page) if e["state"] == "synced")
+    page.close()
+
+    token = field_site.token("MANAGER")
+    gauges = field_site.api_all(f"/api/v1/tanks/{field_site.tank_id}/gauges/", token)
+    assert [float(g["levelInches"]) for g in gauges if g["sourceEventId"] == fixed["id"]] == [234.5]

@@ -376,6 +376,13 @@ async function renderForm({ subjectKind, subjectId, type, initial = null, mode =
       return;
     }
     const warnings = plausibility(type, payload, history);
+    if (subjectKind === "tank" && subject.heightInches) {
+      for (const name of ["level", "openingLevel", "closingLevel"]) {
+        if (Number(payload[name]) > subject.heightInches) {
+          warnings.push(`${labelOf(name)} ${levelText(payload[name])} is above the tank's height (${levelText(subject.heightInches)}).`);
+        }
+      }
+    }
     if (warnings.length && !confirmed) {
       general.textContent = "";
       status.replaceChildren(el("div", { class: "warning", id: "plausibility" }, warnings.join(" "), " Check it, then tap Save anyway."));

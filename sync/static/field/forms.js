@@ -215,10 +215,11 @@ export function buildForm(ctx) {
     for (const slot of form.querySelectorAll("[data-errors-for]")) slot.textContent = "";
     const general = [];
     for (const [name, messages] of Object.entries(errors || {})) {
-      const slot = form.querySelector(`[data-errors-for="${CSS.escape(name)}"]`);
+      const field = name.replace(/^payload\./, ""); // the server names payload fields "payload.level"
+      const slot = form.querySelector(`[data-errors-for="${CSS.escape(field)}"]`);
       const text = [].concat(messages).map((m) => (typeof m === "string" ? m : m.message || JSON.stringify(m))).join("; ");
       if (slot) slot.textContent = text;
-      else general.push(`${labelOf(name)}: ${text}`);
+      else general.push(`${labelOf(field)}: ${text}`);
     }
     return general;
   }

@@ -110,11 +110,13 @@ export async function push(progress) {
     const rejected = new Map((body.rejected || []).map((r) => [r.eventId, r]));
     await db.updateEvents(chunk.map((e) => e.id), (event) => {
       if (acknowledged.has(event.id)) {
-        return { ...event, state: "synced", batchId: body.batchId, duplicate: duplicates.has(event.id) };
+        const duplicate = duplicates.has(event.id);
+        // A duplicate's outcome is known now (a batch of duplicates only may be COMPLETED at once).
+        return { ...event, state: "synced", batchId: body.batchId, duplicate, outcome: duplicate ? "DUPLICATE" : event.outcome };
       }
       const refusal = rejected.get(event.id);
       if (refusal) {
-        return { ...event, state: "rejected", batchId: body.batchId,
+        return { ...event, state: "rejected", batchId: body.batchId, outcome: "REJECTED",
           rejection: { code: refusal.code, message: refusal.message, details: refusal.details || {} } };
       }
       return event; // not named: stays pending and goes again
