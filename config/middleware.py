@@ -242,7 +242,10 @@ class RequestGuardMiddleware:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = PERMISSIONS_POLICY
-        if request.path_info.startswith(_NO_STORE_PREFIXES) or getattr(request, "tenant_entry", None) is not None:
+        if getattr(response, "cache_revalidate", False):
+            # The same for every user (the event schemas): a browser may keep it, asking each time.
+            response["Cache-Control"] = "private, no-cache"
+        elif request.path_info.startswith(_NO_STORE_PREFIXES) or getattr(request, "tenant_entry", None) is not None:
             response["Cache-Control"] = "no-store"
 
     def process_view(self, request, view_func, view_args, view_kwargs):

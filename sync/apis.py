@@ -18,6 +18,7 @@ from config.text_fields import StrictCharField
 from wells.selectors import tenant_today
 from wells.serializers import enum_field
 
+from .json_schemas import schemas_document
 from .models import Conflict, SyncBatch
 from .rules.base import Strategy
 from .schemas import MAX_BYTES, MAX_EVENTS, MAX_PHOTO_BYTES
@@ -382,3 +383,45 @@ class ChangesApi(APIView):
             raise ApiError(400, "invalid_request", str(exc), {"cursor": [str(exc)]}) from None
         # Serialized here, once (the snapshot's well and equipment changes come as JSON already).
         return HttpResponse(page.json(), content_type="application/json")
+
+
+# --------------------------------------------------------------------------- event schemas
+
+
+class SchemasOutput(serializers.Serializer):
+    schemas = serializers.DictField(child=serializers.DictField(), help_text=(
+        "One JSON Schema (draft 2020-12) per event type: the event as pushed (id, type, occurredAt, payload, "
+        "userId, correctsEventId) with its payload's fields, their bounds and the cross-field rules as "
+        "if/then. Extension keywords: x-errorMessages (keyword -> the server's message), x-notAfter "
+        "(\"now+600s\" or \"today\"), x-step (a number's resolution), x-errorKey (the name of an object's own "
+        "errors), x-serverChecks (what only the server checks)."))
+    version = serializers.CharField(help_text="A hash of the schemas; also the ETag.")
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+class SchemasApi(APIView):
+    """The same document for every user and tenant of a deployment; cacheable (revalidated)."""
+
+    @extend_schema(
+        summary="The event payload schemas as JSON Schema, for a client's validation (any authenticated user)",
+        description="Generated from the definitions the server's intake validates with (sync/schemas.py). "
+                    "Revalidate with If-None-Match: 304 while the version is the same.",
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False,
+                                     description="The ETag of a copy held: 304 when it is current.")],
+        responses={200: SchemasOutput, 304: OpenApiResponse(description="Not modified: the copy held is current."),
+                   401: ERRORS[401], 403: ERRORS[403]},
+    )
+    def get(self, request):
+        body, version = schemas_document()
+        etag = f'"{version}"'
+        if _etag_matches(request.headers.get("If-None-Match", ""), etag):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        response.cache_revalidate = True  # config.middleware: "private, no-cache" instead of no-store
+        return response

@@ -3,73 +3,61 @@ item schemas (one per type, with its payload) from sync.schemas.SCHEMAS and the 
 keys, so the schema and the server never disagree. Loaded by drf-spectacular's postprocessing
 hook (config.openapi_views.OPENAPI_SETTINGS), never by a web worker that does not serve the schema.
 
-A payload field's parser is read for what it checks: the common parsers by identity, choices and
-text limits from their closures, number bounds from the parser's own messages (``must be >= 0``)."""
+A payload field's schema is its parser's JSON Schema fragment (sync.schemas, assembled by
+sync.json_schemas, which GET /api/v1/sync/schemas serves whole, cross-field rules included), said
+the OpenAPI 3.0 way."""
 
 from __future__ import annotations
 
-import inspect
-import re
-from decimal import Decimal
 from typing import Any
 
 from config.dates import date_not_after_pattern, digits_range  # noqa: F401 (digits_range: tests)
 
-from . import schemas
+from . import json_schemas, schemas
 from .schemas import EVENT_KEYS
 
 TIME_BOUNDS = ("Between 1900-01-01T00:00:00Z and 10 minutes from now (server clock); JSON Schema cannot say "
                "this for a date-time, the server checks it.")
 DATE_BOUNDS = "From 1900-01-01; not after today in the tenant's time zone where the field says so."
 
-_BOUND = re.compile(r"must be ([<>]=) (-?[0-9.]+)")
-
-
-def _number(parse) -> dict[str, Any]:
-    # OpenAPI 3.0: exclusiveMinimum/Maximum are flags on minimum/maximum.
-    out: dict[str, Any] = {"type": "number", "minimum": -float(schemas.MAX_DECIMAL), "exclusiveMinimum": True,
-                           "maximum": float(schemas.MAX_DECIMAL), "exclusiveMaximum": True}
-    for probe in (-(schemas.MAX_DECIMAL - 1), schemas.MAX_DECIMAL - 1):
-        try:
-            parse(int(probe))
-        except schemas.Invalid as exc:
-            match = _BOUND.search(str(exc))
-            if match:
-                key = "minimum" if match.group(1) == ">=" else "maximum"
-                out[key] = float(Decimal(match.group(2)))
-                out.pop(f"exclusive{key.title()}")
+def openapi_fragment(fragment: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema 2020-12 fragment (sync.json_schemas) as OpenAPI 3.0 says it: nullable for a
+    null type, exclusive bounds as flags, const as a one-value enum, no x- keywords."""
+    out: dict[str, Any] = {}
+    for key, value in fragment.items():
+        if key.startswith("x-"):
+            continue
+        if key == "type" and isinstance(value, list):
+            kinds = [kind for kind in value if kind != "null"]
+            out["type"] = kinds[0]
+            if "null" in value:
+                out["nullable"] = True
+        elif key == "enum":
+            out["enum"] = [choice for choice in value if choice is not None]
+        elif key in ("exclusiveMinimum", "exclusiveMaximum"):
+            out[key.removeprefix("exclusive").lower()] = value
+            out[key] = True
+        elif key == "const":
+            out["enum"] = [value]
+        elif key in ("anyOf", "allOf", "oneOf"):
+            branches = [b for b in value if b != {"type": "null"}]
+            if len(branches) < len(value):
+                out["nullable"] = True
+            out[key] = [openapi_fragment(b) for b in branches]
+        elif key in ("not", "items"):
+            out[key] = openapi_fragment(value)
+        else:
+            out[key] = value
     return out
 
 
-def field_schema(spec: schemas.Field) -> dict[str, Any]:
-    """The JSON Schema of one payload field, read off its parser."""
-    parse = spec.parse
-    if parse is schemas.parse_uuid:
-        out: dict[str, Any] = {"type": "string", "format": "uuid"}
-    elif parse is schemas.parse_date:
-        out = {"type": "string", "format": "date", "description": DATE_BOUNDS}
-    elif parse is schemas.parse_datetime:
-        out = {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset. " + TIME_BOUNDS}
-    elif parse is getattr(schemas, "_positive_int", None):
-        out = {"type": "integer", "minimum": 1, "maximum": 2**31}
-    elif parse is schemas.parse_seals:
-        out = {"type": "array", "maxItems": schemas.SEALS_MAX,
-               "items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"^[^\n\r]*\S[^\n\r]*$"}}
-    elif parse is schemas.parse_disposition:
-        out = {"type": "string", "pattern": "^[0-9]{1,2}$",
-               "description": "RRC disposition code: 0 pipeline, 1 truck, ... (a number is taken too)"}
-    else:
-        closure = inspect.getclosurevars(parse).nonlocals
-        if "choices" in closure:
-            out = {"type": "string", "enum": list(closure["choices"])}
-        elif "max_length" in closure:
-            out = {"type": "string", "maxLength": closure["max_length"]}
-            if closure.get("required"):
-                out.update(minLength=1, pattern=r"\S")
-        else:  # parse_decimal, alone or with bounds
-            out = _number(parse)
-    if not spec.required:
-        out["nullable"] = True  # null is taken as absent
+def field_schema(spec: schemas.Field, schema: schemas.PayloadSchema) -> dict[str, Any]:
+    """The OpenAPI schema of one payload field: its parser's JSON Schema fragment."""
+    out = openapi_fragment(json_schemas.field_schema(spec, schema))
+    if out.get("format") == "date":
+        out["description"] = DATE_BOUNDS
+    elif out.get("format") == "date-time":
+        out["description"] = "RFC 3339 with an offset. " + TIME_BOUNDS
     return out
 
 
@@ -78,18 +66,21 @@ def payload_schema(event_type: str) -> dict[str, Any]:
     return {
         "type": "object",
         "additionalProperties": False,
-        "properties": {f.wire: field_schema(f) for f in spec.fields},
+        "properties": {f.wire: field_schema(f, spec) for f in spec.fields},
         "required": [f.wire for f in spec.fields if f.required],
+        "description": " ".join([
+            "GET /api/v1/sync/schemas serves this payload as JSON Schema 2020-12 with its cross-field rules "
+            "(a unit per product or reading type, bounds per unit, a run ticket's fields per kind) as if/then, "
+            "and in x-serverChecks what only the server checks.",
+            *(check.server_note for check in spec.checks if check.server_note)]),
     }
 
 
-_EVENT_KEY_SCHEMAS = {
-    "id": {"type": "string", "format": "uuid", "description": "Chosen by the device; the idempotency key."},
-    "occurredAt": {"type": "string", "format": "date-time", "description": TIME_BOUNDS},
-    "userId": {"type": "string", "format": "uuid", "nullable": True,
-               "description": "When present, the authenticated user's id (else user_mismatch)."},
-    "correctsEventId": {"type": "string", "format": "uuid", "nullable": True,
-                        "description": "Makes this event a correction of an earlier event (same type, same well) "
+_EVENT_KEY_DESCRIPTIONS = {
+    "id": {"description": "Chosen by the device; the idempotency key."},
+    "occurredAt": {"description": TIME_BOUNDS},
+    "userId": {"description": "When present, the authenticated user's id (else user_mismatch)."},
+    "correctsEventId": {"description": "Makes this event a correction of an earlier event (same type, same well) "
                                        "sent by the same user, or by anyone when a MANAGER/ADMIN sends it: the "
                                        "key is decided again with these values whatever the strategy, the "
                                        "corrected record stays as superseded. The target may arrive later (the "
@@ -99,7 +90,9 @@ _EVENT_KEY_SCHEMAS = {
 
 
 def event_schema(event_type: str) -> dict[str, Any]:
-    properties = {key: _EVENT_KEY_SCHEMAS.get(key, {}) for key in sorted(EVENT_KEYS - {"type", "payload"})}
+    envelope = json_schemas.event_json_schema(event_type)["properties"]
+    properties = {key: openapi_fragment(envelope[key]) | _EVENT_KEY_DESCRIPTIONS.get(key, {})
+                  for key in sorted(EVENT_KEYS - {"type", "payload"})}
     properties["type"] = {"type": "string", "enum": [event_type]}
     properties["payload"] = payload_schema(event_type)
     return {"type": "object", "title": event_type, "additionalProperties": False, "properties": properties,

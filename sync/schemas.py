@@ -58,13 +58,55 @@ class Invalid(ValueError):
 # ------------------------------------------------------------------------- field parsers
 
 
+# ------------------------------------------------------------------------- JSON Schema fragments
+#
+# Every parser carries ``json_schema``: the JSON Schema (draft 2020-12) fragment of what it takes,
+# with ``x-errorMessages`` (keyword -> the parser's own message) for clients that show them. A
+# Field refuses a parser without one, so a field cannot be added without its schema
+# (sync.json_schemas assembles them; the server's checks stay the definition).
+#
+# Patterns end with END, not "$": Python's "$" also matches before a final newline, which the
+# parsers refuse; "(?![\s\S])" means end of text in Python and ECMAScript alike.
+END = r"(?![\s\S])"
+# What str.strip() and str.isspace() call white space (Python's, not ECMAScript's \s).
+WHITE_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}" + END
+_YEAR = r"(?:19[0-9]{2}|[2-9][0-9]{3})"  # 1900 and later (config.dates.EARLIEST_DATE)
+_DAY = r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+DATE_PATTERN = "^" + _YEAR + _DAY + END
+# The offsets config.dates takes: -12:00 to +14:00.
+_OFFSET = r"(?:[Zz]|\+(?:0[0-9]|1[0-3]):[0-5][0-9]|\+14:00|-(?:0[0-9]|1[01]):[0-5][0-9]|-12:00)"
+DATE_TIME_PATTERN = ("^" + _YEAR + _DAY + r"[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
+                     + _OFFSET + END)
+# The shape parse_datetime reads (any year and offset: their bounds have messages of their own).
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+                      r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UUID = re.compile(UUID_PATTERN[1:-len(END)])
+NO_NUL_PATTERN = "^[^\\u0000]*" + END
+BLANK_PATTERN = "^[" + WHITE_SPACE + "]*" + END
+MESSAGE = "x-errorMessages"
+DATE_TIME_MESSAGE = "must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T14:03:00Z"
+
+
+def with_schema(fragment: dict) -> Callable[[Callable], Callable]:
+    def mark(parse: Callable) -> Callable:
+        parse.json_schema = fragment
+        return parse
+
+    return mark
+
+
+@with_schema({"type": "string", "pattern": UUID_PATTERN, "format": "uuid",
+              MESSAGE: {"type": "must be a UUID string", "pattern": "must be a UUID", "format": "must be a UUID"}})
 def parse_uuid(value: Any) -> uuid.UUID:
+    """The canonical form (8-4-4-4-12 hexadecimal digits) only: uuid.UUID alone also takes braces,
+    "urn:uuid:", a sign and underscores, which no schema (or client) would think a UUID."""
     if not isinstance(value, str):
         raise Invalid("must be a UUID string")
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise Invalid("must be a UUID") from None
+    if not _UUID.fullmatch(value):
+        raise Invalid("must be a UUID")
+    return uuid.UUID(value)
 
 
 def parse_decimal(value: Any, *, minimum: Decimal | None = None, maximum: Decimal | None = None) -> Decimal:
@@ -85,8 +127,52 @@ def parse_decimal(value: Any, *, minimum: Decimal | None = None, maximum: Decima
     return number.quantize(Decimal("0.001"))
 
 
+def decimal_schema(minimum: Decimal | None, maximum: Decimal | None, step: str) -> dict:
+    """The schema of parse_decimal within [minimum, maximum]. The server also reads a number sent
+    as a JSON string (older clients); the schema asks for a JSON number (x-serverChecks says so).
+    ``x-step``: the resolution the value is kept to (cross-field bounds apply to the rounded value)."""
+    out: dict[str, Any] = {"type": "number", MESSAGE: {"type": "must be a number"}, "x-step": step}
+    if minimum is None:
+        out["exclusiveMinimum"] = -float(MAX_DECIMAL)
+        out[MESSAGE]["exclusiveMinimum"] = "must be a finite number below 1e11"
+    else:
+        out["minimum"] = _json_number(minimum)
+        out[MESSAGE]["minimum"] = f"must be >= {minimum}"
+    if maximum is None:
+        out["exclusiveMaximum"] = float(MAX_DECIMAL)
+        out[MESSAGE]["exclusiveMaximum"] = "must be a finite number below 1e11"
+    else:
+        out["maximum"] = _json_number(maximum)
+        out[MESSAGE]["maximum"] = f"must be <= {maximum}"
+    return out
+
+
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def decimal_field(minimum: str | None = None, maximum: str | None = None, places: str = "0.001"
+                  ) -> Callable[[Any], Decimal]:
+    """parse_decimal within [minimum, maximum], kept to ``places`` (a level in sixteenths of an
+    inch and a meter factor need 4 decimals, parse_decimal keeps 3)."""
+    low = Decimal(minimum) if minimum is not None else None
+    high = Decimal(maximum) if maximum is not None else None
+
+    @with_schema(decimal_schema(low, high, places))
+    def parse(value: Any) -> Decimal:
+        parse_decimal(value, minimum=low, maximum=high)  # the checks and their messages
+        return Decimal(str(value)).quantize(Decimal(places))
+
+    parse.places = Decimal(places)
+    return parse
+
+
+@with_schema({"type": "string", "pattern": DATE_PATTERN, "format": "date",
+              MESSAGE: {"type": "must be a date YYYY-MM-DD", "pattern": "must be a date YYYY-MM-DD on or after "
+                        "1900-01-01", "format": "must be a valid date YYYY-MM-DD"}})
 def parse_date(value: Any) -> date:
-    if not isinstance(value, str) or len(value) != 10:
+    # The pattern first: date.fromisoformat also reads week dates (2026-W48-4).
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise Invalid("must be a date YYYY-MM-DD")
     try:
         parsed = date.fromisoformat(value)
@@ -98,15 +184,19 @@ def parse_date(value: Any) -> date:
     return parsed
 
 
+@with_schema({"type": "string", "pattern": DATE_TIME_PATTERN, "format": "date-time",
+              MESSAGE: {"type": DATE_TIME_MESSAGE, "pattern": DATE_TIME_MESSAGE + ", from 1900 and with an offset "
+                        "between -12:00 and +14:00", "format": DATE_TIME_MESSAGE}})
 def parse_datetime(value: Any) -> datetime:
-    """RFC 3339 with an offset ("Z" or "+hh:mm"); naive times are refused."""
-    if not isinstance(value, str) or not 19 <= len(value) <= 40:
-        raise Invalid("must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T14:03:00Z")
+    """RFC 3339 with an offset ("Z" or "+hh:mm"); naive times are refused, and so are the other
+    shapes datetime.fromisoformat reads (a space for the T, week dates, "+0000", no seconds)."""
+    if not isinstance(value, str) or not 19 <= len(value) <= 40 or not _RFC3339.fullmatch(value):
+        raise Invalid(DATE_TIME_MESSAGE)
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise Invalid("must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T14:03:00Z") from None
+        raise Invalid(DATE_TIME_MESSAGE) from None
     problem = time_bound_problem(moment, latest=NO_LATER_BOUND_TIME)  # "now": see validate_event_payload
     if problem:
         raise Invalid(problem)
@@ -114,15 +204,28 @@ def parse_datetime(value: Any) -> datetime:
 
 
 def parse_choice(choices: list[str]) -> Callable[[Any], str]:
+    choices = list(choices)
+    message = f"must be one of {', '.join(choices)}"
+
+    @with_schema({"type": "string", "enum": choices, MESSAGE: {"type": message, "enum": message}})
     def parse(value: Any) -> str:
         if not isinstance(value, str) or value not in choices:
-            raise Invalid(f"must be one of {', '.join(choices)}")
+            raise Invalid(message)
         return value
 
     return parse
 
 
 def parse_text(max_length: int, *, required: bool = True) -> Callable[[Any], str]:
+    fragment: dict[str, Any] = {
+        "type": "string", "maxLength": max_length, "pattern": NO_NUL_PATTERN,
+        MESSAGE: {"type": "must be a string", "pattern": "must not contain NUL characters",
+                  "maxLength": f"must be at most {max_length:,} characters"}}
+    if required:  # not blank: one character that is not white space
+        fragment.update(minLength=1, **{"not": {"type": "string", "pattern": BLANK_PATTERN}})
+        fragment[MESSAGE].update(minLength="must not be empty", **{"not": "must not be empty"})
+
+    @with_schema(fragment)
     def parse(value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("must be a string")
@@ -146,6 +249,10 @@ class Field:
     parse: Callable[[Any], Any]
     required: bool = True
 
+    def __post_init__(self):
+        if not isinstance(getattr(self.parse, "json_schema", None), dict):
+            raise TypeError(f"{self.wire}: its parser has no json_schema (see with_schema)")
+
     @functools.cached_property  # computed once: intake asks for it for every field of every event
     def name(self) -> str:  # snake_case name in cleaned data
         out = []
@@ -157,14 +264,114 @@ class Field:
 @dataclass(frozen=True)
 class PayloadSchema:
     fields: tuple[Field, ...]
-    # Cross-field checks on the cleaned values: return {wireName: [message]} problems.
+    # Cross-field checks on the cleaned values: return {wireName: [message]} problems. Each says
+    # what JSON Schema it stands for (cross_field): if/then rules, or a note of what only the
+    # server checks (x-serverChecks), or both.
     checks: tuple[Callable[[dict], dict[str, list[str]]], ...] = field(default_factory=tuple)
     # Times that must not lie in the future (cleaned names).
     times: tuple[str, ...] = ()
     # Dates that must not be after today (cleaned names).
     dates: tuple[str, ...] = ()
 
+    def __post_init__(self):
+        for check in self.checks:
+            if getattr(check, "json_schema", None) is None and not getattr(check, "server_note", None):
+                raise TypeError(f"{check.__name__}: a cross-field check needs its json_schema or server_note")
 
+    def field(self, wire: str) -> Field:
+        return next(f for f in self.fields if f.wire == wire)
+
+
+# ------------------------------------------------------------------------- cross-field rules
+#
+# A check's ``json_schema(schema)`` gives its draft 2020-12 if/then rules; they are derived from
+# the check itself (its messages, and the bounds found by asking it), never written twice.
+
+
+def cross_field(*, json_schema: Callable[[Callable, PayloadSchema], list[dict]] | None = None,
+                server_note: str | None = None) -> Callable[[Callable], Callable]:
+    def mark(check: Callable) -> Callable:
+        check.json_schema = (lambda schema: json_schema(check, schema)) if json_schema else None
+        check.server_note = server_note
+        return check
+
+    return mark
+
+
+def _when(**values: str) -> dict:
+    return {"properties": {wire: {"const": value} for wire, value in values.items()}, "required": sorted(values)}
+
+
+def choices_per(key: str, target: str, table: dict[str, tuple[str, ...]]):
+    """The ``target`` choices for each value of ``key`` (a unit per product, per reading type)."""
+    def rules(check: Callable, schema: PayloadSchema) -> list[dict]:
+        out = []
+        for value, allowed in table.items():
+            probe = {schema.field(key).name: value, schema.field(target).name: "?"}
+            message = check(probe)[target][0]
+            out.append({"if": _when(**{key: str(value)}),
+                        "then": {"properties": {target: {"enum": list(allowed), MESSAGE: {"enum": message}}}}})
+        return out
+
+    return rules
+
+
+def bounds_per(target: str, cases: list[dict[str, str]]):
+    """The bounds of the number ``target`` for each combination of the other fields in ``cases``
+    (a volume per product and unit), found by asking the check at the resolution the value is
+    kept to (x-step)."""
+    def rules(check: Callable, schema: PayloadSchema) -> list[dict]:
+        spec = schema.field(target)
+        out = []
+        for case in cases:
+            context = {schema.field(wire).name: value for wire, value in case.items()}
+            bounds = number_bounds(lambda x: not check({**context, spec.name: x}).get(target),
+                                   Decimal(spec.parse.json_schema["x-step"]))
+            if not bounds:
+                continue
+            messages = {key: check({**context, spec.name: probe})[target][0] for key, probe in bounds.pop("probes")}
+            out.append({"if": _when(**case), "then": {"properties": {target: {**bounds, MESSAGE: messages}}}})
+        return out
+
+    return rules
+
+
+def number_bounds(passes: Callable[[Decimal], bool], step: Decimal) -> dict:
+    """The JSON Schema bounds on a number sent, for a check of its value rounded to ``step``
+    (half-even, as Decimal.quantize): {minimum or exclusiveMinimum, maximum or exclusiveMaximum,
+    probes: [(keyword, a failing rounded value)]}. {} when the check never fails. 0 passes."""
+    far = int(MAX_DECIMAL / step)
+    out: dict[str, Any] = {"probes": []}
+    for sign, keyword in ((1, "aximum"), (-1, "inimum")):
+        if passes(sign * far * step):
+            continue
+        low, high = 0, far  # passes(sign * low * step) and not passes(sign * high * step)
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if passes(sign * middle * step) else (low, middle)
+        # Sent values that round to the last passing grid point pass; the half-way value rounds
+        # to it when its last digit is even.
+        edge = sign * (Decimal(low) + Decimal("0.5")) * step
+        out[("m" if low % 2 == 0 else "exclusiveM") + keyword] = float(edge)
+        out["probes"].append((("m" if low % 2 == 0 else "exclusiveM") + keyword, sign * high * step))
+    return out if out["probes"] else {}
+
+
+def kind_fields_rules(check: Callable, schema: PayloadSchema) -> list[dict]:
+    out = []
+    for kind in TICKET_KINDS:
+        needed, other = (TANK_FIELDS, LACT_FIELDS) if kind == "TANK" else (LACT_FIELDS, TANK_FIELDS)
+        required = [_WIRE[name] for name in needed]
+        properties = {wire: {"not": {"type": "null"}, MESSAGE: {"not": f"is required for a {kind} ticket"}}
+                      for wire in required}
+        properties.update({_WIRE[name]: {"type": "null", MESSAGE: {"type": f"is not part of a {kind} ticket"}}
+                           for name in other})
+        out.append({"if": _when(kind=kind), "then": {
+            "required": required, "properties": properties, MESSAGE: {"required": f"is required for a {kind} ticket"}}})
+    return out
+
+
+@cross_field(json_schema=choices_per("product", "unit", PRODUCT_UNITS))
 def _production_unit(cleaned: dict) -> dict[str, list[str]]:
     product, unit = cleaned.get("product"), cleaned.get("unit")
     if product and unit and unit not in PRODUCT_UNITS[product]:
@@ -172,6 +379,7 @@ def _production_unit(cleaned: dict) -> dict[str, list[str]]:
     return {}
 
 
+@cross_field(json_schema=choices_per("readingType", "unit", READING_UNITS))
 def _reading_unit(cleaned: dict) -> dict[str, list[str]]:
     kind, unit = cleaned.get("reading_type"), cleaned.get("unit")
     if kind and unit and unit not in READING_UNITS[kind]:
@@ -179,12 +387,16 @@ def _reading_unit(cleaned: dict) -> dict[str, list[str]]:
     return {}
 
 
+@cross_field(json_schema=bounds_per("volume", [{"product": str(p), "unit": u}
+                                               for p, units in PRODUCT_UNITS.items() for u in units]))
 def _production_volume(cleaned: dict) -> dict[str, list[str]]:
     product, unit, volume = cleaned.get("product"), cleaned.get("unit"), cleaned.get("volume")
     problem = production_volume_problem(product, volume, unit) if product and unit and volume is not None else None
     return {"volume": [problem]} if problem else {}
 
 
+@cross_field(json_schema=bounds_per("value", [{"readingType": str(k), "unit": u}
+                                              for k, units in READING_UNITS.items() for u in units]))
 def _reading_value(cleaned: dict) -> dict[str, list[str]]:
     kind, unit, value = cleaned.get("reading_type"), cleaned.get("unit"), cleaned.get("value")
     problem = reading_value_problem(kind, value, unit) if kind and unit and value is not None else None
@@ -207,15 +419,21 @@ _WIRE = {"opening_level": "openingLevel", "closing_level": "closingLevel", "unit
 
 
 def _level_bound(name: str, unit_name: str = "unit") -> Callable[[dict], dict[str, list[str]]]:
+    wire = _WIRE.get(name, "level")
+
+    @cross_field(json_schema=bounds_per(wire, [{"unit": unit} for unit in LEVEL_UNITS]))
     def check(cleaned: dict) -> dict[str, list[str]]:
         level, unit = cleaned.get(name), cleaned.get(unit_name)
         if level is not None and unit in LEVEL_MAX and level > LEVEL_MAX[unit]:
-            return {_WIRE.get(name, "level"): [f"must be <= {LEVEL_MAX[unit]} {unit} (a 100 ft tank)"]}
+            return {wire: [f"must be <= {LEVEL_MAX[unit]} {unit} (a 100 ft tank)"]}
         return {}
 
     return check
 
 
+@cross_field(json_schema=kind_fields_rules,
+             server_note="A TANK ticket's closingLevel is not above its openingLevel; a LACT ticket's "
+                         "closingTotalizerBbl is not below its openingTotalizerBbl.")
 def _ticket_kind_fields(cleaned: dict) -> dict[str, list[str]]:
     kind = cleaned.get("kind")
     if kind not in TICKET_KINDS:
@@ -235,22 +453,41 @@ def _ticket_kind_fields(cleaned: dict) -> dict[str, list[str]]:
     return problems
 
 
+DISPOSITION_MESSAGE = "must be an RRC disposition code: 1 or 2 digits (0 pipeline, 1 truck, ...)"
+
+
+@with_schema({"anyOf": [{"type": "string", "pattern": "^[0-9]{1,2}" + END}, {"type": "integer", "minimum": 0,
+                                                                            "maximum": 99}],
+              MESSAGE: {"anyOf": DISPOSITION_MESSAGE}})
 def parse_disposition(value: Any) -> str:
-    """An RRC disposition code ("0" pipeline, "1" truck, ...): one or two digits, as text or a number."""
+    """An RRC disposition code ("0" pipeline, "1" truck, ...): one or two digits, as text or a
+    number (1.0 is the number 1, as JSON Schema and JavaScript have it)."""
+    if isinstance(value, float) and value.is_integer() and 0 <= value < 100:
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= len(value) <= 2:
-        raise Invalid("must be an RRC disposition code: 1 or 2 digits (0 pipeline, 1 truck, ...)")
+        raise Invalid(DISPOSITION_MESSAGE)
     return value
 
 
+_SEAL_CHARACTER = "[^\\u0000\\n\\r]"
+SEAL_MESSAGE = "each seal number is text of 1 to 40 characters on one line"
+
+
+@with_schema({"type": "array", "maxItems": SEALS_MAX,
+              "items": {"type": "string", "minLength": 1, "maxLength": 40,
+                        "pattern": f"^{_SEAL_CHARACTER}*[^\\u0000\\n\\r{WHITE_SPACE}]{_SEAL_CHARACTER}*{END}",
+                        MESSAGE: {k: SEAL_MESSAGE for k in ("type", "minLength", "maxLength", "pattern")}},
+              MESSAGE: {"type": f"must be a list of at most {SEALS_MAX} seal numbers",
+                        "maxItems": f"must be a list of at most {SEALS_MAX} seal numbers"}})
 def parse_seals(value: Any) -> str:
     if not isinstance(value, list) or len(value) > SEALS_MAX:
         raise Invalid(f"must be a list of at most {SEALS_MAX} seal numbers")
     seals = []
     for seal in value:
         if not isinstance(seal, str) or not seal.strip() or len(seal) > 40 or any(c in seal for c in "\x00\n\r"):
-            raise Invalid("each seal number is text of 1 to 40 characters on one line")
+            raise Invalid(SEAL_MESSAGE)
         seals.append(seal.strip())
     return SEAL_SEPARATOR.join(seals)
 
@@ -259,16 +496,7 @@ def seals_list(cleaned_value: str | None) -> list[str]:
     return [seal for seal in (cleaned_value or "").split(SEAL_SEPARATOR) if seal]
 
 
-def _bounded(low: str, high: str, places: str = "0.001") -> Callable[[Any], Decimal]:
-    """parse_decimal within [low, high], kept to ``places`` (a level in sixteenths of an inch and
-    a meter factor need 4 decimals, parse_decimal keeps 3)."""
-    def parse(value: Any) -> Decimal:
-        parse_decimal(value, minimum=Decimal(low), maximum=Decimal(high))  # the checks and their messages
-        return Decimal(str(value)).quantize(Decimal(places))
-
-    return parse
-
-
+_bounded = decimal_field
 _TEMPERATURE = _bounded("-58", "302")  # the range of API MPMS 11.1 for crude oil
 _PERCENT = _bounded("0", "100")
 _LEVEL = _bounded("0", "1200", "0.0001")
@@ -318,6 +546,16 @@ def parse_gauge_level(text: str, *, unit: str | None = None) -> tuple[Decimal, s
     return value, chosen
 
 
+@with_schema({"type": "integer", "minimum": 1, "maximum": 2**31,
+              MESSAGE: {k: "must be a positive integer" for k in ("type", "minimum", "maximum")}})
+def _positive_int(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():  # 3.0 is the integer 3 in JSON Schema and JavaScript
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 2**31:
+        raise Invalid("must be a positive integer")
+    return value
+
+
 _ANY_PRODUCTION_UNIT = sorted({u for units in PRODUCT_UNITS.values() for u in units})
 _ANY_READING_UNIT = sorted({u for units in READING_UNITS.values() for u in units})
 
@@ -326,7 +564,7 @@ SCHEMAS: dict[str, PayloadSchema] = {
         fields=(
             Field("wellId", parse_uuid),
             Field("readingType", parse_choice(ReadingType.values)),
-            Field("value", parse_decimal),
+            Field("value", decimal_field()),
             Field("unit", parse_choice(_ANY_READING_UNIT)),
             Field("recordedAt", parse_datetime),
             Field("equipmentId", parse_uuid, required=False),
@@ -339,9 +577,9 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("wellId", parse_uuid),
             Field("productionDate", parse_date),
             Field("product", parse_choice(Product.values)),
-            Field("volume", lambda v: parse_decimal(v, minimum=Decimal(0))),
+            Field("volume", decimal_field("0")),
             Field("unit", parse_choice(_ANY_PRODUCTION_UNIT)),
-            Field("downtimeHours", lambda v: parse_decimal(v, minimum=Decimal(0), maximum=Decimal(24)), required=False),
+            Field("downtimeHours", decimal_field("0", "24"), required=False),
             Field("downtimeReason", parse_text(500, required=False), required=False),
             Field("recordedAt", parse_datetime, required=False),
         ),
@@ -394,7 +632,7 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("status", parse_choice(WellStatus.values)),
             Field("changedAt", parse_datetime),
             Field("reason", parse_text(TEXT_MAX, required=False), required=False),
-            Field("baseVersion", lambda v: _positive_int(v), required=False),
+            Field("baseVersion", _positive_int, required=False),
         ),
         times=("changed_at",),
     ),
@@ -456,10 +694,6 @@ def parse_corrects_event_id(raw: dict, *, event_id: uuid.UUID | None = None) -> 
     return target
 
 
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 2**31:
-        raise Invalid("must be a positive integer")
-    return value
 
 
 def validate_event_payload(event_type: str, payload: Any, *, now: datetime | None = None,
