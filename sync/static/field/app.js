@@ -3,7 +3,7 @@
 
 import * as api from "./api.js";
 import * as db from "./db.js";
-import { KEY_FIELD, PLAUSIBLE_FIELDS, TANK_TYPES, TYPE_TITLES, WELL_TYPES, buildForm, el, labelOf, tenantToday } from "./forms.js";
+import { KEY_FIELD, PLAUSIBLE_FIELDS, TYPE_TITLES, WELL_TYPES, buildForm, el, labelOf, payloadSchemaOf, tenantToday } from "./forms.js";
 import { levelText } from "./gauge.js";
 import { newId, plainOutcome, sha256Hex, syncAll } from "./sync.js";
 import { validate } from "./validate.js";
@@ -368,7 +368,7 @@ async function renderForm({ subjectKind, subjectId, type, initial = null, mode =
       }
       payload.takenAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     }
-    const errors = validate(schema, payload);
+    const errors = validate(payloadSchemaOf(schema), payload);
     if (type === "PHOTO_ATTACHED" && !payload.photoId) errors.photo = ["take or choose a photo"];
     const problems = built.showErrors(errors);
     if (Object.keys(errors).length) {

@@ -98,8 +98,30 @@ function displayValue(name, value, payload) {
 // Build the form of one event type. ctx: {schema, type, subject, equipment, timeZone,
 // initial (payload to start from), previous(payloadKeyValue) -> earlier payload or null}.
 // Returns {form, read() -> payload, showErrors(errors)}.
+// The payload's schema inside an event's schema (GET /api/v1/sync/schemas describes the event).
+export function payloadSchemaOf(eventSchema) {
+  const payload = eventSchema && eventSchema.properties && eventSchema.properties.payload;
+  return payload && payload.properties ? payload : eventSchema;
+}
+
+// Choices a cross-field rule of the schema allows ("if product is OIL then unit is BBL or M3"):
+// the intersection of the enums of every if/then rule whose conditions hold for ``payload``.
+export function allowedChoices(schema, name, payload) {
+  let allowed = null;
+  for (const rule of (schema && schema.allOf) || []) {
+    const conditions = (rule.if && rule.if.properties) || {};
+    const then = rule.then && rule.then.properties && rule.then.properties[name];
+    if (!then || !then.enum) continue;
+    const holds = Object.entries(conditions).every(([field, test]) => "const" in test && payload[field] === test.const);
+    if (!holds || !Object.keys(conditions).length) continue;
+    allowed = allowed ? allowed.filter((v) => then.enum.includes(v)) : then.enum.slice();
+  }
+  return allowed;
+}
+
 export function buildForm(ctx) {
-  const { schema, type } = ctx;
+  const { type } = ctx;
+  const schema = payloadSchemaOf(ctx.schema);
   const props = (schema && schema.properties) || {};
   const required = new Set((schema && schema.required) || []);
   const initial = ctx.initial || {};
@@ -121,7 +143,9 @@ export function buildForm(ctx) {
     if (kind === "choice") {
       input = el("select", { id, name });
       if (!required.has(name)) input.append(el("option", { value: "", text: "—" }));
-      for (const option of prop.enum) input.append(el("option", { value: option, text: String(option) }));
+      for (const option of prop.enum) {
+        if (option !== null) input.append(el("option", { value: option, text: String(option) }));
+      }
     } else if (kind === "equipment") {
       input = el("select", { id, name });
       if (!required.has(name)) input.append(el("option", { value: "", text: "— none —" }));
@@ -239,7 +263,25 @@ export function buildForm(ctx) {
     }
   }
 
+  // A choice narrowed by another field (a product's units): options outside the rules are disabled.
+  function narrowChoices() {
+    const payload = read();
+    for (const [name, input] of Object.entries(inputs)) {
+      if (input.dataset.kind !== "choice") continue;
+      const allowed = allowedChoices(schema, name, payload);
+      for (const option of input.options) {
+        option.disabled = Boolean(allowed && option.value !== "" && !allowed.includes(option.value));
+      }
+      if (allowed && input.selectedOptions[0] && input.selectedOptions[0].disabled) {
+        const first = [...input.options].find((o) => !o.disabled && o.value !== "");
+        if (first) input.value = first.value;
+      }
+    }
+  }
+  form.addEventListener("change", narrowChoices);
+
   for (const [name, value] of Object.entries(initial)) setValue(name, value);
+  narrowChoices();
   if (KEY_FIELD[type] && inputs[KEY_FIELD[type]]) inputs[KEY_FIELD[type]].addEventListener("change", refreshPrevious);
   refreshPrevious();
   return { form, read, showErrors, setValue, inputs };
