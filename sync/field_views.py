@@ -61,7 +61,7 @@ def field_shell(request):
         "tenant_name": tenant.name, "tenant_id": tenant.public_id, "time_zone": tenant.time_zone,
         "shell_version": shell_version(),
     })
-    response["Cache-Control"] = "no-cache"
+    response.cache_revalidate = True  # config.middleware: "private, no-cache" (the worker installs new versions)
     return response
 
 
@@ -80,6 +80,6 @@ def field_service_worker(request):
                 shell.append(url)
     prologue = f"const SHELL_VERSION = {json.dumps(shell_version())};\nconst SHELL_URLS = {json.dumps(shell)};\n"
     response = HttpResponse(prologue + body, content_type="text/javascript; charset=utf-8")
-    response["Cache-Control"] = "no-cache"
+    response.cache_revalidate = True  # "private, no-cache": a new version is seen at the next check
     response["Service-Worker-Allowed"] = "/field/"
     return response

@@ -9,14 +9,13 @@ Waits are Playwright's own (expect / wait_for on what the page shows), never sle
 
 from __future__ import annotations
 
-import re
 import struct
-import time
 import zlib
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import wait_until
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.live
@@ -387,3 +386,79 @@ def test_a_refused_event_shows_the_servers_message_and_is_fixed(phone, field_sit
     token = field_site.token("MANAGER")
     gauges = field_site.api_all(f"/api/v1/tanks/{field_site.tank_id}/gauges/", token)
     assert [float(g["levelInches"]) for g in gauges if g["sourceEventId"] == fixed["id"]] == [234.5]
+
+
+def push_as(site, token: str, events: list[dict]) -> dict:
+    """A batch from another device (a second operator's sync), processed before returning."""
+    import requests
+
+    headers = {"X-Tenant-ID": site.handle.public_id, "X-Tenant-Secret": site.handle.secret,
+               "Authorization": f"Bearer {token}"}
+    answer = requests.post(site.api_origin + "/api/v1/sync/batches", headers=headers, timeout=30, json={
+        "device": {"deviceId": "office-laptop", "platform": "cli", "appVersion": "test"}, "events": events})
+    assert answer.status_code == 202 and answer.json()["accepted"], answer.text
+    batch_url = f"/api/v1/sync/batches/{answer.json()['batchId']}"
+    # The worker's answer, polled as a device polls (a server-side event, not a browser's).
+    return wait_until(lambda: (report := site.api_get(batch_url, token))["status"] == "COMPLETED" and report,
+                      message="the other device's batch to be processed")
+
+
+def test_a_correction_supersedes_the_entry_and_a_conflict_is_shown_in_plain_words(phone, field_site):
+    import uuid
+    from datetime import datetime, timezone
+
+    import requests
+
+    page = open_app(phone, field_site)
+    log_in(page, field_site)
+    open_form(page, field_site, "Bravo 2", "PRODUCTION_LOGGED")
+    page.select_option("#f-product", "WATER")
+    page.fill("#f-volume", "880")  # meant 88
+    page.select_option("#f-unit", "BBL")
+    save(page)
+    sync(page)
+    original = next(e for e in stored_events(page) if e["payload"].get("product") == "WATER")
+
+    # Correct it from the visit page: the form starts from the entry, the previous value beside it.
+    visit(page, field_site, "Bravo 2")
+    page.click(f"#recorded li[data-event-id='{original['id']}'] a:has-text('Correct')")
+    assert page.input_value("#f-volume") == "880"
+    expect(page.locator("[data-field=volume] .previous")).to_contain_text("Last time: 880")
+    page.fill("#f-volume", "88")
+    save(page)
+
+    # Meanwhile a manager inspected Bravo's pump jack from the office and found it passing.
+    manager = field_site.token("MANAGER")
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    push_as(field_site, manager, [{"id": str(uuid.uuid4()), "type": "EQUIPMENT_INSPECTED", "occurredAt": now, "payload": {
+        "wellId": field_site.wells["Bravo 2"], "equipmentId": field_site.equipment["Bravo 2"],
+        "inspectionType": "SAFETY", "status": "PASS", "inspectedAt": now}}])
+    open_form(page, field_site, "Bravo 2", "EQUIPMENT_INSPECTED")
+    page.select_option("#f-equipmentId", field_site.equipment["Bravo 2"])
+    page.select_option("#f-inspectionType", "SAFETY")
+    page.select_option("#f-status", "FAIL")
+    save(page)
+    sync(page)
+    expect(page.locator("#sync-done")).to_contain_text("1 wait for a manager's review")
+    inspection = next(e for e in stored_events(page) if e["type"] == "EQUIPMENT_INSPECTED" and e["payload"]["status"] == "FAIL")
+    line = page.locator(f"#outbox li[data-event-id='{inspection['id']}']")
+    expect(line).to_contain_text("conflicts with another entry: a manager will review it")
+    expect(line.locator(".conflict")).to_contain_text("waiting for a manager")
+
+    # The manager decides; the phone's next sync learns how its entry ended.
+    conflicts = field_site.api_get("/api/v1/conflicts/", manager, status="PENDING_REVIEW")["results"]
+    conflict = next(c for c in conflicts if c["eventId"] == inspection["id"])
+    resolved = requests.post(f"{field_site.api_origin}/api/v1/conflicts/{conflict['id']}/resolve", timeout=30,
+                             json={"action": "USE_LOCAL", "note": "the pumper saw it fail"}, headers={
+                                 "X-Tenant-ID": field_site.handle.public_id, "X-Tenant-Secret": field_site.handle.secret,
+                                 "Authorization": f"Bearer {manager}"})
+    assert resolved.status_code == 200, resolved.text
+    sync(page)
+    expect(line.locator(".conflict")).to_contain_text("decided by a manager: USE_LOCAL (the pumper saw it fail)")
+    correction = next(e for e in stored_events(page) if e.get("correctsEventId") == original["id"])
+    page.close()
+
+    rows = {row["sourceEventId"]: row for row in
+            field_site.api_all(f"/api/v1/wells/{field_site.wells['Bravo 2']}/production/", manager)}
+    assert float(rows[correction["id"]]["volume"]) == 88 and rows[correction["id"]]["supersededBy"] is None
+    assert rows[original["id"]]["supersededBy"] is not None  # kept, superseded by the correction

@@ -52,6 +52,7 @@ async function boot() {
   await updateCount();
   await render();
   body.dataset.ready = "true";
+  performance.mark("pumpjack-interactive"); // what tests/field measure: opening to a usable page
 }
 
 function updateNetwork() {
@@ -351,6 +352,7 @@ async function renderForm({ subjectKind, subjectId, type, initial = null, mode =
   built.form.addEventListener("input", () => { confirmed = false; save.textContent = mode === "correct" ? "Save correction" : "Save"; });
   built.form.addEventListener("submit", async (submitEvent) => {
     submitEvent.preventDefault();
+    performance.mark("pumpjack-save-start");
     status.textContent = "";
     general.textContent = "";
     const payload = built.read();
@@ -409,8 +411,11 @@ async function renderForm({ subjectKind, subjectId, type, initial = null, mode =
     }
     await updateCount();
     status.replaceChildren(el("p", { class: "saved", id: "saved", text: `Saved on this device: ${TYPE_TITLES[type]} ${summaryOf(event)}.` }),
-      el("a", { href: backHref, class: "button", text: "Back to the well" }));
+      el("a", { href: backHref, class: "button", text: "Back to the well" }), " ",
+      el("button", { type: "button", id: "record-another", text: "Record another",
+        onclick: () => renderForm({ subjectKind, subjectId, type }).catch(showFatal) }));
     save.hidden = true;
+    performance.measure("pumpjack-save", "pumpjack-save-start"); // tap on Save to "saved" (stored)
   });
   const title = { new: TYPE_TITLES[type], fix: `Fix: ${TYPE_TITLES[type]}`, correct: `Correct: ${TYPE_TITLES[type]}` }[mode];
   app.replaceChildren(
