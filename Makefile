@@ -1,5 +1,6 @@
 # Pumpjack: `make run` (everything, in the foreground), `make dev` (the same with Django's
-# development server and DEBUG on) and `make test` (the whole suite).
+# development server and DEBUG on) and `make test` (ESLint over the field app's JavaScript, then
+# the whole suite).
 # Both create and use .venv/; without DATABASE_URL / REDIS_URL they use embedded servers whose
 # data lives in .pumpjack/ (git-ignored).
 
@@ -8,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-browser install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-serve clean-data
+.PHONY: run dev test test-browser lint-js install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-serve clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -25,8 +26,33 @@ run: $(STAMP)
 dev: $(STAMP)
 	DJANGO_DEBUG=true $(PY) -m config.run
 
-test: $(STAMP)
+test: $(STAMP) lint-js
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ESLint (the exact version of package.json / package-lock.json, installed into node_modules/ by
+# `npm ci` whenever the lock file changed) over the field web app's JavaScript, vendor/ excluded
+# (eslint.config.js). Needs Node.js 20.19+ and npm: without them a clear message and a skip
+# locally, a failure under CI=true.
+NODE ?= node
+NPM ?= npm
+NODE_STAMP := node_modules/.installed
+JS_DIR := sync/static/field/
+
+$(NODE_STAMP): package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --ignore-scripts
+	@touch $(NODE_STAMP)
+
+lint-js:
+	@if ! command -v $(NODE) >/dev/null 2>&1 || ! command -v $(NPM) >/dev/null 2>&1 || \
+	    ! $(NODE) -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then \
+	  case "$${CI:-}" in \
+	    1|[Tt]rue|TRUE|[Yy]es|YES) echo "lint-js: Node.js 20.19+ and npm are needed to lint $(JS_DIR) (CI=true: not skipped)." \
+	                     "Install them (Debian: apt-get install nodejs npm, or the machine's Node.js)." >&2; exit 1;; \
+	    *) echo "lint-js: SKIPPED: no Node.js 20.19+ with npm on PATH; install it to lint $(JS_DIR) with ESLint." >&2;; \
+	  esac; \
+	else \
+	  $(MAKE) -s --no-print-directory $(NODE_STAMP) && $(NODE) node_modules/.bin/eslint --max-warnings 0 $(JS_DIR); \
+	fi
 
 # Only the portal's browser tests: headless Chromium from Debian (/usr/bin/chromium; install it with
 # `sudo apt-get install -y --no-install-recommends chromium`), driven by Playwright. Without the

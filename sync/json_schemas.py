@@ -52,7 +52,7 @@ def field_schema(spec: Field, schema: PayloadSchema) -> dict[str, Any]:
         out[MESSAGE]["x-notAfter"] = "is more than 10 minutes in the future"
     if spec.name in schema.dates:
         out["x-notAfter"] = NOT_AFTER_TODAY
-        out[MESSAGE]["x-notAfter"] = "must not be in the future"
+        out[MESSAGE]["x-notAfter"] = "must not be in the future (after {today})"  # {today}: the date compared
     if not spec.required:
         out = _nullable(out)
     return out
@@ -76,7 +76,7 @@ def payload_json_schema(event_type: str) -> dict[str, Any]:
         "required": [f.wire for f in schema.fields if f.required],
         "additionalProperties": False,
         "x-errorKey": "payload",
-        MESSAGE: {"type": "must be an object", "required": "is required", "additionalProperties": "unknown field"},
+        MESSAGE: {"type": "must be an object", "required": "is required", "additionalProperties": "unknown field(s)"},
     }
     rules = [rule for check in schema.checks if check.json_schema for rule in check.json_schema(schema)]
     if rules:
@@ -114,7 +114,7 @@ def event_json_schema(event_type: str) -> dict[str, Any]:
         "required": ["id", "type", "occurredAt", "payload"],
         "additionalProperties": False,
         "x-errorKey": "event",
-        MESSAGE: {"type": "must be a JSON object", "required": "is required", "additionalProperties": "unknown key"},
+        MESSAGE: {"type": "must be a JSON object", "required": "is required", "additionalProperties": "unknown key(s)"},
         "x-serverChecks": ENVELOPE_SERVER_CHECKS,
     }
 

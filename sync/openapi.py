@@ -24,6 +24,11 @@ def openapi_fragment(fragment: dict[str, Any]) -> dict[str, Any]:
     """A JSON Schema 2020-12 fragment (sync.json_schemas) as OpenAPI 3.0 says it: nullable for a
     null type, exclusive bounds as flags, const as a one-value enum, no x- keywords."""
     out: dict[str, Any] = {}
+    fragment = dict(fragment)
+    for bound in ("minimum", "maximum"):  # OpenAPI 3.0 has one bound each way: the tighter one
+        exclusive = f"exclusive{bound.title()}"
+        if bound in fragment and exclusive in fragment:
+            del fragment[exclusive]
     for key, value in fragment.items():
         if key.startswith("x-"):
             continue

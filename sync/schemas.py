@@ -71,13 +71,14 @@ END = r"(?![\s\S])"
 # What str.strip() and str.isspace() call white space (Python's, not ECMAScript's \s).
 WHITE_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}" + END
-_YEAR = r"(?:19[0-9]{2}|[2-9][0-9]{3})"  # 1900 and later (config.dates.EARLIEST_DATE)
-_DAY = r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-DATE_PATTERN = "^" + _YEAR + _DAY + END
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + END  # the calendar: format "date"
+# RFC 3339 with hours, minutes and seconds in range (the calendar: format "date-time").
+_CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+DATE_TIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]" + _CLOCK + r":[0-5][0-9](?:\.[0-9]{1,9})?(?:[Zz]|[+-]"
+                     + _CLOCK + ")" + END)
+FROM_1900_PATTERN = r"^(?:19|[2-9][0-9])"  # config.dates.EARLIEST_DATE
 # The offsets config.dates takes: -12:00 to +14:00.
-_OFFSET = r"(?:[Zz]|\+(?:0[0-9]|1[0-3]):[0-5][0-9]|\+14:00|-(?:0[0-9]|1[01]):[0-5][0-9]|-12:00)"
-DATE_TIME_PATTERN = ("^" + _YEAR + _DAY + r"[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
-                     + _OFFSET + END)
+OFFSET_PATTERN = r"(?:[Zz]|\+(?:0[0-9]|1[0-3]):[0-5][0-9]|\+14:00|-(?:0[0-9]|1[01]):[0-5][0-9]|-12:00)" + END
 # The shape parse_datetime reads (any year and offset: their bounds have messages of their own).
 _RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
                       r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
@@ -131,17 +132,14 @@ def decimal_schema(minimum: Decimal | None, maximum: Decimal | None, step: str) 
     """The schema of parse_decimal within [minimum, maximum]. The server also reads a number sent
     as a JSON string (older clients); the schema asks for a JSON number (x-serverChecks says so).
     ``x-step``: the resolution the value is kept to (cross-field bounds apply to the rounded value)."""
-    out: dict[str, Any] = {"type": "number", MESSAGE: {"type": "must be a number"}, "x-step": step}
-    if minimum is None:
-        out["exclusiveMinimum"] = -float(MAX_DECIMAL)
-        out[MESSAGE]["exclusiveMinimum"] = "must be a finite number below 1e11"
-    else:
+    finite = "must be a finite number below 1e11"  # the server's first check
+    out: dict[str, Any] = {"type": "number", "exclusiveMinimum": -float(MAX_DECIMAL),
+                           "exclusiveMaximum": float(MAX_DECIMAL), "x-step": step,
+                           MESSAGE: {"type": "must be a number", "exclusiveMinimum": finite, "exclusiveMaximum": finite}}
+    if minimum is not None:
         out["minimum"] = _json_number(minimum)
         out[MESSAGE]["minimum"] = f"must be >= {minimum}"
-    if maximum is None:
-        out["exclusiveMaximum"] = float(MAX_DECIMAL)
-        out[MESSAGE]["exclusiveMaximum"] = "must be a finite number below 1e11"
-    else:
+    if maximum is not None:
         out["maximum"] = _json_number(maximum)
         out[MESSAGE]["maximum"] = f"must be <= {maximum}"
     return out
@@ -168,8 +166,9 @@ def decimal_field(minimum: str | None = None, maximum: str | None = None, places
 
 
 @with_schema({"type": "string", "pattern": DATE_PATTERN, "format": "date",
-              MESSAGE: {"type": "must be a date YYYY-MM-DD", "pattern": "must be a date YYYY-MM-DD on or after "
-                        "1900-01-01", "format": "must be a valid date YYYY-MM-DD"}})
+              "allOf": [{"pattern": FROM_1900_PATTERN, MESSAGE: {"pattern": "must be on or after 1900-01-01"}}],
+              MESSAGE: {"type": "must be a date YYYY-MM-DD", "pattern": "must be a date YYYY-MM-DD",
+                        "format": "must be a valid date YYYY-MM-DD"}})
 def parse_date(value: Any) -> date:
     # The pattern first: date.fromisoformat also reads week dates (2026-W48-4).
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
@@ -185,8 +184,10 @@ def parse_date(value: Any) -> date:
 
 
 @with_schema({"type": "string", "pattern": DATE_TIME_PATTERN, "format": "date-time",
-              MESSAGE: {"type": DATE_TIME_MESSAGE, "pattern": DATE_TIME_MESSAGE + ", from 1900 and with an offset "
-                        "between -12:00 and +14:00", "format": DATE_TIME_MESSAGE}})
+              "allOf": [{"pattern": FROM_1900_PATTERN, MESSAGE: {"pattern": "must be on or after 1900-01-01T00:00:00Z"}},
+                        {"pattern": OFFSET_PATTERN,
+                         MESSAGE: {"pattern": "needs a time zone offset between -12:00 and +14:00"}}],
+              MESSAGE: {"type": DATE_TIME_MESSAGE, "pattern": DATE_TIME_MESSAGE, "format": DATE_TIME_MESSAGE}})
 def parse_datetime(value: Any) -> datetime:
     """RFC 3339 with an offset ("Z" or "+hh:mm"); naive times are refused, and so are the other
     shapes datetime.fromisoformat reads (a space for the T, week dates, "+0000", no seconds)."""
