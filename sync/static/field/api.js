@@ -28,7 +28,7 @@ async function errorOf(response) {
   try {
     const body = await response.json();
     if (body && body.error) return new ApiError(response.status, body.error.code, body.error.message, body.error.details);
-  } catch (_) { /* not JSON */ }
+  } catch { /* not JSON */ }
   return new ApiError(response.status, `http_${response.status}`, response.statusText || "unexpected answer");
 }
 
@@ -143,7 +143,7 @@ export async function logout() {
         headers: { ...tenantHeaders(meta.secret), "Content-Type": "application/json" },
         body: JSON.stringify({ refresh: meta.refresh }),
       });
-    } catch (_) { /* offline: the tokens are dropped anyway */ }
+    } catch { /* offline: the tokens are dropped anyway */ }
   }
   await setMeta({ access: null, refresh: null, accessExpiresAt: null });
 }

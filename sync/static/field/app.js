@@ -15,7 +15,7 @@ const SECRET_PATTERN = /^[0-9a-f]{64}$/;
 const PLAUSIBLE_SHARE = 0.5; // a value more than 50 % away from the recent average asks for a confirmation
 const RECENT = 7; // entries in the recent average
 
-let state = { user: null, schemas: {} };
+const state = { user: null, schemas: {} };
 
 // ---------------------------------------------------------------- boot
 
@@ -156,7 +156,7 @@ function todayOf(iso) {
 function dayInTenant(iso) {
   try {
     return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
-  } catch (_) {
+  } catch {
     return iso.slice(0, 10);
   }
 }
@@ -270,6 +270,9 @@ async function renderVisit(wellId) {
     conflicts.length ? el("p", { class: "warning", text: `${conflicts.length} of your entries here conflict with another entry: a manager will review them.` }) : null,
     el("h2", { text: "Record" }), forms,
     tanks.length ? el("h2", { text: "Tanks" }) : null, tanks.length ? tankList : null,
+    equipment.length ? el("h2", { text: "Equipment" }) : null,
+    equipment.length ? el("ul", { class: "equipment" }, equipment.map((item) => el("li", { "data-equipment-id": item.id,
+      text: `${item.name} · ${item.type} · ${item.status}` }))) : null,
     el("h2", { text: "Recorded today" }),
     mine.length ? recorded : el("p", { class: "empty", text: "Nothing recorded here today." }));
 }
@@ -370,7 +373,7 @@ async function renderForm({ subjectKind, subjectId, type, initial = null, mode =
       }
       payload.takenAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     }
-    const errors = validate(payloadSchemaOf(schema), payload);
+    const errors = validate(payloadSchemaOf(schema), payload, { today: tenantToday(timeZone) });
     if (type === "PHOTO_ATTACHED" && !payload.photoId) errors.photo = ["take or choose a photo"];
     const problems = built.showErrors(errors);
     if (Object.keys(errors).length) {

@@ -60,7 +60,7 @@ export async function transact(names, mode, fn) {
   try {
     value = await fn(stores, tx);
   } catch (error) {
-    try { tx.abort(); } catch (_) { /* already finished */ }
+    try { tx.abort(); } catch { /* already finished */ }
     await finished.catch(() => {});
     throw error;
   }

@@ -79,7 +79,7 @@ export function localDateTimeValue(date = new Date()) {
 export function tenantToday(timeZone) {
   try {
     return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
-  } catch (_) {
+  } catch {
     return new Date().toISOString().slice(0, 10);
   }
 }

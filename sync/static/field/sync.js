@@ -216,7 +216,7 @@ export function syncAll(progress = () => {}) {
       const pushed = await push(progress);
       await waitForOutcomes(progress);
       await pull(progress);
-      try { await fetchSchemas(); } catch (_) { /* the schemas stored before stay in use */ }
+      try { await fetchSchemas(); } catch { /* the schemas stored before stay in use */ }
       await db.setMeta({ lastSyncAt: new Date().toISOString() });
       return { pushed };
     })().finally(() => { running = null; });
