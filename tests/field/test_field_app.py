@@ -10,6 +10,7 @@ Waits are Playwright's own (expect / wait_for on what the page shows), never sle
 from __future__ import annotations
 
 import struct
+import time
 import zlib
 
 import pytest
@@ -462,3 +463,52 @@ def test_a_correction_supersedes_the_entry_and_a_conflict_is_shown_in_plain_word
             field_site.api_all(f"/api/v1/wells/{field_site.wells['Bravo 2']}/production/", manager)}
     assert float(rows[correction["id"]]["volume"]) == 88 and rows[correction["id"]]["supersededBy"] is None
     assert rows[original["id"]]["supersededBy"] is not None  # kept, superseded by the correction
+
+
+def meta(page, key: str):
+    return page.evaluate("""(key) => new Promise((resolve, reject) => {
+        const open = indexedDB.open('pumpjack-field');
+        open.onsuccess = () => {
+            const request = open.result.transaction('meta').objectStore('meta').get(key);
+            request.onsuccess = () => resolve(request.result === undefined ? null : request.result);
+            request.onerror = () => reject(request.error);
+        };
+    })""", key)
+
+
+def set_meta(page, key: str, value) -> None:
+    page.evaluate("""([key, value]) => new Promise((resolve, reject) => {
+        const open = indexedDB.open('pumpjack-field');
+        open.onsuccess = () => {
+            const tx = open.result.transaction('meta', 'readwrite');
+            tx.objectStore('meta').put(value, key);
+            tx.oncomplete = () => resolve();
+            tx.onerror = () => reject(tx.error);
+        };
+    })""", [key, value])
+
+
+def test_the_secret_from_the_qr_code_link_is_kept_and_leaves_the_address_bar(phone, field_site):
+    page = phone.new_page()
+    page.goto(field_site.url(f"/field/#secret={field_site.handle.secret}"))
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.url == field_site.url("/field/")  # the fragment is gone from the address (and history)
+    expect(page.locator("#secret")).to_be_hidden()  # entered once per device: not asked again
+    log_in(page, field_site, secret=False)
+    wait_for_service_worker(page)
+    version = page.locator("body").get_attribute("data-shell-version")
+    assert page.evaluate("caches.keys()") == [f"pumpjack-field-{version}"]  # one cache, this version's
+
+    # The access token is about to expire: the next call refreshes first, and the refresh token
+    # rotates (the new one is stored), as the command-line client does.
+    first_refresh = meta(page, "refresh")
+    set_meta(page, "accessExpiresAt", 0)
+    sync(page)
+    assert meta(page, "refresh") not in (None, first_refresh)
+    assert meta(page, "accessExpiresAt") > time.time() * 1000
+
+    # A refresh token the server no longer accepts (revoked, or the secret rotated): log in again.
+    set_meta(page, "accessExpiresAt", 0)
+    set_meta(page, "refresh", first_refresh)  # already used: refused
+    sync(page, expect_done=False)
+    expect(page.locator("#sync-error")).to_contain_text("log in again")
