@@ -130,6 +130,9 @@ function renderLogin(meta) {
       const data = await api.login({ secret: chosen, email: email.value.trim(), password: password.value });
       if (previous && previous.id !== data.user.id) await db.forgetReference(); // another user's route
       state.user = data.user;
+      // Ask that the browser never evicts this device's entries to free space (best effort;
+      // Safari keeps a Home Screen app's storage, a tab's only while it is used).
+      if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
       message.textContent = "Loading your route…";
       await syncAll(() => {});
       const meta2 = await db.getMetaMany(["schemas"]);
@@ -451,6 +454,7 @@ async function renderSync() {
     const wells = new Map((await db.entities("well")).map((w) => [w.id, w.name]));
     const tanks = new Map((await db.entities("tank")).map((t) => [t.id, t.name]));
     const conflicts = new Map((await db.entities("conflict")).map((c) => [c.eventId, c]));
+    const photoErrors = new Map((await db.photosWithErrors()).map((p) => [p.photoId, p.error]));
     list.replaceChildren(...events.slice(-200).reverse().map((event) => {
       const line = eventLine(event, wells.get(event.payload.wellId) || tanks.get(event.payload.tankId));
       const conflict = conflicts.get(event.id);
@@ -458,6 +462,8 @@ async function renderSync() {
         const decided = conflict.resolution ? `decided by a manager: ${conflict.resolution.action}${conflict.resolution.note ? ` (${conflict.resolution.note})` : ""}` : "waiting for a manager";
         line.append(el("div", { class: "conflict", text: `Conflict: ${conflict.reason} — ${decided}` }));
       }
+      const photoError = event.payload.photoId && photoErrors.get(event.payload.photoId);
+      if (photoError) line.append(el("div", { class: "error", text: `The photo could not be uploaded: ${photoError}` }));
       return line;
     }));
   }

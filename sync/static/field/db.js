@@ -180,6 +180,11 @@ export async function photosToUpload() {
   return rows.filter((row) => !row.uploaded && !row.error);
 }
 
+export async function photosWithErrors() {
+  const rows = await transact(["photos"], "readonly", (s) => promised(s.photos.getAll()));
+  return rows.filter((row) => row.error);
+}
+
 export async function getPhoto(photoId) {
   return transact(["photos"], "readonly", (s) => promised(s.photos.get(photoId)));
 }
