@@ -512,3 +512,57 @@ def test_the_secret_from_the_qr_code_link_is_kept_and_leaves_the_address_bar(pho
     set_meta(page, "refresh", first_refresh)  # already used: refused
     sync(page, expect_done=False)
     expect(page.locator("#sync-error")).to_contain_text("log in again")
+
+
+def test_carry_forward_in_one_tap_and_a_warning_far_from_the_recent_average(phone, field_site):
+    page = open_app(phone, field_site)
+    log_in(page, field_site)
+    phone.set_offline(True)
+    open_form(page, field_site, "Bravo 2", "PRODUCTION_LOGGED")
+    page.select_option("#f-product", "OIL")
+    page.fill("#f-volume", "100")
+    page.fill("#f-downtimeHours", "2")
+    save(page)
+
+    page.click("#record-another")
+    page.select_option("#f-product", "OIL")
+    previous = page.locator("[data-field=volume] .previous")
+    expect(previous).to_contain_text("Last time: 100")
+    previous.locator("button:has-text('Use')").click()  # one tap
+    assert page.input_value("#f-volume") == "100"
+    page.locator("[data-field=downtimeHours] .previous button").click()
+    assert page.input_value("#f-downtimeHours") == "2"
+    page.select_option("#f-product", "GAS")  # gas has no earlier entry here: nothing to carry
+    expect(page.locator("[data-field=volume] .previous")).to_have_text("")
+    page.select_option("#f-product", "OIL")
+    page.fill("#f-volume", "110")
+    save(page)
+
+    page.click("#record-another")
+    page.select_option("#f-product", "OIL")
+    page.fill("#f-volume", "1000")
+    page.click("form.event-form button[type=submit]")
+    expect(page.locator("#plausibility")).to_contain_text("Volume is far from the recent average here (1000 vs 105, last 2 entries)")
+    expect(page.locator("#saved")).to_have_count(0)  # not saved yet: asked first
+    save(page)  # Save anyway
+    expect(page.locator("#unsynced")).to_have_text("3 unsynced")
+
+
+def test_a_new_worker_takes_over_drops_older_caches_and_offers_a_reload(phone, field_site):
+    """A new version is a new worker (its script's first line carries the version): it installs,
+    deletes every older shell cache, takes over the open page, and the page offers a reload.
+    Playwright cannot rewrite a worker's script as it is fetched for an update, so the new worker
+    here is the same script under another URL, and the older cache one this test leaves behind."""
+    page = open_app(phone, field_site)
+    log_in(page, field_site)
+    wait_for_service_worker(page)
+    version = page.locator("body").get_attribute("data-shell-version")
+    page.evaluate("caches.open('pumpjack-field-0123456789abcdef').then((c) => c.put('/field/', new Response('old')))")
+    assert sorted(page.evaluate("caches.keys()")) == ["pumpjack-field-0123456789abcdef", f"pumpjack-field-{version}"]
+
+    page.evaluate("navigator.serviceWorker.register('/field/sw.js?release=next', {scope: '/field/'})")
+    expect(page.locator("#update-banner")).to_be_visible()
+    page.wait_for_function(f"caches.keys().then((k) => k.length === 1 && k[0] === 'pumpjack-field-{version}')")
+    page.click("#update-reload")
+    expect(page.locator("#route li")).to_have_count(2)
+    assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/field/sw.js?release=next")

@@ -29,12 +29,14 @@ async function takeSecretFromFragment() {
 
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
-  const hadController = Boolean(navigator.serviceWorker.controller);
+  let controller = navigator.serviceWorker.controller;
   navigator.serviceWorker.register(body.dataset.swUrl, { scope: "/field/" }).catch((error) => {
     console.warn("service worker not registered", error);
   });
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (hadController) document.getElementById("update-banner").hidden = false; // a new version took over
+    // The first worker taking over is no news; a worker replacing another is a new version.
+    if (controller) document.getElementById("update-banner").hidden = false;
+    controller = navigator.serviceWorker.controller;
   });
   document.getElementById("update-reload").addEventListener("click", () => location.reload());
 }

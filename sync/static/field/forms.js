@@ -272,9 +272,8 @@ export function buildForm(ctx) {
       for (const option of input.options) {
         option.disabled = Boolean(allowed && option.value !== "" && !allowed.includes(option.value));
       }
-      if (allowed && input.selectedOptions[0] && input.selectedOptions[0].disabled) {
-        const first = [...input.options].find((o) => !o.disabled && o.value !== "");
-        if (first) input.value = first.value;
+      if (allowed && allowed.length && input.selectedOptions[0] && input.selectedOptions[0].disabled) {
+        input.value = allowed[0]; // the rule's first choice: the product's base unit (MCF for gas)
       }
     }
   }
