@@ -288,9 +288,25 @@ function subjectOf(payload) {
   return payload.tankId ? `tank:${payload.tankId}` : `well:${payload.wellId}`;
 }
 
+const TIME_FIELD = { PRODUCTION_LOGGED: "recordedAt", WELL_READING_RECORDED: "recordedAt", TANK_GAUGED: "gaugedAt" };
+
+function whenOf(entry) {
+  const field = TIME_FIELD[entry.type];
+  if (entry.type === "PRODUCTION_LOGGED" && entry.payload.productionDate) {
+    return `${entry.payload.productionDate}T${(entry.payload.recordedAt || entry.occurredAt || "").slice(11) || "12:00:00Z"}`;
+  }
+  return (field && entry.payload[field]) || entry.at || entry.occurredAt || "";
+}
+
+// Earlier entries of this type for this well or tank, oldest first: this device's (not refused,
+// not replaced) and the server's recent records (another pumper's, or from before this device).
 async function earlier(subject, type) {
-  const rows = await db.eventsFor(subject);
-  return rows.filter((e) => e.type === type && e.state !== "replaced" && e.state !== "rejected");
+  const own = (await db.eventsFor(subject)).filter((e) => e.type === type && e.state !== "replaced" && e.state !== "rejected");
+  const ids = new Set(own.map((e) => e.id));
+  const corrected = new Set(own.map((e) => e.correctsEventId).filter(Boolean));
+  const server = (await db.entities("history")).filter((h) => h.subject === subject && h.type === type
+    && !ids.has(h.sourceEventId) && !corrected.has(h.sourceEventId));
+  return [...server, ...own].sort((a, b) => (whenOf(a) < whenOf(b) ? -1 : whenOf(a) > whenOf(b) ? 1 : 0));
 }
 
 // The value the correction chain ends at for each event: a corrected entry is not "previous".

@@ -116,6 +116,16 @@ export async function entity(entity, id) {
   return row ? row.data : null;
 }
 
+// The server's recent records (production, readings, gauges), kept beside the reference data
+// under the entity "history": the previous values of a new device, or of another pumper's visit.
+export async function replaceHistory(rows) {
+  return transact(["ref"], "readwrite", async (s) => {
+    const keys = await promised(s.ref.index("entity").getAllKeys("history"));
+    for (const key of keys) s.ref.delete(key);
+    for (const row of rows) s.ref.put({ key: `history:${row.id}`, entity: "history", id: row.id, version: 1, data: row });
+  });
+}
+
 export async function forgetReference() {
   return transact(["ref", "meta"], "readwrite", (s) => {
     s.ref.clear();

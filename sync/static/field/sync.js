@@ -199,6 +199,49 @@ export async function pull(progress) {
   return pulled;
 }
 
+const HISTORY_DAYS = 21;
+
+function daysAgo(days) {
+  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+}
+
+async function rows(path) {
+  const response = await call(path);
+  if (!response.ok) return [];
+  const body = await response.json();
+  return Array.isArray(body) ? body : body.results || [];
+}
+
+// The route's recent production, readings and tank gauges from the server, as the payloads a
+// form shows as "last time" (newest first on the server; superseded records left out).
+export async function pullHistory() {
+  const wells = await db.entities("well");
+  const tanks = await db.entities("tank");
+  const out = [];
+  const current = (row) => !row.supersededBy;
+  for (const well of wells) {
+    for (const row of (await rows(`/api/v1/wells/${well.id}/production/?from=${daysAgo(HISTORY_DAYS)}&page_size=100`)).filter(current)) {
+      out.push({ id: row.id, sourceEventId: row.sourceEventId, type: "PRODUCTION_LOGGED", subject: `well:${well.id}`,
+        at: row.recordedAt || `${row.productionDate}T12:00:00Z`, payload: {
+          product: row.product, volume: row.volume, unit: row.unit, downtimeHours: row.downtimeHours ?? undefined,
+          downtimeReason: row.downtimeReason || undefined } });
+    }
+    for (const row of (await rows(`/api/v1/wells/${well.id}/readings/?page_size=50`)).filter(current)) {
+      out.push({ id: row.id, sourceEventId: row.sourceEventId, type: "WELL_READING_RECORDED", subject: `well:${well.id}`,
+        at: row.recordedAt, payload: { readingType: row.readingType, value: row.value, unit: row.unit,
+          equipmentId: row.equipmentId || undefined } });
+    }
+  }
+  for (const tank of tanks) {
+    for (const row of (await rows(`/api/v1/tanks/${tank.id}/gauges/?from=${daysAgo(HISTORY_DAYS)}`)).filter(current)) {
+      out.push({ id: row.id, sourceEventId: row.sourceEventId, type: "TANK_GAUGED", subject: `tank:${tank.id}`,
+        at: row.gaugedAt, payload: { level: row.levelInches, unit: "IN", temperatureF: row.temperatureF ?? undefined,
+          bswPercent: row.bswPercent ?? undefined } });
+    }
+  }
+  await db.replaceHistory(out);
+}
+
 export async function fetchSchemas() {
   const url = document.body.dataset.schemasUrl;
   const body = await callJson(url);
@@ -217,6 +260,7 @@ export function syncAll(progress = () => {}) {
       await waitForOutcomes(progress);
       await pull(progress);
       try { await fetchSchemas(); } catch { /* the schemas stored before stay in use */ }
+      try { await pullHistory(); } catch { /* previous values: best effort, the device's own stay */ }
       await db.setMeta({ lastSyncAt: new Date().toISOString() });
       return { pushed };
     })().finally(() => { running = null; });
