@@ -16,7 +16,7 @@ export default [
       globals: { ...globals.browser, ...globals.serviceworker },
     },
     rules: {
-      "no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-unused-vars": ["error", { argsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" }],
       eqeqeq: ["error", "always"],
       "no-var": "error",
       "prefer-const": "error",

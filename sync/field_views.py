@@ -81,5 +81,4 @@ def field_service_worker(request):
     prologue = f"const SHELL_VERSION = {json.dumps(shell_version())};\nconst SHELL_URLS = {json.dumps(shell)};\n"
     response = HttpResponse(prologue + body, content_type="text/javascript; charset=utf-8")
     response.cache_revalidate = True  # "private, no-cache": a new version is seen at the next check
-    response["Service-Worker-Allowed"] = "/field/"
     return response

@@ -6,6 +6,10 @@ client can import it as it is.
 values (Decimal, date, datetime, UUID) under snake_case keys, ``errors`` maps camelCase field
 names to messages. Whether the well exists and is on the user's route is the server's business.
 
+Each parser says what it takes as a JSON Schema fragment, each cross-field check as if/then rules
+or a note (``with_schema``, ``cross_field``): sync.json_schemas assembles them for
+GET /api/v1/sync/schemas, so the field web app validates with what the server validates with.
+
 Dates and times lie between 1900-01-01 and 10 minutes from now (config.dates); a productionDate
 is not after ``today`` (the tenant's date on the server, the device's on the field client);
 volumes and readings stay within what a field produces and a gauge reads (wells.domain bounds).
@@ -41,6 +45,26 @@ from wells.domain import (
     reading_value_problem,
 )
 
+from .schema_fragments import (  # noqa: F401 (re-exported: sync.json_schemas, tests)
+    BLANK_PATTERN,
+    DATE_PATTERN,
+    DATE_TIME_PATTERN,
+    END,
+    FROM_1900_PATTERN,
+    MAX_DECIMAL,
+    MESSAGE,
+    NO_NUL_PATTERN,
+    OFFSET_PATTERN,
+    UUID_PATTERN,
+    WHITE_SPACE,
+    bounds_per,
+    choices_per,
+    cross_field,
+    decimal_schema,
+    when,
+    with_schema,
+)
+
 # Wire limits (API.md section 6): a batch request, and a photo upload.
 MAX_EVENTS = 5_000
 MAX_BYTES = 8 * 1024 * 1024
@@ -48,7 +72,6 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 NOTES_MAX = 10_000
 TEXT_MAX = 10_000
-MAX_DECIMAL = Decimal("1e11")
 
 
 class Invalid(ValueError):
@@ -56,47 +79,16 @@ class Invalid(ValueError):
 
 
 # ------------------------------------------------------------------------- field parsers
-
-
-# ------------------------------------------------------------------------- JSON Schema fragments
 #
-# Every parser carries ``json_schema``: the JSON Schema (draft 2020-12) fragment of what it takes,
-# with ``x-errorMessages`` (keyword -> the parser's own message) for clients that show them. A
-# Field refuses a parser without one, so a field cannot be added without its schema
-# (sync.json_schemas assembles them; the server's checks stay the definition).
-#
-# Patterns end with END, not "$": Python's "$" also matches before a final newline, which the
-# parsers refuse; "(?![\s\S])" means end of text in Python and ECMAScript alike.
-END = r"(?![\s\S])"
-# What str.strip() and str.isspace() call white space (Python's, not ECMAScript's \s).
-WHITE_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}" + END
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + END  # the calendar: format "date"
-# RFC 3339 with hours, minutes and seconds in range (the calendar: format "date-time").
-_CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
-DATE_TIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]" + _CLOCK + r":[0-5][0-9](?:\.[0-9]{1,9})?(?:[Zz]|[+-]"
-                     + _CLOCK + ")" + END)
-FROM_1900_PATTERN = r"^(?:19|[2-9][0-9])"  # config.dates.EARLIEST_DATE
-# The offsets config.dates takes: -12:00 to +14:00.
-OFFSET_PATTERN = r"(?:[Zz]|\+(?:0[0-9]|1[0-3]):[0-5][0-9]|\+14:00|-(?:0[0-9]|1[01]):[0-5][0-9]|-12:00)" + END
+# Every parser carries ``json_schema`` (with_schema), the fragment of what it takes (patterns and
+# helpers: sync.schema_fragments); a Field refuses a parser without one, so a field cannot be
+# added without its schema. Each cross-field check says its if/then rules or a note (cross_field).
 # The shape parse_datetime reads (any year and offset: their bounds have messages of their own).
 _RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
                       r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _UUID = re.compile(UUID_PATTERN[1:-len(END)])
-NO_NUL_PATTERN = "^[^\\u0000]*" + END
-BLANK_PATTERN = "^[" + WHITE_SPACE + "]*" + END
-MESSAGE = "x-errorMessages"
 DATE_TIME_MESSAGE = "must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T14:03:00Z"
-
-
-def with_schema(fragment: dict) -> Callable[[Callable], Callable]:
-    def mark(parse: Callable) -> Callable:
-        parse.json_schema = fragment
-        return parse
-
-    return mark
-
 
 @with_schema({"type": "string", "pattern": UUID_PATTERN, "format": "uuid",
               MESSAGE: {"type": "must be a UUID string", "pattern": "must be a UUID", "format": "must be a UUID"}})
@@ -128,27 +120,6 @@ def parse_decimal(value: Any, *, minimum: Decimal | None = None, maximum: Decima
     return number.quantize(Decimal("0.001"))
 
 
-def decimal_schema(minimum: Decimal | None, maximum: Decimal | None, step: str) -> dict:
-    """The schema of parse_decimal within [minimum, maximum]. The server also reads a number sent
-    as a JSON string (older clients); the schema asks for a JSON number (x-serverChecks says so).
-    ``x-step``: the resolution the value is kept to (cross-field bounds apply to the rounded value)."""
-    finite = "must be a finite number below 1e11"  # the server's first check
-    out: dict[str, Any] = {"type": "number", "exclusiveMinimum": -float(MAX_DECIMAL),
-                           "exclusiveMaximum": float(MAX_DECIMAL), "x-step": step,
-                           MESSAGE: {"type": "must be a number", "exclusiveMinimum": finite, "exclusiveMaximum": finite}}
-    if minimum is not None:
-        out["minimum"] = _json_number(minimum)
-        out[MESSAGE]["minimum"] = f"must be >= {minimum}"
-    if maximum is not None:
-        out["maximum"] = _json_number(maximum)
-        out[MESSAGE]["maximum"] = f"must be <= {maximum}"
-    return out
-
-
-def _json_number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def decimal_field(minimum: str | None = None, maximum: str | None = None, places: str = "0.001"
                   ) -> Callable[[Any], Decimal]:
     """parse_decimal within [minimum, maximum], kept to ``places`` (a level in sixteenths of an
@@ -165,14 +136,17 @@ def decimal_field(minimum: str | None = None, maximum: str | None = None, places
     return parse
 
 
-@with_schema({"type": "string", "pattern": DATE_PATTERN, "format": "date",
+@with_schema({"type": "string", "minLength": 10, "maxLength": 10, "pattern": DATE_PATTERN, "format": "date",
               "allOf": [{"pattern": FROM_1900_PATTERN, MESSAGE: {"pattern": "must be on or after 1900-01-01"}}],
-              MESSAGE: {"type": "must be a date YYYY-MM-DD", "pattern": "must be a date YYYY-MM-DD",
+              MESSAGE: {"type": "must be a date YYYY-MM-DD", "minLength": "must be a date YYYY-MM-DD",
+                        "maxLength": "must be a date YYYY-MM-DD", "pattern": "must be a valid date YYYY-MM-DD",
                         "format": "must be a valid date YYYY-MM-DD"}})
 def parse_date(value: Any) -> date:
-    # The pattern first: date.fromisoformat also reads week dates (2026-W48-4).
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+    if not isinstance(value, str) or len(value) != 10:
         raise Invalid("must be a date YYYY-MM-DD")
+    # The pattern first: date.fromisoformat also reads week dates (2026-W48-4).
+    if not _ISO_DATE.fullmatch(value):
+        raise Invalid("must be a valid date YYYY-MM-DD")
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
@@ -284,79 +258,6 @@ class PayloadSchema:
 
 
 # ------------------------------------------------------------------------- cross-field rules
-#
-# A check's ``json_schema(schema)`` gives its draft 2020-12 if/then rules; they are derived from
-# the check itself (its messages, and the bounds found by asking it), never written twice.
-
-
-def cross_field(*, json_schema: Callable[[Callable, PayloadSchema], list[dict]] | None = None,
-                server_note: str | None = None) -> Callable[[Callable], Callable]:
-    def mark(check: Callable) -> Callable:
-        check.json_schema = (lambda schema: json_schema(check, schema)) if json_schema else None
-        check.server_note = server_note
-        return check
-
-    return mark
-
-
-def _when(**values: str) -> dict:
-    return {"properties": {wire: {"const": value} for wire, value in values.items()}, "required": sorted(values)}
-
-
-def choices_per(key: str, target: str, table: dict[str, tuple[str, ...]]):
-    """The ``target`` choices for each value of ``key`` (a unit per product, per reading type)."""
-    def rules(check: Callable, schema: PayloadSchema) -> list[dict]:
-        out = []
-        for value, allowed in table.items():
-            probe = {schema.field(key).name: value, schema.field(target).name: "?"}
-            message = check(probe)[target][0]
-            out.append({"if": _when(**{key: str(value)}),
-                        "then": {"properties": {target: {"enum": list(allowed), MESSAGE: {"enum": message}}}}})
-        return out
-
-    return rules
-
-
-def bounds_per(target: str, cases: list[dict[str, str]]):
-    """The bounds of the number ``target`` for each combination of the other fields in ``cases``
-    (a volume per product and unit), found by asking the check at the resolution the value is
-    kept to (x-step)."""
-    def rules(check: Callable, schema: PayloadSchema) -> list[dict]:
-        spec = schema.field(target)
-        out = []
-        for case in cases:
-            context = {schema.field(wire).name: value for wire, value in case.items()}
-            bounds = number_bounds(lambda x: not check({**context, spec.name: x}).get(target),
-                                   Decimal(spec.parse.json_schema["x-step"]))
-            if not bounds:
-                continue
-            messages = {key: check({**context, spec.name: probe})[target][0] for key, probe in bounds.pop("probes")}
-            out.append({"if": _when(**case), "then": {"properties": {target: {**bounds, MESSAGE: messages}}}})
-        return out
-
-    return rules
-
-
-def number_bounds(passes: Callable[[Decimal], bool], step: Decimal) -> dict:
-    """The JSON Schema bounds on a number sent, for a check of its value rounded to ``step``
-    (half-even, as Decimal.quantize): {minimum or exclusiveMinimum, maximum or exclusiveMaximum,
-    probes: [(keyword, a failing rounded value)]}. {} when the check never fails. 0 passes."""
-    far = int(MAX_DECIMAL / step)
-    out: dict[str, Any] = {"probes": []}
-    for sign, keyword in ((1, "aximum"), (-1, "inimum")):
-        if passes(sign * far * step):
-            continue
-        low, high = 0, far  # passes(sign * low * step) and not passes(sign * high * step)
-        while high - low > 1:
-            middle = (low + high) // 2
-            low, high = (middle, high) if passes(sign * middle * step) else (low, middle)
-        # Sent values that round to the last passing grid point pass; the half-way value rounds
-        # to it when its last digit is even.
-        edge = sign * (Decimal(low) + Decimal("0.5")) * step
-        out[("m" if low % 2 == 0 else "exclusiveM") + keyword] = float(edge)
-        out["probes"].append((("m" if low % 2 == 0 else "exclusiveM") + keyword, sign * high * step))
-    return out if out["probes"] else {}
-
 
 def kind_fields_rules(check: Callable, schema: PayloadSchema) -> list[dict]:
     out = []
@@ -367,7 +268,7 @@ def kind_fields_rules(check: Callable, schema: PayloadSchema) -> list[dict]:
                       for wire in required}
         properties.update({_WIRE[name]: {"type": "null", MESSAGE: {"type": f"is not part of a {kind} ticket"}}
                            for name in other})
-        out.append({"if": _when(kind=kind), "then": {
+        out.append({"if": when(kind=kind), "then": {
             "required": required, "properties": properties, MESSAGE: {"required": f"is required for a {kind} ticket"}}})
     return out
 
@@ -497,10 +398,9 @@ def seals_list(cleaned_value: str | None) -> list[str]:
     return [seal for seal in (cleaned_value or "").split(SEAL_SEPARATOR) if seal]
 
 
-_bounded = decimal_field
-_TEMPERATURE = _bounded("-58", "302")  # the range of API MPMS 11.1 for crude oil
-_PERCENT = _bounded("0", "100")
-_LEVEL = _bounded("0", "1200", "0.0001")
+_TEMPERATURE = decimal_field("-58", "302")  # the range of API MPMS 11.1 for crude oil
+_PERCENT = decimal_field("0", "100")
+_LEVEL = decimal_field("0", "1200", "0.0001")
 
 
 # A level as a pumper reads a gauge line: "12ft 4-1/4in", "12' 4 1/4\"", "148.25in", "12.5 ft", "3.2m".
@@ -656,16 +556,16 @@ SCHEMAS: dict[str, PayloadSchema] = {
             Field("tankId", parse_uuid),
             Field("kind", parse_choice(TICKET_KINDS)),
             Field("closedAt", parse_datetime),
-            Field("observedGravityApi", _bounded("-10", "100")),
+            Field("observedGravityApi", decimal_field("-10", "100")),
             Field("observedTemperatureF", _TEMPERATURE),
             Field("bswPercent", _PERCENT),
             Field("disposition", parse_disposition),
             Field("openingLevel", _LEVEL, required=False),
             Field("closingLevel", _LEVEL, required=False),
             Field("unit", parse_choice(LEVEL_UNITS), required=False),
-            Field("openingTotalizerBbl", _bounded("0", "99999999"), required=False),
-            Field("closingTotalizerBbl", _bounded("0", "99999999"), required=False),
-            Field("meterFactor", _bounded("0.9", "1.1", "0.0001"), required=False),
+            Field("openingTotalizerBbl", decimal_field("0", "99999999"), required=False),
+            Field("closingTotalizerBbl", decimal_field("0", "99999999"), required=False),
+            Field("meterFactor", decimal_field("0.9", "1.1", "0.0001"), required=False),
             Field("purchaser", parse_text(200, required=False), required=False),
             Field("sealsRemoved", parse_seals, required=False),
             Field("sealsInstalled", parse_seals, required=False),
@@ -693,8 +593,6 @@ def parse_corrects_event_id(raw: dict, *, event_id: uuid.UUID | None = None) -> 
     if event_id is not None and target == event_id:
         raise Invalid("an event cannot correct itself")
     return target
-
-
 
 
 def validate_event_payload(event_type: str, payload: Any, *, now: datetime | None = None,
