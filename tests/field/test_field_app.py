@@ -410,7 +410,7 @@ def push_as(site, token: str, events: list[dict]) -> dict:
                       message="the other device's batch to be processed")
 
 
-def test_a_correction_supersedes_the_entry_and_a_conflict_is_shown_in_plain_words(phone, field_site):
+def test_a_correction_supersedes_the_entry_and_a_conflict_is_shown_in_plain_words(phone, field_site, field_browser):
     import uuid
     from datetime import datetime, timezone
 
@@ -469,6 +469,21 @@ def test_a_correction_supersedes_the_entry_and_a_conflict_is_shown_in_plain_word
             field_site.api_all(f"/api/v1/wells/{field_site.wells['Bravo 2']}/production/", manager)}
     assert float(rows[correction["id"]]["volume"]) == 88 and rows[correction["id"]]["supersededBy"] is None
     assert rows[original["id"]]["supersededBy"] is not None  # kept, superseded by the correction
+
+    # A second phone on the same route: Bravo 2 was visited today (the server's records say so),
+    # and the corrected volume is the previous value, not the one it corrected.
+    from tests.field.conftest import PHONE
+
+    other = field_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        second = open_app(other, field_site)
+        log_in(second, field_site)
+        expect(second.locator(f"#route li[data-well-id='{field_site.wells['Bravo 2']}'] .tag")).to_have_text("visited today")
+        open_form(second, field_site, "Bravo 2", "PRODUCTION_LOGGED")
+        second.select_option("#f-product", "WATER")
+        expect(second.locator("[data-field=volume] .previous")).to_contain_text("Last time: 88 ")
+    finally:
+        other.close()
 
 
 def meta(page, key: str):

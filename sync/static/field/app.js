@@ -167,12 +167,20 @@ function dayInTenant(iso) {
 }
 
 async function routeData() {
-  const [wells, tanks, leases, events] = await Promise.all([
-    db.entities("well"), db.entities("tank"), db.entities("lease"), db.allEvents()]);
+  const [wells, tanks, leases, events, history] = await Promise.all([
+    db.entities("well"), db.entities("tank"), db.entities("lease"), db.allEvents(), db.entities("history")]);
   const leaseName = new Map(leases.map((lease) => [lease.id, lease.name]));
   const live = events.filter((e) => e.state !== "replaced" && e.userId === (state.user && state.user.id));
   const visitedToday = new Set(live.filter((e) => e.payload.wellId && todayOf(e.occurredAt)).map((e) => e.payload.wellId));
   const gaugedToday = new Set(live.filter((e) => e.type === "TANK_GAUGED" && todayOf(e.occurredAt)).map((e) => e.payload.tankId));
+  // What the server had from today at the last sync (another pumper's visit) counts too.
+  for (const row of history) {
+    const today = row.type === "PRODUCTION_LOGGED" ? row.productionDate === tenantToday(timeZone) : todayOf(row.at);
+    if (!today) continue;
+    const [kind, id] = row.subject.split(":");
+    if (kind === "tank") gaugedToday.add(id);
+    else visitedToday.add(id);
+  }
   const tanksOf = (well) => tanks.filter((tank) => leaseName.get(tank.leaseId) === well.lease)
     .sort((a, b) => a.name.localeCompare(b.name));
   return { wells: wells.sort(wellOrder), tanks, tanksOf, visitedToday, gaugedToday, events: live };

@@ -222,7 +222,7 @@ export async function pullHistory() {
   for (const well of wells) {
     for (const row of (await rows(`/api/v1/wells/${well.id}/production/?from=${daysAgo(HISTORY_DAYS)}&page_size=100`)).filter(current)) {
       out.push({ id: row.id, sourceEventId: row.sourceEventId, type: "PRODUCTION_LOGGED", subject: `well:${well.id}`,
-        at: row.recordedAt || `${row.productionDate}T12:00:00Z`, payload: {
+        at: row.recordedAt || `${row.productionDate}T12:00:00Z`, productionDate: row.productionDate, payload: {
           product: row.product, volume: row.volume, unit: row.unit, downtimeHours: row.downtimeHours ?? undefined,
           downtimeReason: row.downtimeReason || undefined } });
     }
