@@ -163,9 +163,12 @@ def chromium_executable() -> str:
 @pytest.fixture(scope="module")
 def field_browser(chromium_executable, field_site):
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _browser_missing("The `playwright` Python package is not installed")
+    # expect() waits 5 s by default: a login (pull, schemas, recent records) or a sync on a
+    # loaded 2-core machine may take longer. The waits stay event-driven, only their ceiling grows.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS)
         try:
