@@ -14,6 +14,7 @@ const timeZone = body.dataset.timeZone || "America/Chicago";
 const SECRET_PATTERN = /^[0-9a-f]{64}$/;
 const PLAUSIBLE_SHARE = 0.5; // a value more than 50 % away from the recent average asks for a confirmation
 const RECENT = 7; // entries in the recent average
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024; // API.md section 6
 
 const state = { user: null, schemas: {} };
 
@@ -395,7 +396,11 @@ async function renderForm({ subjectKind, subjectId, type, initial = null, mode =
     if (type === "PHOTO_ATTACHED") {
       const file = built.form.querySelector("#f-photo").files[0];
       if (file) {
-        photo = { photoId: newId(), blob: file, contentType: file.type || "image/jpeg", size: file.size, uploaded: false };
+        // The bytes themselves go to IndexedDB (not a reference to the camera's temporary file).
+        const bytes = await file.arrayBuffer();
+        const contentType = file.type || "image/jpeg";
+        photo = { photoId: newId(), blob: new Blob([bytes], { type: contentType }), contentType, size: file.size,
+          uploaded: false, sha256: await sha256Hex(new Blob([bytes])) };
         payload.photoId = photo.photoId;
       } else if (initial && initial.photoId) {
         payload.photoId = initial.photoId; // a fix or correction keeps the photo already stored
@@ -404,6 +409,7 @@ async function renderForm({ subjectKind, subjectId, type, initial = null, mode =
     }
     const errors = validate(payloadSchemaOf(schema), payload, { today: tenantToday(timeZone) });
     if (type === "PHOTO_ATTACHED" && !payload.photoId) errors.photo = ["take or choose a photo"];
+    if (photo && photo.size > MAX_PHOTO_BYTES) errors.photo = ["is larger than 10 MB: the server takes at most 10 MB"];
     const problems = built.showErrors(errors);
     if (Object.keys(errors).length) {
       general.textContent = problems.length ? problems.join(" ") : "Check the fields marked.";
@@ -424,7 +430,6 @@ async function renderForm({ subjectKind, subjectId, type, initial = null, mode =
       confirmed = true;
       return;
     }
-    if (photo) photo.sha256 = await sha256Hex(photo.blob);
     const event = {
       id: newId(), type, occurredAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), payload,
       userId: state.user.id, subject: subjectOf(payload),
