@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from config import openapi_views
+from sync import field_views
 from wells import views as wells_views
 
 portal = (
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/v1/", include("sync.urls")),
     path("api/v1/schema/", openapi_views.schema_view, name="schema"),
     path("api/v1/docs/", openapi_views.docs_view, name="api-docs"),
+    path("field/", field_views.field_shell, name="field"),
+    path("field/sw.js", field_views.field_service_worker, name="field-sw"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", account_views.logout_view, name="logout"),
     path("", include(portal)),
