@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-browser lint-js install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-exports bench-serve clean-data
+.PHONY: run dev test test-pgbouncer test-browser lint-js install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-exports bench-serve clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -53,6 +53,12 @@ lint-js:
 	else \
 	  $(MAKE) -s --no-print-directory $(NODE_STAMP) && $(NODE) node_modules/.bin/eslint --max-warnings 0 $(JS_DIR); \
 	fi
+
+# The tenancy, authentication, wells and sync suites again, every connection through PgBouncer in
+# transaction pooling mode (Debian's pgbouncer; tests/ops/through_pgbouncer.py). .ci/run runs it
+# after `make test`; locally it says so and passes when pgbouncer is not installed.
+test-pgbouncer: $(STAMP)
+	$(PY) tests/ops/through_pgbouncer.py $(PYTEST_ARGS)
 
 # Only the portal's browser tests: headless Chromium from Debian (/usr/bin/chromium; install it with
 # `sudo apt-get install -y --no-install-recommends chromium`), driven by Playwright. Without the

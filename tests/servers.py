@@ -16,18 +16,29 @@ def under_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def _pg_server() -> dict:
+    """The test PostgreSQL server: the default database's settings, except when the run goes
+    through PgBouncer (tests/ops/through_pgbouncer.py), which names the server behind it in
+    PUMPJACK_TEST_SERVER_HOST / _PORT: the other databases of the tests stand for tenants' own
+    database servers, which a deployment's PgBouncer does not front."""
+    db = dict(settings.DATABASES["default"])
+    if os.environ.get("PUMPJACK_TEST_SERVER_HOST"):
+        db["HOST"], db["PORT"] = os.environ["PUMPJACK_TEST_SERVER_HOST"], os.environ.get("PUMPJACK_TEST_SERVER_PORT", "")
+    return db
+
+
 def pg_admin():
     """An autocommit connection to the test server's maintenance database (CREATE/DROP DATABASE)."""
     import psycopg
 
-    db = settings.DATABASES["default"]
+    db = _pg_server()
     return psycopg.connect(host=db["HOST"], port=db.get("PORT") or None, user=db["USER"],
                            password=db.get("PASSWORD") or None, dbname="postgres", autocommit=True)
 
 
 def pg_url(database: str, *, password: str | None = None, user: str | None = None) -> str:
     """A postgresql:// URL for ``database`` on the test server (as ``user``, with a password if given)."""
-    db = settings.DATABASES["default"]
+    db = _pg_server()
     password = db.get("PASSWORD") or "" if password is None else password
     auth = quote(user or db["USER"], safe="") + (f":{quote(password, safe='')}" if password else "")
     host, port = db["HOST"], db.get("PORT")

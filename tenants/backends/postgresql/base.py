@@ -22,6 +22,14 @@ from django_tenants.utils import get_limit_set_calls, quote_schema_name
 # Only these travel with the SET: a multi-statement message runs as one transaction block, which
 # statements such as CREATE DATABASE or VACUUM refuse; they get the SET on its own, as before.
 _DML = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
+# Transaction control reads no table, so it needs no search_path, and it must not wait behind one:
+# after a failed statement the transaction accepts nothing but ROLLBACK (TO SAVEPOINT), so a SET
+# sent first would fail, the savepoint would never be rolled back, and Django would mark the whole
+# outer transaction broken. The SET stays pending for the next statement instead. (Behind
+# PgBouncer, DATABASE_POOLER=pgbouncer, a SET precedes every cursor's first statement: without this
+# any caught database error inside atomic() broke the transaction around it.)
+_TRANSACTION_CONTROL = re.compile(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|COMMIT|BEGIN|START\s+TRANSACTION)\b",
+                                  re.IGNORECASE)
 
 
 class SearchPathCursor(Cursor):
@@ -29,6 +37,8 @@ class SearchPathCursor(Cursor):
 
     def execute(self, query, params=None, **kwargs):
         pending = self.pending_search_path
+        if pending is not None and isinstance(query, str) and _TRANSACTION_CONTROL.match(query):
+            return super().execute(query, params, **kwargs)
         if pending is None or not isinstance(query, str) or not _DML.match(query):
             self._send_pending()
             return super().execute(query, params, **kwargs)

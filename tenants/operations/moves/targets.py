@@ -30,14 +30,18 @@ log = logging.getLogger(__name__)
 @contextlib.contextmanager
 def schema_alias(schema_name: str):
     """A connection alias on the shared database that sees only ``schema_name`` (no public
-    fallback: a table missing there is an error, never another schema's rows)."""
+    fallback: a table missing there is an error, never another schema's rows). The search_path is
+    the tenancy backend's, sent with the queries (tenants.backends.postgresql), not a setting of the
+    session: behind PgBouncer in transaction pooling mode (DATABASE_POOLER=pgbouncer) a session's
+    setting stays on whichever server connection it was made on, and PgBouncer ignores the
+    ``options`` a client starts with."""
     base = connections[DEFAULT_DB_ALIAS].settings_dict
     options = {k: v for k, v in (base.get("OPTIONS") or {}).items() if k != "pool"}
-    options["options"] = f"{options.get('options', '')} -c search_path={schema_name}".strip()
-    entry = {key: base[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT") if key in base}
-    entry.update(ENGINE="django.db.backends.postgresql", OPTIONS=options, CONN_MAX_AGE=0, TIME_ZONE=None,
-                 CONN_HEALTH_CHECKS=False)
+    entry = {key: base[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT", "DISABLE_SERVER_SIDE_CURSORS")
+             if key in base}
+    entry.update(ENGINE=base["ENGINE"], OPTIONS=options, CONN_MAX_AGE=0, TIME_ZONE=None, CONN_HEALTH_CHECKS=False)
     with registered_alias(f"move-{schema_name}-{uuid.uuid4().hex[:8]}", entry) as alias:
+        connections[alias].set_schema(schema_name, include_public=False)
         yield alias
 
 
