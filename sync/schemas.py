@@ -355,20 +355,23 @@ def _ticket_kind_fields(cleaned: dict) -> dict[str, list[str]]:
     return problems
 
 
-DISPOSITION_MESSAGE = "must be an RRC disposition code: 1 or 2 digits (0 pipeline, 1 truck, ...)"
+DISPOSITION_MESSAGE = ("must be an RRC oil disposition code from 0 to 9 (0 pipeline, 1 truck, 2 tank car or barge, "
+                       "...; wells/rrc.py)")
 
 
-@with_schema({"anyOf": [{"type": "string", "pattern": "^[0-9]{1,2}" + END}, {"type": "integer", "minimum": 0,
-                                                                            "maximum": 99}],
+@with_schema({"anyOf": [{"type": "string", "pattern": "^0?[0-9]" + END}, {"type": "integer", "minimum": 0,
+                                                                        "maximum": 9}],
               MESSAGE: {"anyOf": DISPOSITION_MESSAGE}})
 def parse_disposition(value: Any) -> str:
-    """An RRC disposition code ("0" pipeline, "1" truck, ...): one or two digits, as text or a
-    number (1.0 is the number 1, as JSON Schema and JavaScript have it)."""
-    if isinstance(value, float) and value.is_integer() and 0 <= value < 100:
+    """The RRC disposition code of a run ticket: how the oil left the lease, one of the oil codes 0
+    to 9 of Form PR ("0" pipeline, "1" truck, ...; the table is wells/rrc.py), as text ("1" or the
+    RRC data's "01") or a number (1.0 is the number 1, as JSON Schema and JavaScript have it)."""
+    if isinstance(value, float) and value.is_integer() and 0 <= value < 10:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= len(value) <= 2:
+    if (not isinstance(value, str) or not value.isascii() or not value.isdigit() or not 1 <= len(value) <= 2
+            or int(value) > 9):
         raise Invalid(DISPOSITION_MESSAGE)
     return value
 

@@ -86,9 +86,12 @@ def test_a_bad_ticket_names_the_option(client):  # noqa: F811
     with pytest.raises(UsageError, match="--meter-factor is required"):
         run(client, "run-ticket", tank=TANK, number="L-2", gravity="40", temperature="60", bsw="0", disposition="0",
             opening_totalizer="1", closing_totalizer="2")
-    with pytest.raises(UsageError, match="--disposition: must be an RRC disposition code"):
+    with pytest.raises(UsageError, match="--disposition: must be an RRC oil disposition code from 0 to 9"):
         run(client, "run-ticket", tank=TANK, number="T-3", gravity="40", temperature="60", bsw="0",
             disposition="pipeline", opening="2ft", closing="1ft")
+    with pytest.raises(UsageError, match="--disposition: must be an RRC oil disposition code from 0 to 9"):
+        run(client, "run-ticket", tank=TANK, number="T-4", gravity="40", temperature="60", bsw="0",
+            disposition="10", opening="2ft", closing="1ft")  # 10 is a gas code (flared), not oil's
 
 
 def test_the_command_line_takes_gauge_and_run_ticket(client, capsys):  # noqa: F811
