@@ -65,7 +65,8 @@ def content_security_policy() -> str:
     tiles = tile_server()
     if tiles is None:
         return CONTENT_SECURITY_POLICY
-    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {tiles.origin}", 1)
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data: blob:",
+                                           f"img-src 'self' data: blob: {tiles.origin}", 1)
 
 
 # The field web app may take photos and a position on its own pages; nothing else is granted.

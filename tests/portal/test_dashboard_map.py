@@ -55,7 +55,8 @@ def wells(tenant_a):
         now = timezone.now()
         for well, status in ((placed_alerted, "OPEN"), (acknowledged, "ACKNOWLEDGED"), (closed, "CLOSED"),
                              (nowhere, "OPEN")):
-            Alert.objects.create(type="WELL_DOWN", well=well, open_key=None if status == "CLOSED" else f"WELL_DOWN:{well.pk}", opened_at=now,
+            open_key = None if status == "CLOSED" else f"WELL_DOWN:{well.pk}"
+            Alert.objects.create(type="WELL_DOWN", well=well, open_key=open_key, opened_at=now,
                                  message=f"{well.name} is down.", status=status,
                                  closed_at=now if status == "CLOSED" else None)
     assign(tenant_a, "OPERATOR", [placed_active, nowhere])

@@ -105,7 +105,8 @@ def test_markers_are_drawn_with_the_tiles_blocked_and_link_to_their_well(offline
     link = page.locator(f'.leaflet-popup a[data-well-link="{well_id}"]')
     link.wait_for()
     # The popup pans the map into view: click once that animation is over.
-    page.wait_for_function("() => !document.querySelector('#well-map .leaflet-map-pane').classList.contains('leaflet-pan-anim')")
+    page.wait_for_function("() => !document.querySelector('#well-map .leaflet-map-pane')"
+                           ".classList.contains('leaflet-pan-anim')")
     link.click()
     page.wait_for_url(f"{tiled_origin}/wells/{well_id}/", wait_until="domcontentloaded")
     assert page.url == f"{tiled_origin}/wells/{well_id}/"
