@@ -222,3 +222,24 @@ def test_the_chart_has_a_labelled_target_for_every_day(portal_as, tenant_a):
     assert labels[day.isoformat()] == f"{day:%b} {day.day}, {day.year}: oil 120.5 BBL, gas 1,234 MCF, water 0 BBL"
     assert b'id="production-chart" tabindex="0"' in response.content
     assert b'src="/static/wells/production_chart.js"' in response.content
+
+
+def test_the_map_costs_the_same_queries_for_5_wells_as_for_30(portal_as, tenant_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = portal_as("MANAGER")
+
+    def queries_with(count: int) -> int:
+        for n in range(count):
+            make_well(tenant_a, name=f"Counted {count}-{n}", latitude=Decimal("31") + Decimal(n) / 100,
+                      longitude=Decimal("-102"))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/")
+        assert response.status_code == 200
+        return len(captured), len(map_data(response)["markers"])
+
+    few, few_markers = queries_with(5)
+    many, many_markers = queries_with(25)
+    assert (few_markers, many_markers) == (5, 30)
+    assert few > 5 and many == few, (few, many)
