@@ -99,6 +99,7 @@ def test_markers_are_drawn_with_the_tiles_blocked_and_link_to_their_well(offline
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert box["x"] + box["width"] <= width
 
+    page.locator("#well-map").scroll_into_view_if_needed()  # elementFromPoint sees the viewport only
     well_id = page.evaluate(UNCOVERED_MARKER)
     assert well_id, "every marker is covered by another"
     page.locator(f'#well-map path[data-well="{well_id}"]').click()
