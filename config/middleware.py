@@ -27,6 +27,7 @@ from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.utils.functional import SimpleLazyObject, empty
 
 from config import metrics
+from config.map_tiles import tile_server
 from config.api_errors import error_response, is_api_request
 from config.logs import request_id_var
 
@@ -57,6 +58,17 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+def content_security_policy() -> str:
+    """CONTENT_SECURITY_POLICY, with the portal map's tile server (if one is set) in img-src."""
+    tiles = tile_server()
+    if tiles is None:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data: blob:",
+                                           f"img-src 'self' data: blob: {tiles.origin}", 1)
+
+
 # The field web app may take photos and a position on its own pages; nothing else is granted.
 PERMISSIONS_POLICY = ", ".join([
     "camera=(self)", "geolocation=(self)", "microphone=()", "payment=()", "usb=()", "accelerometer=()",
@@ -239,7 +251,7 @@ class RequestGuardMiddleware:
     def _headers(request, response) -> None:
         response["X-Request-ID"] = request.request_id
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response["Content-Security-Policy"] = content_security_policy()
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = PERMISSIONS_POLICY
         if getattr(response, "cache_revalidate", False):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from .domain import PRODUCT_UNITS, Product
 
@@ -48,6 +49,8 @@ class ProductionChart:
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     series: list[Series] = field(default_factory=list)
     rows: list[tuple[str, float, float, float]] = field(default_factory=list)
+    # One hover/tap/keyboard target per day: its column (x0, width), the day's x and its figures.
+    days: list[dict] = field(default_factory=list)
     has_data: bool = False
 
 
@@ -63,6 +66,12 @@ def _nice_step(span: float, ticks: int = 5) -> float:
 
 def _tick_label(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == 0 else f"{value:,.1f}"
+
+
+def _figure(value: float) -> str:
+    """A day's volume as stored (trailing zeros dropped, thousands separated), as the table shows it."""
+    number = Decimal(str(value))
+    return "0" if number == 0 else f"{number.normalize():,f}"
 
 
 def production_chart(*, series: dict, well_name: str) -> ProductionChart:
@@ -113,6 +122,17 @@ def production_chart(*, series: dict, well_name: str) -> ProductionChart:
         chart.series.append(Series(product=product, label=label, unit=unit, color=color, points=points,
                                    total=totals[product], legend_x=legend_x))
         legend_x += 150
+    for index, day in enumerate(dates):
+        x = x_of(index)
+        half = plot_width / (days - 1) / 2
+        x0 = max(chart.left, x - half)
+        figures = ", ".join(f"{PRODUCT_STYLE[p][0].lower()} {_figure(series[p][index])} {PRODUCT_UNITS[p][0]}"
+                            for p in Product.values)
+        chart.days.append({
+            "x": x, "x0": round(x0, 1), "height": plot_height, "width": round(min(chart.right, x + half) - x0, 1),
+            "iso": day.isoformat(), "text": f"{day:%b} {day.day}, {day.year}: {figures}",
+            "points": [(PRODUCT_STYLE[p][1], y_of(series[p][index])) for p in Product.values],
+        })
     chart.rows = [
         (day.isoformat(), series[Product.OIL][i], series[Product.GAS][i], series[Product.WATER][i])
         for i, day in reversed(list(enumerate(dates)))

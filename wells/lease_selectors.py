@@ -245,3 +245,33 @@ def wells_reported_oil(*, wells, date_from: date, date_to: date) -> dict:
     return dict(ProductionRecord.objects.filter(
         well__in=wells, product="OIL", superseded_by__isnull=True, production_date__gte=date_from,
         production_date__lte=date_to).values_list("production_date").annotate(total=Sum("volume_normalized")))
+
+
+@dataclass(frozen=True)
+class WellGauge:
+    """A tank gauge shown on a well's page: the gauge, its tank, the level in feet and inches and
+    the barrels by the tank's strapping table (None when the table does not cover the level)."""
+
+    gauge: TankGauge
+    tank: Tank
+    level_text: str
+    barrels: Decimal | None
+
+
+def well_lease_gauges(*, well, limit: int = 15) -> list[WellGauge]:
+    """The latest current gauges of the tanks on the well's lease (tanks belong to a lease, not a
+    well), newest first; none when the well is on no lease entity."""
+    if well.lease_ref_id is None:
+        return []
+    gauges = list(TankGauge.objects.filter(tank__lease_id=well.lease_ref_id, tank__deleted_at__isnull=True,
+                                           tank__lease__deleted_at__isnull=True,
+                                           superseded_by__isnull=True)
+                  .select_related("tank").order_by("-gauged_at", "-created_at")[:limit])
+    tables: dict = {}
+    shown = []
+    for gauge in gauges:
+        if gauge.tank_id not in tables:
+            tables[gauge.tank_id] = strapping_rows(gauge.tank)
+        shown.append(WellGauge(gauge=gauge, tank=gauge.tank, level_text=feet_and_inches(gauge.level_inches),
+                               barrels=gauge_barrels(gauge, tables[gauge.tank_id])))
+    return shown

@@ -16,12 +16,16 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
+
+from config.map_tiles import tile_server
 
 from accounts.models import Role
 
 from .alerts.selectors import alerts_open_for_user, equipment_needing_attention
 from .charts import production_chart
 from .domain import PRODUCT_UNITS, Product, WellStatus
+from .lease_selectors import well_lease_gauges
 from .selectors import (
     display_names,
     production_records_recent,
@@ -92,10 +96,56 @@ def dashboard_view(request):
         "previous_start": week_start - timedelta(days=7),
         "previous_end": week_start - timedelta(days=1),
         "route_only": user.role == Role.OPERATOR,
+        **_well_map(user=user, open_alerts=open_alerts),
     }
     for figures in _DASHBOARD_FIGURES:
         context.update(figures(user=user))
     return render(request, "wells/dashboard.html", context)
+
+
+# The map's marker colours: a well with an open (or acknowledged, not yet closed) alert is drawn
+# as "alert" whatever its status; the others by status. The legend lists them in this order.
+MAP_COLOURS = {
+    "alert": ("Open alert", "#c62828"),
+    WellStatus.ACTIVE: ("Active", "#2e7d32"),
+    WellStatus.SHUT_IN: ("Shut in", "#b7791f"),
+    WellStatus.INACTIVE: ("Inactive", "#6b7280"),
+    WellStatus.PLUGGED: ("Plugged", "#1f2937"),
+}
+
+
+def _well_map(*, user, open_alerts) -> dict:
+    """The dashboard map: a marker per visible well with coordinates (its status, open alerts and
+    colour), and the wells without coordinates, listed under the map instead of dropped."""
+    alerted: dict[str, int] = {}
+    for well_id in open_alerts.exclude(well__isnull=True).values_list("well_id", flat=True):
+        alerted[str(well_id)] = alerted.get(str(well_id), 0) + 1
+    markers, unplaced = [], []
+    for well in wells_for_user(user=user).order_by("name", "api_number").only(
+            "id", "name", "api_number", "status", "latitude", "longitude"):
+        alerts = alerted.get(str(well.pk), 0)
+        colour = "alert" if alerts else well.status
+        if well.latitude is None or well.longitude is None:
+            unplaced.append({"well": well, "alerts": alerts, "colour": colour})
+            continue
+        markers.append({
+            "id": str(well.pk), "name": well.name, "apiNumber": well.api_number, "status": well.status,
+            "statusLabel": MAP_COLOURS.get(well.status, (well.status, ""))[0], "openAlerts": alerts,
+            "colour": colour, "lat": float(well.latitude), "lng": float(well.longitude),
+            "url": reverse("wells:detail", args=[well.pk]),
+        })
+    tiles = tile_server()
+    return {
+        "map_data": {
+            "markers": markers,
+            "colours": {key: value[1] for key, value in MAP_COLOURS.items()},
+            "tiles": {"url": tiles.url, "attribution": tiles.attribution} if tiles else None,
+        },
+        "map_legend": [{"key": key, "label": label, "colour": colour,
+                        "count": sum(1 for m in markers if m["colour"] == key)}
+                       for key, (label, colour) in MAP_COLOURS.items()],
+        "map_unplaced": unplaced,
+    }
 
 
 class WellFilterForm(forms.Form):
@@ -146,7 +196,8 @@ def well_detail_view(request, well_id):
     series = production_series(well=well, end=today, days=CHART_DAYS)
     records = recent_field_records(well=well, limit=15)
     production = production_records_recent(well=well, limit=PRODUCTION_ROWS)
-    _who_recorded([*(item["record"] for item in records), *production], records)
+    gauges = well_lease_gauges(well=well, limit=PRODUCTION_ROWS)
+    _who_recorded([*(item["record"] for item in records), *production], records, gauges)
     return render(request, "wells/detail.html", {
         "well": well,
         "chart": production_chart(series=series, well_name=well.name),
@@ -154,17 +205,23 @@ def well_detail_view(request, well_id):
         "attention": equipment_needing_attention(well=well),
         "records": records,
         "production": production,
+        "gauges": gauges,
+        "gauge_lease": well.lease_ref if well.lease_ref_id and well.lease_ref.deleted_at is None else None,
         "alerts": list(alerts_open_for_user(user=request.user).filter(well=well)),
         "can_acknowledge": request.user.has_perm("wells.change_alert"),
         "today": today,
     })
 
 
-def _who_recorded(rows, records: list[dict]) -> None:
-    """Set ``by`` (the recorder's name) on production rows and record items."""
-    names = display_names(ids={r.recorded_by_id for r in rows if r.recorded_by_id})
+def _who_recorded(rows, records: list[dict], gauges=()) -> dict:
+    """Set ``by`` (the recorder's name) on production rows and record items; the names (by user
+    id) are returned for the tank gauges, which ``gauge_by`` looks up."""
+    names = display_names(ids={r.recorded_by_id for r in [*rows, *(g.gauge for g in gauges)] if r.recorded_by_id})
     for row in rows:
         row.by = names.get(str(row.recorded_by_id), "") if row.recorded_by_id else ""
     for item in records:
         pk = item["record"].recorded_by_id
         item["by"] = names.get(str(pk), "") if pk else ""
+    for shown in gauges:
+        shown.gauge.by = names.get(str(shown.gauge.recorded_by_id), "") if shown.gauge.recorded_by_id else ""
+    return names

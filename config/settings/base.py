@@ -99,5 +99,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Operations (API.md section 12, config.health / config.metrics).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The dashboard map's tiles (config/map_tiles.py): none by default, the markers show on a plain
+# background. E.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png with its attribution.
+PORTAL_MAP_TILE_URL = env.str("PORTAL_MAP_TILE_URL", default="")
+PORTAL_MAP_TILE_ATTRIBUTION = env.str("PORTAL_MAP_TILE_ATTRIBUTION", default="")
 METRICS_DATABASE_CACHE_SECONDS = env.float("METRICS_DATABASE_CACHE_SECONDS", default=10.0)
 READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -195,14 +196,14 @@ def browser_tenant(django_db_setup, django_db_blocker) -> BrowserSite:
                        chart_well_id=str(chart_well))
 
 
-@pytest.fixture(scope="session")
-def browser_site(browser_tenant, live_env) -> BrowserSite:
-    """``manage.py runserver`` in a child process on the test database and Redis."""
+@contextmanager
+def serve(env: dict):
+    """``manage.py runserver`` in a child process with ``env``; yields its port once /healthz answers."""
     port = _free_port()
     log = tempfile.NamedTemporaryFile(prefix="pumpjack-browser-server-", suffix=".log", delete=False)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=REPO, env=live_env.env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
@@ -216,8 +217,7 @@ def browser_site(browser_tenant, live_env) -> BrowserSite:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"The test server did not start; its log:\n{Path(log.name).read_text()[-3000:]}")
             time.sleep(0.2)
-        browser_tenant.origin = f"http://{browser_tenant.handle.host}:{port}"
-        yield browser_tenant
+        yield port
     finally:
         server.terminate()
         try:
@@ -227,6 +227,14 @@ def browser_site(browser_tenant, live_env) -> BrowserSite:
             server.wait()
         log.close()
         os.unlink(log.name)
+
+
+@pytest.fixture(scope="session")
+def browser_site(browser_tenant, live_env) -> BrowserSite:
+    """``manage.py runserver`` in a child process on the test database and Redis."""
+    with serve(live_env.env) as port:
+        browser_tenant.origin = f"http://{browser_tenant.handle.host}:{port}"
+        yield browser_tenant
 
 
 @pytest.fixture

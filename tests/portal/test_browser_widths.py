@@ -137,3 +137,20 @@ def test_the_pages_before_login_fit_the_viewport(alerted_site, browser, width):
         assert page.url == site.url("/password/forgot/")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("role", ["MANAGER", "OPERATOR"])
+def test_the_dashboard_map_fits_and_draws_its_markers_with_no_tiles(sized_page, alerted_site, role, width):
+    """No tile server is configured for this server: the markers are drawn on a plain background,
+    the map stays inside the viewport, and the alerted wells are the red ones."""
+    page = sized_page(width, role)
+    page.wait_for_selector("#well-map[data-ready=true]")
+    assert page.locator("#well-map .leaflet-tile").count() == 0
+    expected = int(page.locator("#well-map").get_attribute("data-marker-count"))
+    assert expected == (40 if role == "MANAGER" else 12)
+    assert page.locator("#well-map path.well-marker").count() == expected
+    legend_alert = page.locator("[data-legend=alert]").inner_text()
+    assert legend_alert.endswith(f"({page.locator('#well-map path.well-marker-alert').count()})")
+    box = page.locator("#well-map").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] >= 250
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
