@@ -38,6 +38,7 @@ from rest_framework import serializers
 from accounts.models import Role
 from tenants import databases as tenant_db
 from wells.alerts.feed import alert_change
+from wells.alerts.selectors import alerts_open_for_user
 from wells.changelog.models import Change
 from wells.changelog.positions import (
     current_position,
@@ -290,6 +291,10 @@ def _snapshot(*, user, state: dict, limit: int) -> FeedPage:
     changes.extend(_conflict_change(c) for c in conflicts.order_by("created_at").values(*CONFLICT_FIELDS)[:1000])
     leases, tanks = _lease_and_tank_changes(user)  # the leases and tanks the user sees (API.md section 13)
     changes.extend([*leases.values(), *tanks.values()])
+    # The alerts not closed on the wells and tanks the user sees (API.md section 15): a device that
+    # snapshots learns them now, not at their next change.
+    open_alerts = alerts_open_for_user(user=user).order_by("opened_at", "id")[:1000]
+    changes.extend(alert_change(alert) for alert in open_alerts)
     base = state["p"]
     has_more = Change.objects.filter(unseen(base)).exists() or (
         base["k"] == "my" and unstamped_exist())  # committed, to be stamped

@@ -154,6 +154,32 @@ def test_the_feed_carries_alerts_of_the_route_only(client, route, tenant_a):
         assert Change.objects.filter(entity="alert", entity_id=other.pk).exists()  # logged, not served to this route
 
 
+def test_a_snapshot_carries_the_routes_alerts_not_closed(client, route, tenant_a):
+    """A device that snapshots (first login, or a cursor too old) learns the alerts open on its
+    route then, not at their next change; closed ones and other routes' are not sent."""
+    with schema_context(tenant_a.tenant.schema_name):
+        now = timezone.now()
+        open_ = Alert.objects.create(type="WELL_DOWN", well=route.well, open_key=f"WELL_DOWN:{route.well.pk}",
+                                     opened_at=now, message="down")
+        closed = Alert.objects.create(type="MISSED_VISIT", well=route.well, opened_at=now, message="c",
+                                      status="CLOSED", closed_at=now)
+        elsewhere = Alert.objects.create(type="MISSED_VISIT", well=route.off_route_well, opened_at=now, message="o",
+                                         open_key=f"MISSED_VISIT:{route.off_route_well.pk}")
+    headers = headers_of(client, tenant_a, "OPERATOR")
+    changes, cursor = [], None
+    for _ in range(20):  # every page of the snapshot
+        page = client.get("/api/v1/sync/changes?limit=1000" + (f"&cursor={cursor}" if cursor else ""), **headers)
+        assert page.status_code == 200, page.content
+        body = page.json()
+        changes += body["changes"]
+        cursor = body["cursor"]
+        if not body["hasMore"]:
+            break
+    alerts = {c["id"]: c["data"] for c in changes if c["entity"] == "alert"}
+    assert str(open_.pk) in alerts and alerts[str(open_.pk)]["status"] == "OPEN"
+    assert str(closed.pk) not in alerts and str(elsewhere.pk) not in alerts
+
+
 def test_api_list_filters_acknowledge_and_roles(client, route, tenant_a):
     with schema_context(tenant_a.tenant.schema_name):
         now = timezone.now()
