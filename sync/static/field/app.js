@@ -87,6 +87,7 @@ async function render() {
   const hash = location.hash || "#/";
   if (!meta.refresh || !state.user) return renderLogin(meta);
   const parts = hash.replace(/^#\/?/, "").split("/");
+  if (parts[0]) reordering = false; // leaving the route page ends its Reorder mode
   if (parts[0] === "well" && parts[1] && parts[2]) return renderForm({ subjectKind: "well", subjectId: parts[1], type: parts[2] });
   if (parts[0] === "well" && parts[1]) return renderVisit(parts[1]);
   if (parts[0] === "tank" && parts[1] && parts[2]) return renderForm({ subjectKind: "tank", subjectId: parts[1], type: parts[2] });
@@ -187,36 +188,101 @@ async function routeData() {
   return { wells: wells.sort(wellOrder), tanks, tanksOf, visitedToday, gaugedToday, events: live };
 }
 
-async function renderRoute() {
-  const { wells, tanksOf, visitedToday, gaugedToday } = await routeData();
-  const list = el("ol", { id: "route", class: "route" });
+// The pumper's own order (db.getRouteOrder; kept on this device only, as the API has no route
+// order yet): the wells in the stored order, then the wells new on the route in the default order
+// (lease, then name). Ids of wells gone from the route are left out.
+function inRouteOrder(wells, order) {
+  const byId = new Map(wells.map((well) => [well.id, well]));
+  const placed = [];
+  for (const id of order) {
+    const well = byId.get(id);
+    if (well && !placed.includes(well)) placed.push(well);
+  }
+  return [...placed, ...wells.filter((well) => !placed.includes(well))];
+}
+
+let reordering = false; // the route page's "Reorder" mode
+
+async function renderRoute({ focus = null, announce = "" } = {}) {
+  const { wells: byDefault, tanksOf, visitedToday, gaugedToday } = await routeData();
+  const user = state.user || {};
+  const stored = await db.getRouteOrder(user.id);
+  const wells = inRouteOrder(byDefault, stored);
+  // Wells gone from the route drop out of the stored order (not while nothing is loaded yet).
+  const onRoute = new Set(wells.map((well) => well.id));
+  const kept = [...new Set(stored)].filter((id) => onRoute.has(id));
+  if (wells.length && kept.length !== stored.length) await db.setRouteOrder(user.id, kept);
+  if (!wells.length) reordering = false;
+
+  const list = el("ol", { id: "route", class: reordering ? "route reordering" : "route" });
   let wellsDue = 0;
   const tanksDue = new Set();
-  for (const well of wells) {
+  wells.forEach((well, index) => {
     const visited = visitedToday.has(well.id);
     if (!visited) wellsDue += 1;
     const tanks = tanksOf(well);
     const ungauged = tanks.filter((tank) => !gaugedToday.has(tank.id));
     ungauged.forEach((tank) => tanksDue.add(tank.id));
-    list.append(el("li", { class: visited ? "done" : "due", "data-well-id": well.id },
-      el("a", { href: `#/well/${well.id}` },
-        el("strong", { text: well.name }),
-        el("span", { class: "muted", text: ` ${well.lease || ""}` }),
-        el("span", { class: `tag ${visited ? "ok" : "todo"}`, text: visited ? "visited today" : "due" }),
-        tanks.length ? el("span", { class: "muted tanks", text: ` · tanks not gauged: ${ungauged.length}/${tanks.length}` }) : null)));
-  }
+    const line = [
+      el("strong", { text: well.name }),
+      el("span", { class: "muted", text: ` ${well.lease || ""}` }),
+      el("span", { class: `tag ${visited ? "ok" : "todo"}`, text: visited ? "visited today" : "due" }),
+      tanks.length ? el("span", { class: "muted tanks", text: ` · tanks not gauged: ${ungauged.length}/${tanks.length}` }) : null,
+    ];
+    const item = el("li", { class: visited ? "done" : "due", "data-well-id": well.id });
+    if (reordering) {
+      const move = (step, label) => el("button", { type: "button", class: "move", "data-move": step < 0 ? "up" : "down",
+        "aria-label": `Move ${well.name} ${label}`, disabled: index + step < 0 || index + step >= wells.length,
+        onclick: () => moveWell(wells.map((w) => w.id), index, step).catch(showFatal) },
+      step < 0 ? "▲ Move up" : "▼ Move down");
+      item.append(el("div", { class: "row" }, el("span", { class: "position", text: `${index + 1}.` }), el("div", { class: "what" }, ...line)),
+        el("div", { class: "moves" }, move(-1, "up"), move(1, "down")));
+    } else {
+      item.append(el("a", { href: `#/well/${well.id}` }, ...line));
+    }
+    list.append(item);
+  });
   const summary = el("p", { id: "due-summary", class: "summary",
     text: `Due today: ${wellsDue} of ${wells.length} wells not visited, ${tanksDue.size} tanks not gauged.` });
-  const user = state.user || {};
   const logout = el("button", { type: "button", class: "link", text: "Log out", onclick: async () => {
     const pending = await db.countPending();
     if (pending && !confirm(`${pending} entries are not synced yet. They stay on this device. Log out anyway?`)) return;
     await api.logout();
     go("#/");
   } });
-  app.replaceChildren(el("h1", { text: "Your route" }), summary,
+  const toggle = wells.length > 1
+    ? el("button", { type: "button", id: reordering ? "reorder-done" : "reorder", class: reordering ? "primary reorder" : "reorder",
+      "aria-pressed": String(reordering), text: reordering ? "Done" : "Reorder",
+      onclick: () => { reordering = !reordering; renderRoute({ focus: reordering ? "#route button.move:not([disabled])" : "#reorder" }).catch(showFatal); } })
+    : null;
+  const help = reordering
+    ? el("p", { class: "muted", id: "reorder-help", text: "Put the wells in the order you drive them. The order is kept on this device only." })
+    : null;
+  const status = el("p", { id: "route-status", class: "visually-hidden", role: "status", "aria-live": "polite", text: announce });
+  app.replaceChildren(el("div", { class: "route-head" }, el("h1", { text: "Your route" }), toggle), summary, help,
     wells.length ? list : el("p", { class: "empty", text: "No wells on your route yet: sync when you have signal." }),
+    status,
     el("p", { class: "muted" }, `Logged in as ${user.email || ""} `, logout));
+  if (focus) {
+    const target = app.querySelector(focus);
+    if (target) target.focus();
+  }
+}
+
+// Move the well at index one place up (step -1) or down (+1), store the whole order at once and
+// keep the keyboard focus on the moved well's button (or its other one at the end of the list).
+async function moveWell(ids, index, step) {
+  const to = index + step;
+  if (to < 0 || to >= ids.length) return;
+  const order = [...ids];
+  [order[index], order[to]] = [order[to], order[index]];
+  await db.setRouteOrder(state.user.id, order);
+  const id = order[to];
+  const name = (await db.entity("well", id) || {}).name || "The well";
+  const direction = step < 0 ? "up" : "down";
+  const atEnd = to === 0 || to === order.length - 1;
+  const button = `#route li[data-well-id="${id}"] button[data-move="${atEnd ? (to === 0 ? "down" : "up") : direction}"]`;
+  await renderRoute({ focus: button, announce: `${name} is now ${to + 1} of ${order.length}.` });
 }
 
 // ---------------------------------------------------------------- visit page

@@ -92,6 +92,23 @@ export async function setMeta(values) {
   });
 }
 
+// ---------------------------------------------------------------- route order
+
+// The order the pumper drives their route in: a list of well ids in the meta store, one per user,
+// kept on this device only (the API has no route order yet, so it is not shared between devices).
+function routeOrderKey(userId) {
+  return `routeOrder:${userId}`;
+}
+
+export async function getRouteOrder(userId) {
+  const ids = await getMeta(routeOrderKey(userId));
+  return Array.isArray(ids) ? ids.filter((id) => typeof id === "string") : [];
+}
+
+export async function setRouteOrder(userId, ids) {
+  return setMeta({ [routeOrderKey(userId)]: ids.length ? [...ids] : null });
+}
+
 // ---------------------------------------------------------------- reference data
 
 export async function applyChanges(changes, { cursor, replace = false }) {
