@@ -8,7 +8,7 @@ import re
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -214,6 +214,31 @@ ERROR = inline_serializer(
                 "code": serializers.CharField(),
                 "message": serializers.CharField(),
                 "details": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+            },
+        )
+    },
+)
+
+
+@extend_schema_field({"oneOf": [
+    {"type": "array", "items": {"type": "string"}},
+    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+]})
+class _MessagesOrRowMessages(serializers.JSONField):
+    """A field's messages, or (a CSV import's row: "row 3") the messages of each of its columns."""
+
+
+# The error body of a CSV import (API.md section 16): ``details`` per row as a spreadsheet numbers
+# them, each row's messages per column: {"row 3": {"apiNumber": ["..."]}}.
+ROWS_ERROR = inline_serializer(
+    "RowsError",
+    fields={
+        "error": inline_serializer(
+            "RowsErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "details": serializers.DictField(child=_MessagesOrRowMessages()),
             },
         )
     },

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import permissions_required
-from config.api_errors import ERROR, ApiError
+from config.api_errors import ERROR, ROWS_ERROR, ApiError
 from config.middleware import BodyLimit
 
 from . import imports
@@ -87,6 +87,10 @@ def import_api(kind: str) -> type[APIView]:
             responses={200: ImportResult, **errors(
                 bad="a row (or the header: unknown columns, a missing key column) not right; details per row",
                 forbidden="an OPERATOR"),
+                400: OpenApiResponse(ROWS_ERROR, description=(
+                    "invalid_request: a row (or the header, row 1: unknown columns, a missing key column) is not "
+                    "right; details per row, each row's messages per column: {\"row 3\": {\"apiNumber\": [...]}}. "
+                    "Or tenant_mismatch.")),
                 413: OpenApiResponse(ERROR, description="request_too_large: the file is over 10 MiB (maxBytes in details)"),
                 415: OpenApiResponse(ERROR, description="unsupported_media_type: the body is not text/csv in UTF-8")},
         )

@@ -38,6 +38,7 @@ from .report_serializers import (
     FormPrOutput,
     FormPrQuery,
     LeaseBalanceOutput,
+    MONTH_PATTERN,
     LeaseBalanceQuery,
     form_pr_csv_rows,
 )
@@ -46,7 +47,7 @@ from .serializers import INVALID, parse, service_error_details
 
 MANAGERS_ONLY = "an OPERATOR (the month close is for MANAGER and ADMIN)"
 NO_LEASE = "no such lease (or a deleted one)"
-MONTH_PARAMETER = OpenApiParameter("month", OpenApiTypes.STR, required=True, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+MONTH_PARAMETER = OpenApiParameter("month", OpenApiTypes.STR, required=True, pattern=f"^{MONTH_PATTERN}$",
                                    description="The month, YYYY-MM (tenant time zone); not after the current month.")
 LEASE_PARAMETER = OpenApiParameter("leaseId", OpenApiTypes.UUID, required=True, description="The lease.")
 
@@ -96,7 +97,7 @@ class DispositionsApi(APIView):
         summary="Manual dispositions (MANAGER, ADMIN), newest month first",
         description="Dispositions that no run ticket carries (lease use, gas flared or vented, ...).",
         parameters=[OpenApiParameter("leaseId", OpenApiTypes.UUID, description="Only this lease's."),
-                    OpenApiParameter("month", OpenApiTypes.STR, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+                    OpenApiParameter("month", OpenApiTypes.STR, pattern=f"^{MONTH_PATTERN}$",
                                      description="Only this month's (YYYY-MM)."), *PAGE_PARAMETERS],
         responses={200: paginated(DispositionOutput), **errors(
             bad=f"leaseId not a UUID, month not YYYY-MM, {BAD_PAGE}", forbidden=MANAGERS_ONLY, missing=NO_PAGE)},

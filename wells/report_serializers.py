@@ -18,7 +18,8 @@ from .rrc import DISPOSITION_CODES
 from .serializers import StrictInput, enum_field
 
 DispositionProductField = enum_field(DispositionProduct, "DispositionProduct")
-MONTH_PATTERN = r"[0-9]{4}-(0[1-9]|1[0-2])"
+# Years from 1900 (EARLIEST_YEAR) in the pattern itself, so that the schema says what the server takes.
+MONTH_PATTERN = r"(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])"
 EARLIEST_YEAR = 1900
 _CODE_TEXT = "; ".join(f"{c.family.lower()} {c.code} {c.name}" for c in DISPOSITION_CODES)
 
@@ -34,6 +35,8 @@ class MonthField(serializers.Field):
     _FORMAT = re.compile(MONTH_PATTERN)
 
     def to_internal_value(self, data):
+        if isinstance(data, str) and re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", data) and int(data[:4]) < EARLIEST_YEAR:
+            self.fail("early")
         if not isinstance(data, str) or not self._FORMAT.fullmatch(data):
             self.fail("invalid")
         year, month = int(data[:4]), int(data[5:])
