@@ -126,10 +126,13 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def field_site(field_tenant, live_env) -> FieldSite:
     """``manage.py runserver`` and one Celery worker (batches are processed by a worker, as in
-    production), both in child processes of their own session."""
+    production), both in child processes of their own session. Stopped when tests/field is done:
+    the worker takes any task of the test run's queue, and left running it would take the tasks
+    later tests send to workers of their own (tests/ops' metrics) or expect no worker to take
+    (a batch held during a tenant move)."""
     from tests.e2e.conftest import free_port
 
     port = free_port()
