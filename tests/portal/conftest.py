@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -196,9 +197,24 @@ def browser_tenant(django_db_setup, django_db_blocker) -> BrowserSite:
                        chart_well_id=str(chart_well))
 
 
+def _login_page_answers(port: int, host: str, log: Path) -> None:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/login/", headers={"Host": f"{host}:{port}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            status, body = answer.status, answer.read(2000)
+    except urllib.error.HTTPError as refused:
+        status, body = refused.code, refused.read(2000)
+    except OSError as error:
+        status, body = None, repr(error).encode()
+    if status != 200:
+        raise RuntimeError(f"The test server answers {status} for {host}/login/: {body[:500]!r}; "
+                           f"its log:\n{log.read_text()[-3000:]}")
+
+
 @contextmanager
-def serve(env: dict):
-    """``manage.py runserver`` in a child process with ``env``; yields its port once /healthz answers."""
+def serve(env: dict, *, ready_host: str | None = None):
+    """``manage.py runserver`` in a child process with ``env``; yields its port once /healthz answers
+    (and, with ``ready_host``, once that tenant's /login/ answers 200 on it)."""
     port = _free_port()
     log = tempfile.NamedTemporaryFile(prefix="pumpjack-browser-server-", suffix=".log", delete=False)
     server = subprocess.Popen(
@@ -217,6 +233,8 @@ def serve(env: dict):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"The test server did not start; its log:\n{Path(log.name).read_text()[-3000:]}")
             time.sleep(0.2)
+        if ready_host:
+            _login_page_answers(port, ready_host, Path(log.name))
         yield port
     finally:
         server.terminate()
@@ -229,10 +247,14 @@ def serve(env: dict):
         os.unlink(log.name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_site(browser_tenant, live_env) -> BrowserSite:
-    """``manage.py runserver`` in a child process on the test database and Redis."""
-    with serve(live_env.env) as port:
+    """``manage.py runserver`` in a child process on the test database and Redis, one per test
+    module: a server kept for the whole session outlived hundreds of other tests (servers killed
+    and restarted, tenants moved, workers started) and, in the full run only, ended up answering
+    the browser tests' tenant with no login page. The tenant's login page must answer before a
+    test starts; if it does not, the failure says what the server said."""
+    with serve(live_env.env, ready_host=browser_tenant.handle.host) as port:
         browser_tenant.origin = f"http://{browser_tenant.handle.host}:{port}"
         yield browser_tenant
 

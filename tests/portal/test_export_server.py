@@ -1,5 +1,5 @@
 """A download abandoned mid-stream on a real server (``manage.py runserver`` in a child process,
-the portal tests' ``browser_site``; no browser needed): the server's database connection is left
+started with the portal tests' ``serve``; no browser needed): the server's database connection is left
 with no open cursor and no open transaction, and the next download on the server is whole."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import socket
 import time
 from datetime import date, timedelta
 from decimal import Decimal as D
-from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.factories import make_tenant
+from tests.portal.conftest import serve
 
 pytestmark = pytest.mark.django_db
 ROWS = 30_000  # about 8 MB of CSV: more than the sockets between the server and this test hold
@@ -68,9 +68,15 @@ def _request(port: int, handle, token: str):
     return sock, conn.getresponse()
 
 
-def test_a_download_abandoned_mid_stream_leaves_the_server_connection_clean(browser_site, export_tenant):
+@pytest.fixture(scope="module")
+def port(export_tenant, live_env):
+    """A server of this module's own (not the browser tests' site, whose tenant this test does not need)."""
+    with serve(live_env.env, ready_host=export_tenant[0].host) as port:
+        yield port
+
+
+def test_a_download_abandoned_mid_stream_leaves_the_server_connection_clean(port, export_tenant):
     handle, token = export_tenant
-    port = urlsplit(browser_site.origin).port
     database = connection.settings_dict["NAME"]
     sock, response = _request(port, handle, token)
     assert response.status == 200 and response.getheader("Content-Type") == "text/csv; charset=utf-8"
