@@ -10,7 +10,7 @@ A tenant database URL (isolation level DATABASE) is write-only here, like an ETL
 into a password input, carried encrypted between the buttons of one form, stored encrypted, and
 shown back only masked (password as •••).
 
-One module per page family: lifecycle, secrets, users (and the audit log), database, etl; the
+One module per page family: lifecycle, secrets, users (and the audit log), leases (and tanks), database, etl; the
 forms in forms.py, the shared helpers in base.py.
 """
 
@@ -22,6 +22,7 @@ from .base import REVEAL_SESSION_KEY
 from .database import TenantDatabasePages
 from .etl import TenantEtlPages
 from .forms import TIME_ZONE_CHOICES
+from .leases import LeasePages
 from .lifecycle import LifecyclePages
 from .secrets import SecretPages
 from .users import UserAndAuditPages
@@ -29,7 +30,7 @@ from .users import UserAndAuditPages
 __all__ = ["REVEAL_SESSION_KEY", "TIME_ZONE_CHOICES", "TenantDatabasePages", "TenantEtlPages", "TenantStaffPages"]
 
 
-class TenantStaffPages(LifecyclePages, SecretPages, UserAndAuditPages):
+class TenantStaffPages(LifecyclePages, SecretPages, UserAndAuditPages, LeasePages):
     """Mixed into the Tenant ModelAdmin; ``staff_page_urls`` gives its extra URLs."""
 
     def staff_page_urls(self) -> list:
@@ -48,6 +49,8 @@ class TenantStaffPages(LifecyclePages, SecretPages, UserAndAuditPages):
             ("users/<uuid:user_id>/role/", self.user_role_view, "user_role"),
             ("users/<uuid:user_id>/deactivate/", self.user_deactivate_view, "user_deactivate"),
             ("users/<uuid:user_id>/reactivate/", self.user_reactivate_view, "user_reactivate"),
+            ("leases/", self.leases_view, "leases"),
+            ("tanks/<uuid:tank_id>/strapping/", self.tank_strapping_view, "tank_strapping"),
         ]
         return [
             path(f"<uuid:tenant_id>/{route}", self.admin_site.admin_view(view), name=self._url_name(name))
