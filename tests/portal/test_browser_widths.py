@@ -139,6 +139,7 @@ def test_the_pages_before_login_fit_the_viewport(alerted_site, browser, width):
         context.close()
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("role", ["MANAGER", "OPERATOR"])
 def test_the_dashboard_map_fits_and_draws_its_markers_with_no_tiles(sized_page, alerted_site, role, width):
     """No tile server is configured for this server: the markers are drawn on a plain background,
