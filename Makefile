@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run dev test test-pgbouncer test-browser lint-js install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-exports bench-serve clean-data
+.PHONY: run dev test test-pgbouncer test-browser lint-js install migrate seed bench-auth bench-wells bench-tenancy bench-sync bench-exports bench-serve bench-serve-tail clean-data
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed (set PYTHON=...)"'
@@ -94,6 +94,10 @@ bench-exports: $(STAMP)
 bench-serve: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/serve.py $(BENCH_ARGS)
+
+bench-serve-tail: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/serve_tail.py $(BENCH_ARGS)
 
 # Stops the embedded servers and deletes their data (asks first).
 clean-data: $(STAMP)
