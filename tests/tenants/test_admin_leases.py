@@ -5,6 +5,7 @@ schema or database (the suite runs at every isolation level)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from decimal import Decimal as D
 
@@ -62,6 +63,30 @@ def test_the_leases_page_shows_wells_tanks_and_each_level_in_barrels_and_percent
     assert f"/tanks/{tank.pk}/strapping/" in html
     # The banner of every tenant page links here.
     assert url(tenant_a, "leases/") in staff_client.get(url(tenant_a, "users/")).content.decode()
+
+
+def unleased_count(html: str) -> int:
+    found = re.search(r"(\d+) wells? names? no lease", html)
+    return int(found.group(1)) if found else 0
+
+
+def test_a_deleted_well_is_neither_listed_under_its_lease_nor_counted_as_unleased(staff_client, tenant_a, tank,
+                                                                                   in_tenant):
+    from django.utils import timezone as dj_timezone
+
+    before = unleased_count(staff_client.get(url(tenant_a, "leases/")).content.decode())
+    gone = make_well(tenant_a, name="Gone 2H")
+    make_well(tenant_a, name="Loose 3H")
+    gone_loose = make_well(tenant_a, name="Gone Loose 4H")
+    with in_tenant(tenant_a):
+        gone.lease_ref = tank.lease
+        gone.deleted_at = gone_loose.deleted_at = dj_timezone.now()
+        gone.save()
+        gone_loose.save()
+    html = staff_client.get(url(tenant_a, "leases/")).content.decode()
+    assert "Staff 1H" in html and "Gone 2H" not in html
+    # Of the two wells without a lease, only the live one is counted.
+    assert unleased_count(html) == before + 1
 
 
 def test_a_csv_upload_replaces_the_strapping_table_and_bumps_the_version(staff_client, tenant_a, tank, in_tenant):

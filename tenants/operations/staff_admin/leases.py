@@ -52,15 +52,16 @@ class LeasePages(StaffPages):
     def leases_view(self, request, tenant_id):
         tenant = self._tenant(request, tenant_id, change=False)
         with schema_context(tenant.schema_name):
+            live_wells = Well.objects.filter(deleted_at__isnull=True)
             tanks = Tank.objects.filter(deleted_at__isnull=True).annotate(rows=Count("strapping_rows")).order_by("name")
             leases = list(
                 Lease.objects.filter(deleted_at__isnull=True).order_by("name", "id")
                 .prefetch_related(Prefetch("tanks", queryset=tanks, to_attr="live_tanks"),
-                                  Prefetch("wells", queryset=Well.objects.order_by("name", "api_number"),
+                                  Prefetch("wells", queryset=live_wells.order_by("name", "api_number"),
                                            to_attr="lease_wells"))
             )
             levels = {level.tank.pk: level for level in tank_levels(tanks=[t for lease in leases for t in lease.live_tanks])}
-            unleased = Well.objects.filter(lease_ref__isnull=True).count()
+            unleased = live_wells.filter(lease_ref__isnull=True).count()
         rows = [(lease, [(tank, levels[tank.pk]) for tank in lease.live_tanks]) for lease in leases]
         return self._render(request, "leases.html", tenant, "Leases and tanks", rows=rows, unleased=unleased)
 
