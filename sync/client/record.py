@@ -129,10 +129,16 @@ def well_resolve(store: Store, ref: str) -> Well:
     """A well of the cached route by id, API number (dashes allowed) or name (any case)."""
     if not ref or not ref.strip():
         raise UsageError("--well is required (API number, id or name; see `pumpjack-field wells`)")
+    ref = ref.strip()
+    # The usual case, answered by one row instead of the whole route: an exact id or a full API
+    # number (each names one well; the searches below give the same answer for them).
+    exact = store.well(ref.lower()) or (store.well_by_api_number(api_number_normalise(ref))
+                                        if re.fullmatch(r"[0-9 -]+", ref) else None)
+    if exact is not None:
+        return exact
     wells = store.wells()
     if not wells:
         raise UsageError("no wells cached on this device: run `pumpjack-field pull` (with network) first")
-    ref = ref.strip()
     by_id = [w for w in wells if w.id == ref.lower()]
     digits = api_number_normalise(ref)
     by_api = [w for w in wells if digits and len(digits) >= 10 and w.api_number.startswith(digits)] \

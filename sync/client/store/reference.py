@@ -155,6 +155,13 @@ class ReferenceData:
         row = self.db.execute("SELECT * FROM wells WHERE id = ?", (well_id,)).fetchone()
         return self._well(row) if row else None
 
+    def well_by_api_number(self, digits: str) -> Well | None:
+        """The one well with this full 14-digit API number; None if there is none, or more than one."""
+        if len(digits) != 14:
+            return None
+        rows = self.db.execute("SELECT * FROM wells WHERE api_number = ? LIMIT 2", (digits,)).fetchall()
+        return self._well(rows[0]) if len(rows) == 1 else None
+
     @staticmethod
     def _well(row) -> Well:
         return Well(row["id"], row["api_number"], row["name"], row["status"], row["version"], json.loads(row["data"]))
