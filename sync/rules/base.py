@@ -196,6 +196,10 @@ class Keyed:
     # current or superseded; record_key(record) -> its key.
     key_records: Callable[[tuple], Any] | None = None
     record_key: Callable[[Any], tuple] | None = None
+    # With ``alone_only``: the strategies whose events alone_only leaves over are still decided
+    # set-based, by crowded[strategy](items, loaded, time_zone=, users=), which writes the records
+    # and returns [(event, outcome, ConflictDraft or None)] (e.g. MERGE of a day's notes).
+    crowded: dict[str, Callable[..., list]] | None = None
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from wells.models import FieldNote
 
 from ..schemas import NOTES_MAX, SCHEMAS
 from .base import (ApplyContext, ConflictDraft, Decision, Keyed, Outcome, Rule, RuleResult, Strategy, as_json,
-                   day_bounds, record_data, record_order_keys, records_in_spans)
+                   day_bounds, order_key, record_data, record_order_keys, records_in_spans)
 
 FIELDS = ("notes", "recorded_at", "is_merged")
+MERGED_REASON = "The well already had a note that day: the notes were merged (author and time kept)."
+TOO_LONG_REASON = "The merged note would pass 10,000 characters; both notes are kept."
 
 
 def note_entry(note: FieldNote, zone: zoneinfo.ZoneInfo) -> str:
@@ -57,13 +59,70 @@ def apply(ctx: ApplyContext) -> RuleResult:
     text = "\n\n".join(note_entry(note, zone) for note in originals)
     if len(text) > NOTES_MAX:
         return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
-            "The merged note would pass 10,000 characters; both notes are kept.", "AUTO_RESOLVED",
+            TOO_LONG_REASON, "AUTO_RESOLVED",
             local | {"id": str(incoming.pk)}, server))
     merged = FieldNote.objects.create(well=ctx.well, notes=text, recorded_at=originals[0].recorded_at, is_merged=True)
     day_notes.filter(superseded_by__isnull=True).exclude(pk=merged.pk).update(superseded_by=merged)
     return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
-        "The well already had a note that day: the notes were merged (author and time kept).", "AUTO_RESOLVED",
+        MERGED_REASON, "AUTO_RESOLVED",
         local | {"id": str(incoming.pk)}, server | {"mergedInto": str(merged.pk)}))
+
+
+def merge_crowded(items: list, loaded: dict, *, time_zone: str, users: dict) -> list:
+    """MERGE, set-based, for the notes whose day already has notes or gets more than one in the
+    chunk (``Keyed.crowded``): what ``apply`` gives one event at a time, in processing order,
+    decided in memory from every note of those days (``loaded``) and written in two statements.
+    Each note is stored and, when its day had a current note, a merged note of the day's
+    originals made from it, superseding every current note of the day (the previous merged note
+    too), as ``apply`` does. ``items``: (event, cleaned payload, key); ``users`` by pk: every
+    author of those notes. Returns (event, outcome, ConflictDraft or None) in processing order."""
+    from ..services import bulk
+
+    zone = zoneinfo.ZoneInfo(time_zone)
+    days = {key: list(loaded.get(key, ())) for _, _, key in items}
+    for notes in days.values():
+        for note in notes:
+            if note.recorded_by_id in users:  # the author's name, without a query per note
+                note.recorded_by = users[note.recorded_by_id]
+    new, repointed, decided = [], {}, []
+    for event, payload, day_key in sorted(items, key=lambda item: order_key(item[0])):
+        day = days[day_key]
+        current = sorted((note for note in day if note.superseded_by_id is None), key=lambda note: note.recorded_at)
+        incoming = FieldNote(well_id=payload["well_id"], notes=payload["notes"], recorded_at=payload["recorded_at"],
+                             recorded_by=users.get(event.user_id), source_event_id=event.event_id)
+        day.append(incoming)
+        new.append(incoming)
+        if not current:
+            decided.append((event, Outcome.APPLIED, None))
+            continue
+        local = as_json({name: getattr(incoming, name) for name in FIELDS}) | {"id": str(incoming.pk)}
+        originals = sorted((note for note in day if not note.is_merged),
+                           key=lambda note: (note.recorded_at, str(note.source_event_id)))
+        text = "\n\n".join(note_entry(note, zone) for note in originals)
+        if len(text) > NOTES_MAX:
+            decided.append((event, Outcome.AUTO_RESOLVED, (TOO_LONG_REASON, local, current[0], {})))
+            continue
+        merged = FieldNote(well_id=payload["well_id"], notes=text, recorded_at=originals[0].recorded_at, is_merged=True)
+        for note in day:
+            if note.superseded_by_id is None:
+                note.superseded_by_id = merged.pk
+                if not note._state.adding:
+                    repointed[note.pk] = merged.pk
+        day.append(merged)
+        new.append(merged)
+        decided.append((event, Outcome.AUTO_RESOLVED, (MERGED_REASON, local, current[0], {"mergedInto": str(merged.pk)})))
+    # Stored current first (every superseded_by names a stored row: MariaDB checks at once), then pointed.
+    final = {note.pk: note.superseded_by_id for note in new}
+    for note in new:
+        note.superseded_by_id = None
+    bulk.insert_objects(FieldNote, new)
+    for note in new:
+        note.superseded_by_id = final[note.pk]
+    bulk.set_values(FieldNote, "superseded_by", repointed | {pk: to for pk, to in final.items() if to is not None})
+    # The server side of each conflict as ``apply`` read it: the day's first current note, stored.
+    return [(event, outcome, None if draft is None else ConflictDraft(
+                draft[0], "AUTO_RESOLVED", draft[1], record_data(draft[2], FIELDS) | draft[3]))
+            for event, outcome, draft in decided]
 
 
 def key(payload: dict, time_zone: str) -> tuple:
@@ -102,5 +161,6 @@ RULE = Rule(
     model=FieldNote,
     fields=FIELDS,
     actions=("USE_LOCAL", "USE_SERVER", "KEEP_BOTH", "MERGE", "IGNORE"),
-    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide, alone_only=True),
+    keyed=Keyed(key=key, load_current=load_current, build=build, decide=decide, alone_only=True,
+                crowded={Strategy.MERGE: merge_crowded}),
 )

@@ -350,8 +350,12 @@ class _Chunk:
             events_of_key = defaultdict(int)
             for _, _, key in keyed_items:
                 events_of_key[key] += 1
-            left = [(event, payload) for event, payload, key in keyed_items if loaded.get(key) or events_of_key[key] > 1]
+            crowded = [item for item in keyed_items if loaded.get(item[2]) or events_of_key[item[2]] > 1]
             keyed_items = [item for item in keyed_items if not loaded.get(item[2]) and events_of_key[item[2]] == 1]
+            if crowded and strategy in (spec.crowded or {}):
+                self.decide_crowded(rule, spec.crowded[strategy], crowded, loaded)
+            else:
+                left = [(event, payload) for event, payload, _ in crowded]
         orders = record_order_keys(record for records in loaded.values() for record in records) \
             if not spec.alone_only else {}
         state = {key: list(records) for key, records in loaded.items()}
@@ -380,6 +384,21 @@ class _Chunk:
             self.outcomes[decision.outcome].append(event.pk)
         writes.flush()
         return left
+
+    def decide_crowded(self, rule, decide, items: list, loaded: dict) -> None:
+        """The events ``alone_only`` leaves over, decided set-based by the rule (``Keyed.crowded``)."""
+        well_of = {event.pk: payload["well_id"] for event, payload, _ in items}
+        authors = {event.user_id for event, _, _ in items if event.user_id}
+        authors |= {record.recorded_by_id for key in {key for _, _, key in items} for record in loaded.get(key, ())
+                    if record.recorded_by_id}
+        for event, outcome, draft in decide(items, loaded, time_zone=self.time_zone,
+                                            users=User.objects.in_bulk(authors)):
+            if draft is not None:
+                self.drafted.append(Conflict(
+                    event_id=event.pk, well_id=well_of[event.pk], event_type=event.type, reason=draft.reason,
+                    strategy=self.strategies[event.type], status=draft.status, local_data=draft.local_data,
+                    server_data=draft.server_data))
+            self.outcomes[outcome].append(event.pk)
 
     # ------------------------------------------------------------------ one event at a time
 
