@@ -21,8 +21,10 @@ workers serialise per well without deadlock, reaching the state one worker would
 Set-based rules (``Rule.keyed``) load the current records of every key the chunk touches in a
 few queries, decide each key's events in memory in order, and write records, conflicts,
 change-log rows and outcomes in bulk (sync.services.bulk: COPY and one UPDATE on PostgreSQL,
-Django's multi-row statements elsewhere). The other rules apply one event at a time inside the
-chunk's transaction. Payloads were validated and cleaned at intake (``SyncEvent.cleaned``).
+Django's multi-row statements elsewhere). A rule that decides in memory only a key's lone event
+(``Keyed.alone_only``) may still decide its other keys set-based for some strategies
+(``Keyed.crowded``: MERGE of a day's notes); the rest, and the other rules, apply one event at a
+time inside the chunk's transaction. Payloads were validated and cleaned at intake (``SyncEvent.cleaned``).
 A chunk that fails for anything but the database going away is applied again event by event,
 so that one event a bug cannot apply is rejected (``processing_error``) without stopping the rest.
 
