@@ -8,8 +8,10 @@ turn), at 16 and 64 connections, each for --seconds. In the same run, on the sam
 configuration: the same views with tenancy and authentication switched off (bench/bare_settings.py,
 bench/bare_urls.py) and a bare WSGI hello (bench/hello.py, the server's ceiling); then /me at 64
 connections at half its measured maximum rate (wrk's per-connection delay: closed loop, so the
-figure is kind to the server); the worker RSS after at least 10,000 requests; and /me on
-Django's development server (``make dev``). Every figure is printed beside its target.
+figure is kind to the server); the worker RSS after at least 10,000 requests, in this virtual
+environment and again as a server install runs it (bench/_production_like.py: without the
+packages only the test and client extras bring, which Django REST framework imports when
+present); and /me on Django's development server (``make dev``). Every figure is printed beside its target.
 
     .venv/bin/python bench/serve.py [--seconds 8] [--repeat 1]
     .venv/bin/python bench/serve.py --compare      # gunicorn sync / gthread, granian, uvicorn (ASGI)
@@ -69,10 +71,13 @@ def server_command(kind: str, app: str, port: int, workers: int) -> list[str]:
     wsgi = "bench.hello:application" if app == "hello" else "config.wsgi:application"
     asgi = "bench.hello:asgi_application" if app == "hello" else "config.asgi:application"
     bind = f"127.0.0.1:{port}"
-    if kind == "make-run":  # exactly what make run starts, on another port
+    if kind in ("make-run", "server-install"):  # exactly what make run starts, on another port
         command = make_run.web_command(PYTHON, port, {"DJANGO_DEBUG": "false"})
         command[command.index("config.wsgi:application")] = wsgi
         command[command.index("--bind") + 1] = bind
+        if kind == "server-install":  # the same, without the packages only the test/client extras bring
+            at = command.index("-m")
+            command[at:at + 2] = [str(REPO / "bench" / "_production_like.py")]
         return command + ["--workers", str(workers)]
     if kind in ("gunicorn-sync", "gunicorn-gthread"):
         return [PYTHON, "-m", "gunicorn", "-c", str(make_run.GUNICORN_CONF), wsgi, "--bind", bind,
@@ -288,6 +293,18 @@ def main_run(args, env, tenant, secret, tokens, route_ids) -> int:
                     rss.extend(server.worker_rss_mb())
             finally:
                 server.stop()
+    # The same server as a server install runs it (`pip install pumpjack`, no extras): this
+    # virtual environment also holds the test and client extras, whose requests, pygments and
+    # markdown Django REST framework imports when present (bench/_production_like.py hides them).
+    installed = start("server-install", "full", workers, env, "/healthz")
+    try:
+        full_paths, _, headers = kinds["/me"]
+        served = 0
+        while served < 10_000:
+            served += wrk(installed.port, full_paths, headers, 16, 2).requests
+        installed_rss = installed.worker_rss_mb()
+    finally:
+        installed.stop()
     dev = start("runserver", "full", 1, env, "/healthz")
     try:
         full_paths, _, headers = kinds["/me"]
@@ -346,6 +363,10 @@ def main_run(args, env, tenant, secret, tokens, route_ids) -> int:
     misses += not ok
     print(f"worker RSS after {full_requests:,} requests: {', '.join(f'{v:.0f}' for v in rss)} MB "
           f"{mark(ok)} (target <= {TARGETS['rss_mb']:g} MB each)")
+    ok = max(installed_rss) <= TARGETS["rss_mb"]
+    misses += not ok
+    print(f"  the same, as a server install runs it (no test/client extras), after {served:,} requests: "
+          f"{', '.join(f'{v:.0f}' for v in installed_rss)} MB {mark(ok)} (target <= {TARGETS['rss_mb']:g} MB each)")
     print(f"\n{misses} target(s) missed. Server logs: {LOGS}")
     return 0
 
