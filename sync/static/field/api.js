@@ -32,13 +32,25 @@ async function errorOf(response) {
   return new ApiError(response.status, `http_${response.status}`, response.statusText || "unexpected answer");
 }
 
+// Sent on the window after every request: detail true when the server answered (whatever the
+// status), false when it could not be reached (the app's online / offline mark, app.js).
+export const REACHABLE_EVENT = "pumpjack:reachable";
+
+function reached(ok) {
+  globalThis.dispatchEvent?.(new CustomEvent(REACHABLE_EVENT, { detail: ok }));
+}
+
 async function send(path, { method = "GET", headers = {}, body, signal } = {}) {
+  let response;
   try {
-    return await fetch(path, { method, headers, body, signal, cache: "no-store", credentials: "omit" });
+    response = await fetch(path, { method, headers, body, signal, cache: "no-store", credentials: "omit" });
   } catch (error) {
     if (error && error.name === "AbortError") throw error;
+    reached(false);
     throw new Unreachable("no connection to the server");
   }
+  reached(true);
+  return response;
 }
 
 function tenantHeaders(secret) {

@@ -49,8 +49,10 @@ async function boot() {
   state.user = meta.user || null;
   state.schemas = meta.schemas || {};
   updateNetwork();
-  window.addEventListener("online", updateNetwork);
+  probe();
+  window.addEventListener("online", () => { updateNetwork(); probe(); });
   window.addEventListener("offline", updateNetwork);
+  window.addEventListener(api.REACHABLE_EVENT, (event) => setReachable(event.detail));
   window.addEventListener("hashchange", () => render().catch(showFatal));
   await updateCount();
   await render();
@@ -58,10 +60,36 @@ async function boot() {
   performance.mark("pumpjack-interactive"); // what tests/field measure: opening to a usable page
 }
 
+// navigator.onLine is a hint: false means offline, but it can say true with no network (Chromium
+// after a reload during an outage, a captive portal). What the server does decides: a request
+// that cannot reach it marks the app offline (api.js sends REACHABLE_EVENT after every request),
+// and while it is so, a probe of /healthz every few seconds brings it back online.
+const PROBE_MS = 3_000;
+let reachable = true;
+let probeTimer = null;
+
+function setReachable(ok) {
+  reachable = ok;
+  clearTimeout(probeTimer);
+  probeTimer = ok ? null : setTimeout(probe, PROBE_MS);
+  updateNetwork();
+}
+
+async function probe() {
+  if (!navigator.onLine) return; // offline for sure; the "online" event probes again
+  try {
+    await fetch("/healthz", { cache: "no-store", credentials: "omit" });
+    setReachable(true);
+  } catch {
+    setReachable(false);
+  }
+}
+
 function updateNetwork() {
+  const online = navigator.onLine && reachable;
   const net = document.getElementById("network");
-  net.textContent = navigator.onLine ? "online" : "offline";
-  net.dataset.online = String(navigator.onLine);
+  net.textContent = online ? "online" : "offline";
+  net.dataset.online = String(online);
 }
 
 export async function updateCount() {
