@@ -238,7 +238,7 @@ class CorrectionPass:
 
     def merge_again(self, merged: FieldNote) -> None:
         """The day's merged note, made again from its live originals (the corrected ones included)."""
-        from ..rules.note import note_entry
+        from ..rules.note import merge_order, merged_text
         from ..schemas import NOTES_MAX
 
         zone = zoneinfo.ZoneInfo(self.chunk.time_zone)
@@ -246,9 +246,8 @@ class CorrectionPass:
         day = list(FieldNote.objects.filter(well_id=merged.well_id, recorded_at__gte=start, recorded_at__lt=end,
                                             is_merged=False).select_related("recorded_by"))
         dead = _replaced_records(n.pk for n in day)
-        originals = [n for n in day if n.pk not in dead]
-        originals.sort(key=lambda n: (n.recorded_at, str(n.source_event_id)))
-        text = "\n\n".join(note_entry(note, zone) for note in originals)[:NOTES_MAX]
+        originals = merge_order(n for n in day if n.pk not in dead)
+        text = merged_text(originals, zone)[:NOTES_MAX]
         again = FieldNote.objects.create(well_id=merged.well_id, notes=text, recorded_at=originals[0].recorded_at,
                                          is_merged=True, superseded_by=merged)
         FieldNote.objects.filter(superseded_by=merged).exclude(pk=again.pk).update(superseded_by=again.pk)

@@ -22,6 +22,17 @@ def note_entry(note: FieldNote, zone: zoneinfo.ZoneInfo) -> str:
     return f"[{note.recorded_at.astimezone(zone):%Y-%m-%d %H:%M %Z}] {author}: {note.notes}"
 
 
+def merge_order(notes) -> list[FieldNote]:
+    """Notes in the order a merged note lists them: by time, then by their event's id (so the
+    merged text does not depend on which device synced first)."""
+    return sorted(notes, key=lambda note: (note.recorded_at, str(note.source_event_id)))
+
+
+def merged_text(originals: list[FieldNote], zone: zoneinfo.ZoneInfo) -> str:
+    """The text of a merged note made of ``originals`` (in ``merge_order``), each with author and time."""
+    return "\n\n".join(note_entry(note, zone) for note in originals)
+
+
 def apply(ctx: ApplyContext) -> RuleResult:
     p = ctx.payload
     start, end = day_bounds(ctx.time_zone, p["recorded_at"])
@@ -54,9 +65,8 @@ def apply(ctx: ApplyContext) -> RuleResult:
     # MERGE
     incoming.save()
     zone = zoneinfo.ZoneInfo(ctx.time_zone)
-    originals = list(day_notes.filter(is_merged=False).select_related("recorded_by"))
-    originals.sort(key=lambda n: (n.recorded_at, str(n.source_event_id)))
-    text = "\n\n".join(note_entry(note, zone) for note in originals)
+    originals = merge_order(day_notes.filter(is_merged=False).select_related("recorded_by"))
+    text = merged_text(originals, zone)
     if len(text) > NOTES_MAX:
         return RuleResult(Outcome.AUTO_RESOLVED, ConflictDraft(
             TOO_LONG_REASON, "AUTO_RESOLVED",
@@ -96,9 +106,8 @@ def merge_crowded(items: list, loaded: dict, *, time_zone: str, users: dict) -> 
             decided.append((event, Outcome.APPLIED, None))
             continue
         local = as_json({name: getattr(incoming, name) for name in FIELDS}) | {"id": str(incoming.pk)}
-        originals = sorted((note for note in day if not note.is_merged),
-                           key=lambda note: (note.recorded_at, str(note.source_event_id)))
-        text = "\n\n".join(note_entry(note, zone) for note in originals)
+        originals = merge_order(note for note in day if not note.is_merged)
+        text = merged_text(originals, zone)
         if len(text) > NOTES_MAX:
             decided.append((event, Outcome.AUTO_RESOLVED, (TOO_LONG_REASON, local, current[0], {})))
             continue

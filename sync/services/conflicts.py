@@ -121,11 +121,11 @@ def _make_current(model, *, winner, loser) -> None:
 def _merge_notes(conflict: Conflict, local: FieldNote, server: FieldNote | None) -> None:
     from tenants.context import current_time_zone
 
-    from ..rules.note import note_entry
+    from ..rules.note import merge_order, merged_text
 
     zone = current_time_zone()
-    notes = sorted([n for n in (server, local) if n is not None], key=lambda n: (n.recorded_at, str(n.source_event_id)))
-    merged = FieldNote.objects.create(well_id=conflict.well_id, notes="\n\n".join(note_entry(n, zone) for n in notes)[:NOTES_MAX],
+    notes = merge_order(n for n in (server, local) if n is not None)
+    merged = FieldNote.objects.create(well_id=conflict.well_id, notes=merged_text(notes, zone)[:NOTES_MAX],
                                       recorded_at=notes[0].recorded_at, is_merged=True)
     FieldNote.objects.filter(pk__in=[n.pk for n in notes]).update(superseded_by=merged)
 

@@ -45,8 +45,9 @@ def state(tenant, well) -> dict:
     with schema_context(tenant.tenant.schema_name):
         notes = {n.pk: n for n in FieldNote.objects.filter(well=well)}
         text = {str(pk): n.notes for pk, n in notes.items()}
-        events = dict(SyncEvent.objects.filter(payload__wellId=str(well.pk)).values_list("pk", "payload__notes"))
-        outcomes = sorted(SyncEvent.objects.filter(payload__wellId=str(well.pk)).values_list("payload__notes", "outcome"))
+        sent = SyncEvent.objects.filter(payload__wellId=str(well.pk)).values_list("pk", "payload__notes", "outcome")
+        events = {pk: notes_text for pk, notes_text, _ in sent}
+        outcomes = sorted((notes_text, outcome) for _, notes_text, outcome in sent)
         rows = sorted((n.notes, n.is_merged, n.recorded_at, n.recorded_by_id,
                        notes[n.superseded_by_id].notes if n.superseded_by_id else None) for n in notes.values())
 
