@@ -48,18 +48,25 @@ def process_batch(self, batch_id: str) -> str:
         if self.request.is_eager:
             return "HELD"
         raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
-    # Eager (in-process) calls apply the whole batch here; a worker spreads a large one.
-    batch = batch_process(batch_id=batch_id, spread=not self.request.is_eager)
-    alerts_after_batch(batch_id)
+    # Eager (in-process) calls apply the whole batch here; a worker spreads a large one, and then
+    # evaluates the alerts of the wells of the lane it applied itself (each lane task its own).
+    spread = []
+    batch = batch_process(batch_id=batch_id, spread=not self.request.is_eager, lane_done=spread.append)
+    if spread:
+        alerts_after_batch(batch_id, well_ids=spread[0])
+    else:
+        alerts_after_batch(batch_id)
     return batch.status if batch else "MISSING"
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540,
              autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
-def process_lane(self, batch_id: str, event_pks: list[int]) -> str:
+def process_lane(self, batch_id: str, event_pks: list[int], well_ids: list[str] | None = None) -> str:
     """One lane of a large batch (sync.services.processing.batch_lanes), sent by ``process_batch``
-    so that another worker process applies it meanwhile. Its events that are no longer pending
-    (a second delivery, or the sweeper's new run of the batch got there first) are skipped."""
+    so that another worker process applies it meanwhile, with the wells of its events (whose
+    alerts it evaluates then; a lane sent without them, by an earlier release, looks them up).
+    Its events that are no longer pending (a second delivery, or the sweeper's new run of the
+    batch got there first) are skipped."""
     from .services.processing import lane_process
 
     if _tenant_migrating():
@@ -67,18 +74,22 @@ def process_lane(self, batch_id: str, event_pks: list[int]) -> str:
             return "HELD"
         raise self.retry(countdown=HOLD_RETRY_SECONDS, max_retries=None)
     lane_process(batch_id=batch_id, event_pks=event_pks)
-    alerts_after_batch(batch_id, event_pks)
+    alerts_after_batch(batch_id, event_pks, well_ids=well_ids)
     return "DONE"
 
 
-def alerts_after_batch(batch_id: str, event_pks: list[int] | None = None) -> int:
+def alerts_after_batch(batch_id: str, event_pks: list[int] | None = None, well_ids: list[str] | None = None) -> int:
     """Alerts for the wells of the batch's events just processed (API.md section 15: wells.alerts);
-    the number opened. A failure is logged and never fails the batch: the periodic job catches up."""
+    the number opened. ``well_ids``: those wells, known already (a lane's: evaluating a well whose
+    events were all refused costs a little and changes nothing); else they are looked up. A
+    failure is logged and never fails the batch: the periodic job catches up."""
     from wells.alerts.evaluation import alerts_evaluate
 
     from .models import SyncEvent
 
     try:
+        if well_ids is not None:
+            return len(alerts_evaluate(well_ids=well_ids).opened) if well_ids else 0
         events = SyncEvent.objects.filter(batch_id=batch_id).exclude(
             outcome__in=[SyncEvent.Outcome.PENDING, SyncEvent.Outcome.REJECTED, SyncEvent.Outcome.DUPLICATE])
         if event_pks is not None:

@@ -87,12 +87,14 @@ def _tenant_time_zone() -> str:
 # are the _Chunk's (below); this part only chooses which events go together and when.
 
 
-def batch_process(*, batch_id, spread: bool = False) -> SyncBatch | None:
+def batch_process(*, batch_id, spread: bool = False, lane_done=None) -> SyncBatch | None:
     """Apply the batch's pending events. Safe to call any number of times, concurrently too.
 
     ``spread`` (the Celery task): a batch of more than one chunk is cut into lanes of whole
-    wells (``batch_lanes``); every lane but the first is sent as a task of its own, so that other
-    worker processes take them while this one applies the first."""
+    wells (``batch_lanes``); every lane but the first is sent as a task of its own, with its
+    wells, so that other worker processes take them while this one applies the first, after
+    which ``lane_done(well ids)`` is called with the wells of that lane (None if one is not
+    known); the task evaluates their alerts. Not called for a batch applied whole."""
     updated = SyncBatch.objects.filter(pk=batch_id, status__in=[SyncBatch.Status.QUEUED, SyncBatch.Status.PROCESSING,
                                                                 SyncBatch.Status.FAILED])
     if not updated.exists():
@@ -109,16 +111,20 @@ def batch_process(*, batch_id, spread: bool = False) -> SyncBatch | None:
         # (the usual worker) finish together; more share them as they come.
         count = max(2, -(-len(pending) // size))
         lanes = batch_lanes(pending, -(-len(pending) // (count + count % 2)))
+        well_of = dict(pending)
+        lane_wells = [_lane_wells(lane, well_of) for lane in lanes]
         from ..tasks import process_lane
 
-        for lane in lanes[1:]:
-            process_lane.apply_async(args=[str(batch_id), lane])
+        for lane, wells in zip(lanes[1:], lane_wells[1:]):
+            process_lane.apply_async(args=[str(batch_id), lane, wells])
         lanes = lanes[:1]
     else:
-        lanes = [[row[0] for row in pending]]
+        lanes, lane_wells, lane_done = [[row[0] for row in pending]], [], None
     time_zone, strategies = _tenant_time_zone(), strategies_chosen()
     for lane in lanes:
         lane_process(batch_id=batch_id, event_pks=lane, time_zone=time_zone, strategies=strategies)
+    if lane_done is not None:
+        lane_done(lane_wells[0])
     with tenant_db.atomic():  # nothing was pending (a second delivery), or a lane is still running
         complete_if_done(batch_id)
     return SyncBatch.objects.get(pk=batch_id)
@@ -147,6 +153,14 @@ def batch_lanes(pending: list[tuple], size: int) -> list[list]:
         lane += events
     lanes.append(lane)
     return [[pk for _, pk in sorted(lane)] for lane in lanes]
+
+
+def _lane_wells(lane: list, well_of: dict) -> list[str] | None:
+    """The well ids of a lane's events (stored as "u:<uuid>", rules.base), None if one is unknown."""
+    tags = {well_of[pk] for pk in lane}
+    if not all(isinstance(tag, str) and tag.startswith("u:") for tag in tags):
+        return None
+    return sorted(tag[2:] for tag in tags)
 
 
 def lane_process(*, batch_id, event_pks: list, time_zone: str | None = None, strategies: dict | None = None) -> None:

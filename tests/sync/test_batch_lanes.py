@@ -129,3 +129,32 @@ def test_a_second_run_of_a_completed_batch_changes_nothing(tenant_a, db, setting
         assert batch_process(batch_id=batch.pk, spread=spread).status == "COMPLETED"
         assert SyncBatch.objects.get(pk=batch.pk).finished_at == finished
         assert ProductionRecord.objects.filter(well__in=wells).count() == 4
+
+
+def test_each_lane_carries_the_wells_of_its_events_for_their_alerts(tenant_a, db, settings, monkeypatch):
+    """A lane task is sent with its wells (the alerts it evaluates then need no lookup), and the
+    lane applied in place gives its own wells to ``lane_done``: together, every well once."""
+    settings.SYNC_CHUNK_EVENTS = settings.SYNC_SPREAD_EVENTS = 10
+    with schema_context(tenant_a.tenant.schema_name):
+        wells = _wells(tenant_a, 6)
+        batch = _production_batch(tenant_a, wells, 9, volumes=lambda n, m: 5 + n)
+        well_of_event = {pk: str(well) for pk, well in SyncEvent.objects.filter(batch_id=batch.pk)
+                         .values_list("pk", "cleaned__well_id")}
+        sent, done = [], []
+        monkeypatch.setattr(tasks.process_lane, "apply_async", lambda *a, **k: sent.append(k["args"]))
+        batch_process(batch_id=batch.pk, spread=True, lane_done=done.append)
+        assert len(sent) >= 2 and len(done) == 1
+        for _batch_id, lane, lane_wells in sent:
+            assert lane_wells == sorted({well_of_event[pk][2:] for pk in lane})
+        every = [well for _, _, lane_wells in sent for well in lane_wells] + done[0]
+        assert sorted(every) == sorted(str(well.pk) for well in wells)  # lanes share no well
+
+
+def test_a_lane_evaluates_the_alerts_of_the_wells_it_is_given(tenant_a, db, monkeypatch):
+    evaluated = []
+    monkeypatch.setattr("wells.alerts.evaluation.alerts_evaluate",
+                        lambda *, well_ids: evaluated.append(well_ids) or type("Run", (), {"opened": []})())
+    with schema_context(tenant_a.tenant.schema_name):
+        assert tasks.alerts_after_batch(str(uuid.uuid4()), [1, 2], well_ids=["w1", "w2"]) == 0
+        assert tasks.alerts_after_batch(str(uuid.uuid4()), [3], well_ids=[]) == 0
+    assert evaluated == [["w1", "w2"]]  # given wells, no lookup; none given: nothing to evaluate
