@@ -29,8 +29,22 @@ class _CloneSchema(CloneSchema):
 
 
 def schema_clone(base_schema: str, new_schema: str) -> None:
-    """A new schema holding a copy of ``base_schema`` (tables, data, sequences, functions)."""
+    """A new schema holding a copy of ``base_schema`` (tables, data, sequences, functions), with
+    its tables' storage parameters (e.g. sync_syncevent's fillfactor, sync migration 0012)."""
     _CloneSchema().clone_schema(base_schema, new_schema, "DATA")
+    _storage_parameters_copy(base_schema, new_schema)
+
+
+def _storage_parameters_copy(base_schema: str, new_schema: str) -> None:
+    """django-tenants copies a table with CREATE TABLE ... (LIKE ... INCLUDING ALL), which leaves
+    the table's storage parameters (reloptions: fillfactor, autovacuum settings) behind."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.reloptions IS NOT NULL", [base_schema])
+        for table, options in cursor.fetchall():
+            # reloptions are "name=value" strings PostgreSQL itself validated when they were set.
+            cursor.execute(f"ALTER TABLE {quote(new_schema)}.{quote(table)} SET ({', '.join(options)})")
 
 
 

@@ -39,6 +39,19 @@ def test_a_new_tenant_is_ready_at_once_cloned_from_the_template(settings):
     assert schemas_with_pending([tenant.schema_name]) == []
 
 
+def test_a_cloned_schema_keeps_the_templates_storage_parameters(settings):
+    # sync_syncevent keeps half of each page free (sync migrations 0012, 0014): django-tenants'
+    # clone alone dropped it, and with it the HOT update of every outcome.
+    tenant = tenant_create(name="Permian Fill", slug="permian-fill", admin_email="boss@fill.test",
+                           admin_password=PASSWORD).tenant
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n.nspname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE c.relname = 'sync_syncevent' AND n.nspname IN (%s, %s)",
+                       [settings.TENANT_BASE_SCHEMA, tenant.schema_name])
+        options = dict(cursor.fetchall())
+    assert options == {settings.TENANT_BASE_SCHEMA: ["fillfactor=50"], tenant.schema_name: ["fillfactor=50"]}
+
+
 def test_tenant_ids_come_from_the_company_name():
     assert re.fullmatch(r"ACMEOIL-[A-Z0-9]{6}", public_id_generate("Acme Oil & Gas"))
     assert re.fullmatch(r"PERMIAN-[A-Z0-9]{6}", public_id_generate("Permian"))
