@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from wells.models import EquipmentInspection
 
 from ..schemas import SCHEMAS
-from .base import Decision, Keyed, Outcome, Rule, Strategy, day_bounds, records_in_spans
+from .base import Decision, Keyed, Outcome, Rule, Strategy, day_bounds, new_record, records_in_spans
 
 FIELDS = ("equipment_id", "inspection_type", "status", "inspected_at", "notes")
 
@@ -57,11 +57,14 @@ class SameDay:
 
 
 def build(event, payload: dict, equipment: dict) -> EquipmentInspection:
-    return EquipmentInspection(
-        well_id=payload["well_id"], equipment=equipment[payload["equipment_id"]],
-        inspection_type=payload["inspection_type"], status=payload["status"], inspected_at=payload["inspected_at"],
-        notes=payload.get("notes", ""), recorded_by_id=event.user_id, source_event_id=event.event_id,
+    record = new_record(
+        EquipmentInspection,
+        well_id=payload["well_id"], inspection_type=payload["inspection_type"], status=payload["status"],
+        inspected_at=payload["inspected_at"], notes=payload.get("notes", ""), recorded_by_id=event.user_id,
+        source_event_id=event.event_id,
     )
+    record.equipment = equipment[payload["equipment_id"]]  # its name is shown in a conflict's reason
+    return record
 
 
 SAME_DAY = SameDay(EquipmentInspection, "inspected_at", "status",

@@ -10,7 +10,8 @@ from wells.models import FieldNote
 
 from ..schemas import NOTES_MAX, SCHEMAS
 from .base import (ApplyContext, ConflictDraft, Decision, Keyed, Outcome, Rule, RuleResult, Strategy, as_json,
-                   day_bounds, order_key, record_data, record_order_keys, records_in_spans)
+                   day_bounds, order_key, record_data, new_record, record_order_keys,
+                   records_in_spans)
 
 FIELDS = ("notes", "recorded_at", "is_merged")
 MERGED_REASON = "The well already had a note that day: the notes were merged (author and time kept)."
@@ -153,8 +154,9 @@ def load_current(keys: list[tuple], time_zone: str) -> dict:
 
 
 def build(event, payload: dict, equipment: dict) -> FieldNote:
-    return FieldNote(well_id=payload["well_id"], notes=payload["notes"], recorded_at=payload["recorded_at"],
-                     recorded_by_id=event.user_id, source_event_id=event.event_id)
+    return new_record(FieldNote, well_id=payload["well_id"], notes=payload["notes"],
+                      recorded_at=payload["recorded_at"], recorded_by_id=event.user_id,
+                      source_event_id=event.event_id)
 
 
 def decide(currents: list, incoming, *, strategy: str, incoming_order: tuple, order_of) -> Decision:

@@ -10,7 +10,8 @@ from wells.domain import normalise_volume
 from wells.models import ProductionRecord
 
 from ..schemas import SCHEMAS
-from .base import Decision, Keyed, Outcome, Rule, Strategy, records_with_values, stored_decimals
+from .base import (Decision, Keyed, Outcome, Rule, Strategy, new_record, records_with_values,
+                   stored_decimals)
 
 FIELDS = ("production_date", "product", "volume", "unit", "volume_normalized", "downtime_hours",
           "downtime_reason", "recorded_at")
@@ -40,7 +41,8 @@ def key_records(key: tuple):
 
 
 def build(event, payload: dict, equipment: dict) -> ProductionRecord:
-    record = ProductionRecord(
+    record = new_record(
+        ProductionRecord,
         well_id=payload["well_id"], production_date=payload["production_date"], product=payload["product"],
         volume=payload["volume"], unit=payload["unit"],
         volume_normalized=normalise_volume(payload["product"], payload["volume"], payload["unit"]),

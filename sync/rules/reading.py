@@ -8,8 +8,8 @@ from wells.domain import normalise_reading
 from wells.models import Equipment, WellReading
 
 from ..schemas import SCHEMAS
-from .base import (ApplyContext, Decision, EventRejected, Keyed, Outcome, Rule, Strategy, records_in_spans,
-                   stored_decimals)
+from .base import (ApplyContext, Decision, EventRejected, Keyed, Outcome, Rule, Strategy, new_record,
+                   records_in_spans, stored_decimals)
 
 FIELDS = ("reading_type", "value", "unit", "value_normalized", "recorded_at", "equipment_id")
 MINUTE = timedelta(minutes=1)
@@ -58,7 +58,8 @@ def key_records(key: tuple):
 
 
 def build(event, payload: dict, equipment: dict) -> WellReading:
-    record = WellReading(
+    record = new_record(
+        WellReading,
         well_id=payload["well_id"], equipment_id=payload.get("equipment_id"), reading_type=payload["reading_type"],
         value=payload["value"], unit=payload["unit"],
         value_normalized=normalise_reading(payload["reading_type"], payload["value"], payload["unit"]),

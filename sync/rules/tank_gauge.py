@@ -19,7 +19,8 @@ from wells.leases import TankGauge
 from wells.strapping import level_to_inches
 
 from ..schemas import SCHEMAS
-from .base import Decision, Keyed, Outcome, Rule, Strategy, records_in_spans, stored_decimals
+from .base import (Decision, Keyed, Outcome, Rule, Strategy, new_record, records_in_spans,
+                   stored_decimals)
 
 FIELDS = ("tank_id", "level", "unit", "level_inches", "temperature_f", "bsw_percent", "gauged_at", "gauged_minute",
           "notes")
@@ -106,7 +107,8 @@ def key_records(key: tuple):
 
 
 def build(event, payload: dict, equipment: dict) -> TankGauge:
-    record = TankGauge(
+    record = new_record(
+        TankGauge,
         tank_id=payload["tank_id"], level=payload["level"], unit=payload["unit"],
         level_inches=level_to_inches(payload["level"], payload["unit"]), temperature_f=payload.get("temperature_f"),
         bsw_percent=payload.get("bsw_percent"), gauged_at=payload["gauged_at"],
