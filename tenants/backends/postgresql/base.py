@@ -12,9 +12,13 @@ never leave queries running in the previous tenant's schema.
 
 from __future__ import annotations
 
+import functools
 import re
 
+from django.conf import settings
 from django.db.backends.postgresql.base import Cursor
+from psycopg import adapt, adapters
+from psycopg.pq import Format
 from django_tenants.postgresql_backend import base
 from django_tenants.utils import get_limit_set_calls, quote_schema_name
 
@@ -65,11 +69,45 @@ class SearchPathCursor(Cursor):
             wrapper.search_path_set_schemas = schemas
 
 
+_TIMESTAMPTZ = adapters.types["timestamptz"].oid
+# psycopg's own timestamptz loader: its C implementation with psycopg[binary], which can't be subclassed.
+_FAST_TIMESTAMPTZ = adapters.get_loader(_TIMESTAMPTZ, Format.TEXT)
+
+
+class _TzLoader(adapt.Loader):
+    """Django's timestamptz loader (django.db.backends.postgresql.psycopg_any.BaseTzLoader: the
+    value with ``timezone`` as its tzinfo), parsing with psycopg's C loader where Django's
+    subclasses the pure-Python one: 4 times faster a value, and processing a 10,000-event sync
+    batch loads 29,000 of them."""
+
+    timezone = None
+
+    def __init__(self, oid, context=None):
+        super().__init__(oid, context)
+        self._parse = _FAST_TIMESTAMPTZ(oid, context).load
+
+    def load(self, data):
+        return self._parse(data).replace(tzinfo=self.timezone)
+
+
+@functools.cache
+def _adapters(template, timezone):
+    """Django's adapters map for the connection, with the faster loader for the same time zone."""
+    loader = type("SpecificTzLoader", (_TzLoader,), {"timezone": timezone, "__module__": __name__})
+    context = adapt.AdaptersMap(template)
+    context.register_loader("timestamptz", loader)
+    return context
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self):
         params = super().get_connection_params()
         if params.get("cursor_factory") is Cursor:
             params["cursor_factory"] = SearchPathCursor
+        template = params.get("context")
+        if template is not None and getattr(template.get_loader(_TIMESTAMPTZ, Format.TEXT), "timezone", 0) == (
+                self.timezone if settings.USE_TZ else None):
+            params["context"] = _adapters(template, self.timezone if settings.USE_TZ else None)
         return params
 
     def _handle_search_path(self, cursor=None):
