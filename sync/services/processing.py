@@ -60,10 +60,9 @@ from ..schemas import validate_event_payload
 from . import bulk
 
 log = logging.getLogger(__name__)
-CHUNK_EVENTS = 2_000
-# A batch of more pending events (SYNC_SPREAD_EVENTS) is spread over worker processes in lanes;
-# a smaller one costs less applied where it is.
-SPREAD_EVENTS = 1_000
+# Chunk size and spreading: settings.SYNC_CHUNK_EVENTS and SYNC_SPREAD_EVENTS (config.settings.tasks);
+# a batch of more pending events than the latter is spread over worker processes in lanes, a smaller
+# one costs less applied where it is.
 # The order events are applied in: occurredAt, then receipt, then the event id, as ``order_key``
 # compares them (the events of one request share their receipt time).
 PROCESSING_ORDER = ("occurred_at", "received_at", "event_id")
@@ -106,7 +105,7 @@ def batch_process(*, batch_id, spread: bool = False, lane_done=None) -> SyncBatc
         .order_by(*PROCESSING_ORDER)
         .values_list("pk", *(("cleaned__well_id",) if spread else ()))
     )
-    if spread and len(pending) > int(getattr(settings, "SYNC_SPREAD_EVENTS", SPREAD_EVENTS)):
+    if spread and len(pending) > int(settings.SYNC_SPREAD_EVENTS):
         # An even number of lanes of about equal size (at most a chunk each): two worker processes
         # (the usual worker) finish together; more share them as they come.
         count = max(2, -(-len(pending) // size))
@@ -131,7 +130,7 @@ def batch_process(*, batch_id, spread: bool = False, lane_done=None) -> SyncBatc
 
 
 def chunk_events() -> int:
-    return max(1, int(getattr(settings, "SYNC_CHUNK_EVENTS", CHUNK_EVENTS)))
+    return max(1, int(settings.SYNC_CHUNK_EVENTS))
 
 
 def batch_lanes(pending: list[tuple], size: int) -> list[list]:

@@ -92,14 +92,14 @@ class Workers:
     log_dir: Path
     running: list[subprocess.Popen] = field(default_factory=list)
 
-    def start(self, concurrency: int = 1) -> subprocess.Popen:
+    def start(self, concurrency: int = 1, env: dict | None = None) -> subprocess.Popen:
         name = f"e2e{len(self.running)}-{os.getpid()}@%h"
         log = open(self.log_dir / f"worker{len(self.running)}.log", "w")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "-P", "prefork",
              "--concurrency", str(concurrency), "-n", name, "--without-gossip", "--without-mingle",
              "--without-heartbeat"],
-            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO, env=self.env | (env or {}), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.running.append(process)
         return process
