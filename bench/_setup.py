@@ -24,12 +24,17 @@ call_command("migrate_schemas", "--noinput", verbosity=0)
 BENCH_PASSWORD = "Bench-Password-For-Local-Use-1"
 
 
-def bench_tenant(slug: str, name: str):
-    """Return (tenant, secret) for a benchmark tenant, creating it or re-issuing a secret."""
+def bench_tenant(slug: str, name: str, *, fresh: bool = False):
+    """Return (tenant, secret) for a benchmark tenant, creating it or re-issuing a secret.
+    ``fresh``: a tenant left by an earlier run is dropped first (its schema too), so that the
+    run's figures do not depend on how many runs came before it."""
     from tenants.models import Tenant
     from accounts.tenant_secrets import tenant_secret_rotate
     from tenants.operations.provisioning import tenant_create
 
+    if fresh:
+        for old in Tenant.objects.filter(slug=slug):
+            old.delete(force_drop=True)
     tenant = Tenant.objects.filter(slug=slug, deleted_at__isnull=True).first()
     if tenant is None:
         created = tenant_create(name=name, slug=slug, admin_email=f"admin@{slug}.bench",

@@ -16,7 +16,8 @@ own COPY of 10,000 comparable rows) is measured in the same run.
 - a field shift of 2,000 events (bench/field_sync.py): <= 2 s end to end.
 
 The web server is one gunicorn worker (bench/_gunicorn.py); Celery workers run on a queue of
-their own. Development settings (embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL).
+their own. The bench tenant is made afresh each run (but for --pull-only), so that no figure depends
+on the records earlier runs left. Development settings (embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL).
 
     .venv/bin/python bench/sync_ingest.py [--skip-field-shift] [--pull-runs N]
     .venv/bin/python bench/sync_ingest.py --pull-only --pull-runs 7   # the pull figure alone
@@ -258,7 +259,9 @@ def main() -> None:
                         help="full pulls to time (after one to warm up); the median is the figure (default 1)")
     args = parser.parse_args()
 
-    tenant, secret = _setup.bench_tenant(SLUG, "Bench Sync Ingest")
+    # A fresh tenant every run (but --pull-only): the COPY baseline writes into an empty table, and
+    # processing into tables holding only this run's records, not those of every earlier run.
+    tenant, secret = _setup.bench_tenant(SLUG, "Bench Sync Ingest", fresh=not args.pull_only)
     schema = tenant.schema_name
     with schema_context(schema):
         user = operator(OPERATOR, "Bench Pumper")
