@@ -28,11 +28,9 @@ import requests
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
-from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     negative_data_rejection,
     positive_data_acceptance,
-    status_code_conformance,
 )
 
 from accounts.models import Role

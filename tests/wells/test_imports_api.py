@@ -82,7 +82,7 @@ def test_one_bad_row_among_good_ones_writes_nothing_and_names_each_bad_row(api, 
         f"{good[0]},Good 1,,,,TX,,,,",
         f"{good[1]},Good 2,,,,ZZ,91,,,2999-01-01",          # row 3: state, latitude, spud date
         f"{good[2]},Good 3,,,,,,,DRILLING,",                 # row 4: status
-        f"12-3,,,,,,,,,",                                    # row 5: API number and name
+        "12-3,,,,,,,,,",                                     # row 5: API number and name
     )
     response = post_csv(api(tenant_a, "MANAGER"), "wells", text)
     assert response.status_code == 400, response.content

@@ -11,7 +11,6 @@ import pytest
 from django.db import IntegrityError, connections
 
 from tenants import databases as tenant_db
-from django_tenants.utils import schema_context
 
 from tests.wells.helpers import assert_error, assert_invalid, make_well, tenant_user
 from wells.lease_services import tank_gauge_record
