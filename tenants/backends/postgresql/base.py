@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import re
 
-from django.conf import settings
 from django.db.backends.postgresql.base import Cursor
 from psycopg import adapt, adapters
 from psycopg.pq import Format
@@ -104,10 +103,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params = super().get_connection_params()
         if params.get("cursor_factory") is Cursor:
             params["cursor_factory"] = SearchPathCursor
-        template = params.get("context")
-        if template is not None and getattr(template.get_loader(_TIMESTAMPTZ, Format.TEXT), "timezone", 0) == (
-                self.timezone if settings.USE_TZ else None):
-            params["context"] = _adapters(template, self.timezone if settings.USE_TZ else None)
+        template = params.get("context")  # Django's, with its loader for self.timezone (None without USE_TZ)
+        django_loader = template.get_loader(_TIMESTAMPTZ, Format.TEXT) if template is not None else None
+        if getattr(django_loader, "timezone", 0) == self.timezone:
+            params["context"] = _adapters(template, self.timezone)
         return params
 
     def _handle_search_path(self, cursor=None):
