@@ -221,7 +221,9 @@ def test_a_worker_killed_while_two_processes_apply_lanes_of_one_batch_then_repla
     body = push(live_web, e2e_tenant, token, events)
     assert len(body["accepted"]) == 5000
 
-    first = workers.start(concurrency=2)
+    # Chunks of 500: lanes of several chunks, so that the kill finds some applied and some pending
+    # (with the default of 5,000 each lane is one chunk, and both could commit before the kill).
+    first = workers.start(concurrency=2, env={"SYNC_CHUNK_EVENTS": "500"})
     wait_until(lambda: total_decided(django_db_blocker, e2e_tenant, body["batchId"]) >= 200,
                seconds=120, interval=0.02, message="the worker to apply some events")
     workers.kill(first)
