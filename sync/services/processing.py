@@ -109,7 +109,7 @@ def batch_process(*, batch_id, spread: bool = False, lane_done=None) -> SyncBatc
         # An even number of lanes of about equal size (at most a chunk each): two worker processes
         # (the usual worker) finish together; more share them as they come.
         count = max(2, -(-len(pending) // size))
-        lanes = batch_lanes(pending, -(-len(pending) // (count + count % 2)))
+        lanes = batch_lanes(pending, count + count % 2)
         well_of = dict(pending)
         lane_wells = [_lane_wells(lane, well_of) for lane in lanes]
         from ..tasks import process_lane
@@ -133,24 +133,29 @@ def chunk_events() -> int:
     return max(1, int(settings.SYNC_CHUNK_EVENTS))
 
 
-def batch_lanes(pending: list[tuple], size: int) -> list[list]:
-    """Cut a batch's pending events ((pk, well id) in processing order) into lanes of whole wells,
-    each of about ``size`` events (a well of more is a lane of its own), every lane in processing
-    order. Every conflict key lies on one well and a chunk locks the wells it touches, so lanes
-    applied at the same time, in any order, give what applying the batch in order gives. An
-    event without a known well (stored before intake cleaned payloads) makes one lane of all."""
+def batch_lanes(pending: list[tuple], count: int) -> list[list]:
+    """Cut a batch's pending events ((pk, well id) in processing order) into at most ``count``
+    lanes of whole wells, of about equal size, every lane in processing order: a lane is closed
+    once it holds its share (a ``count``-th of the events), the last takes the rest. (Closed before
+    it passed its share instead, a lane left the few events of the last wells to a small lane of
+    their own, applied after the others: a task more, at the end of the batch.) Every conflict
+    key lies on one well and a chunk locks the wells it touches, so lanes applied at the same
+    time, in any order, give what applying the batch in order gives. An event without a known
+    well (stored before intake cleaned payloads) makes one lane of all."""
     of_well: dict = {}
     for position, (pk, well) in enumerate(pending):
         if well is None:
             return [[pk for pk, _ in pending]]
         of_well.setdefault(well, []).append((position, pk))
+    share = -(-len(pending) // max(1, count))
     lanes, lane = [], []
     for events in of_well.values():  # wells in order of their first event
-        if lane and len(lane) + len(events) > size:
+        lane += events
+        if len(lane) >= share and len(lanes) < count - 1:
             lanes.append(lane)
             lane = []
-        lane += events
-    lanes.append(lane)
+    if lane:
+        lanes.append(lane)
     return [[pk for _, pk in sorted(lane)] for lane in lanes]
 
 

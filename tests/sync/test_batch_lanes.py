@@ -21,10 +21,10 @@ from tests.sync.conftest import BASE_TIME, new_api_number
 from wells.models import ProductionRecord, Well, WellAssignment
 
 
-def test_lanes_hold_whole_wells_in_processing_order_and_about_a_chunk_each():
-    # 30 events on 6 wells, interleaved; well "w5" alone has 10 (more than a chunk of 8).
+def test_lanes_hold_whole_wells_in_processing_order_and_about_a_share_each():
+    # 30 events on 6 wells, interleaved; well "w5" alone has 10 (more than a share of 8).
     pending = [(pk, f"w{pk % 5}") for pk in range(20)] + [(100 + n, "w5") for n in range(10)]
-    lanes = batch_lanes(pending, 8)
+    lanes = batch_lanes(pending, 4)
     well_of = dict(pending)
     assert sorted(pk for lane in lanes for pk in lane) == sorted(pk for pk, _ in pending)  # each event once
     position = {pk: n for n, (pk, _) in enumerate(pending)}
@@ -33,7 +33,16 @@ def test_lanes_hold_whole_wells_in_processing_order_and_about_a_chunk_each():
     wells_of_lane = [{well_of[pk] for pk in lane} for lane in lanes]
     for n, wells in enumerate(wells_of_lane):  # no well in two lanes
         assert not wells & set().union(*(w for m, w in enumerate(wells_of_lane) if m != n))
-    assert [len(lane) for lane in lanes] == [8, 8, 4, 10]  # two wells of 4 fill a lane; w5 is a lane of its own
+    assert [len(lane) for lane in lanes] == [8, 8, 14]  # two wells of 4 fill a share; w4 and w5 the third
+
+
+def test_never_more_lanes_than_asked_for():
+    # 7 wells of 10 events in 2 lanes: a share is 35, so the lanes are 40 and 30 (not 30, 30 and 10).
+    pending = [(pk, f"w{pk % 7}") for pk in range(70)]
+    assert [len(lane) for lane in batch_lanes(pending, 2)] == [40, 30]
+    assert [len(lane) for lane in batch_lanes(pending, 7)] == [10] * 7
+    assert [len(lane) for lane in batch_lanes(pending, 1)] == [70]
+    assert len(batch_lanes(pending[:20], 4)) == 4 and len(batch_lanes(pending, 100)) == 7
 
 
 def test_an_event_of_unknown_well_keeps_the_batch_in_one_lane():
