@@ -106,8 +106,9 @@ def batch_process(*, batch_id, spread: bool = False, lane_done=None) -> SyncBatc
         .values_list("pk", *(("cleaned__well_id",) if spread else ()))
     )
     if spread and len(pending) > int(settings.SYNC_SPREAD_EVENTS):
-        # An even number of lanes of about equal size (at most a chunk each): two worker processes
-        # (the usual worker) finish together; more share them as they come.
+        # An even number of lanes of about equal size (about a chunk each, a lane's last well may
+        # take it past one): two worker processes (the usual worker) finish together; more share
+        # them as they come.
         count = max(2, -(-len(pending) // size))
         lanes = batch_lanes(pending, count + count % 2)
         well_of = dict(pending)
