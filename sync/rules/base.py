@@ -137,8 +137,7 @@ def _records_of(model, connection, sql: str, params: list) -> list:
     """The instances of ``model`` a ``SELECT t.*`` returns, as ``model.objects.raw`` would make
     them (converters applied, marked as loaded from this database) at a fraction of its cost."""
     fields = model._meta.concrete_fields
-    if (any(hasattr(f, "from_db_value") for f in fields) or pre_init.has_listeners(model)
-            or post_init.has_listeners(model)):
+    if any(hasattr(f, "from_db_value") for f in fields) or _init_signalled(model):
         return list(model.objects.raw(sql, params))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -163,7 +162,7 @@ def new_record(model, **values):
     builds thousands: a third of the cost). Model.__init__ itself when a pre_init or post_init
     receiver is connected, or a value names no field."""
     constants, callables, names = _field_defaults(model)
-    if not names.issuperset(values) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+    if not names.issuperset(values) or _init_signalled(model):
         return model(**values)
     record = object.__new__(model)
     record._state = ModelState()
@@ -174,6 +173,13 @@ def new_record(model, **values):
             data[name] = default()
     data.update(values)
     return record
+
+
+def _init_signalled(model) -> bool:
+    """Whether a pre_init or post_init receiver listens to ``model`` (the instance must then be
+    made by Model.__init__); with no receiver at all, as usual, a look at two lists."""
+    return bool(pre_init.receivers or post_init.receivers) and (
+        pre_init.has_listeners(model) or post_init.has_listeners(model))
 
 
 @functools.cache

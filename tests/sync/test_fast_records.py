@@ -1,0 +1,78 @@
+"""The sync rules make and load thousands of record instances a chunk without Model.__init__'s
+per-field work (sync.rules.base.new_record, and the set-based SELECTs): the instances must be what
+Django itself makes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from django.db.models.signals import post_init
+from django_tenants.utils import schema_context
+
+from sync.rules.base import _field_defaults, new_record, records_in_spans, records_with_values
+from wells.models import EquipmentInspection, EquipmentRepair, FieldNote, ProductionRecord, TankGauge, WellReading
+
+RECORD_MODELS = (ProductionRecord, WellReading, FieldNote, EquipmentInspection, EquipmentRepair, TankGauge)
+
+
+def _fields(record) -> dict:
+    return {name: value for name, value in vars(record).items() if name != "_state"}
+
+
+@pytest.mark.parametrize("model", RECORD_MODELS, ids=lambda model: model.__name__)
+def test_a_new_record_is_what_the_model_makes_of_the_same_values(model):
+    _, callables, _ = _field_defaults(model)
+    # The callable defaults (a new UUID per record, ...) given, so that both sides hold the same.
+    given = {name: default() for name, default in callables} | {"recorded_by_id": None}
+    fast, django = new_record(model, **given), model(**given)
+    assert _fields(fast) == _fields(django)
+    assert set(_fields(fast)) == {f.attname for f in model._meta.concrete_fields}
+    assert (fast._state.adding, fast._state.db) == (django._state.adding, django._state.db) == (True, None)
+
+
+def test_a_new_records_callable_defaults_are_called_for_each_record():
+    first, second = new_record(FieldNote, notes="a"), new_record(FieldNote, notes="b")
+    assert isinstance(first.pk, uuid.UUID) and first.pk != second.pk
+
+
+def test_a_name_that_is_no_field_is_refused_as_the_model_refuses_it():
+    with pytest.raises(TypeError):
+        new_record(FieldNote, notes="a", no_such_field=1)
+
+
+def test_with_an_init_receiver_the_model_makes_the_record():
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=FieldNote)
+    try:
+        record = new_record(FieldNote, notes="seen")
+    finally:
+        post_init.disconnect(receiver, sender=FieldNote)
+    assert seen == [record]
+
+
+@pytest.mark.django_db
+def test_records_loaded_set_based_are_what_the_orm_loads(tenant_a, route):
+    with schema_context(tenant_a.tenant.schema_name):
+        day = date(2026, 11, 20)
+        production = ProductionRecord.objects.create(
+            well=route.well, production_date=day, product="OIL", volume=Decimal("12.500"), unit="BBL",
+            volume_normalized=Decimal("12.500"), recorded_by=route.operator, source_event_id=uuid.uuid4())
+        moment = datetime(2026, 11, 20, 8, 30, tzinfo=timezone.utc)
+        note = FieldNote.objects.create(well=route.well, notes="Checked", recorded_at=moment)
+
+        loaded = records_with_values(ProductionRecord, "well", "production_date", {route.well.pk: {day}})
+        assert [_fields(record) for record in loaded] == [_fields(ProductionRecord.objects.get(pk=production.pk))]
+        notes = records_in_spans(FieldNote, "well", "recorded_at", {route.well.pk: (moment, moment)},
+                                 high_inclusive=True)
+        assert [_fields(record) for record in notes] == [_fields(FieldNote.objects.get(pk=note.pk))]
+        for record in (*loaded, *notes):
+            assert record._state.adding is False and record._state.db == ProductionRecord.objects.get(
+                pk=production.pk)._state.db
+        assert notes[0].recorded_at.tzinfo is timezone.utc  # as Django's own timestamptz loader gives it
