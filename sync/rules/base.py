@@ -17,6 +17,8 @@ from django.db.models import NOT_PROVIDED, Q
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
+from ..services.bulk import array_text
+
 
 class Strategy:
     NEWEST_WINS = "NEWEST_WINS"
@@ -129,8 +131,8 @@ def records_in_spans(model, subject: str, column: str, spans: dict, *, high_incl
            f'AND t.{connection.ops.quote_name(column_field.column)} >= k.low '
            f'AND t.{connection.ops.quote_name(column_field.column)} {"<=" if high_inclusive else "<"} k.high'
            + (f" WHERE t.{_superseded_column(model, connection)} IS NULL" if current_only else ""))
-    return _records_of(model, connection, sql, [subjects, [spans[one][0] for one in subjects],
-                                                [spans[one][1] for one in subjects]])
+    return _records_of(model, connection, sql, [array_text(subjects), array_text(spans[one][0] for one in subjects),
+                                                array_text(spans[one][1] for one in subjects)])
 
 
 def _records_of(model, connection, sql: str, params: list) -> list:
@@ -219,7 +221,8 @@ def records_with_values(model, subject: str, column: str, values: dict) -> list:
            f'AS k(subject, value) ON t.{connection.ops.quote_name(subject_field.column)} = k.subject '
            f'AND t.{connection.ops.quote_name(column_field.column)} = k.value '
            f'WHERE t.{_superseded_column(model, connection)} IS NULL')
-    return _records_of(model, connection, sql, [[one for one, _ in pairs], [value for _, value in pairs]])
+    return _records_of(model, connection, sql, [array_text(one for one, _ in pairs),
+                                                array_text(value for _, value in pairs)])
 
 
 @dataclass
