@@ -167,3 +167,43 @@ def test_a_lane_evaluates_the_alerts_of_the_wells_it_is_given(tenant_a, db, monk
         assert tasks.alerts_after_batch(str(uuid.uuid4()), [1, 2], well_ids=["w1", "w2"]) == 0
         assert tasks.alerts_after_batch(str(uuid.uuid4()), [3], well_ids=[]) == 0
     assert evaluated == [["w1", "w2"]]  # given wells, no lookup; none given: nothing to evaluate
+
+
+@pytest.mark.parametrize("broker_up", [True, False])
+def test_the_first_lanes_alerts_are_sent_after_the_other_lanes(tenant_a, db, settings, monkeypatch, broker_up):
+    """process_batch on a worker (not eager) sends the alerts of the lane it applied itself as a
+    task after the other lanes, so that a worker of one process applies those first; with the
+    broker gone since, it evaluates them in place."""
+    settings.SYNC_CHUNK_EVENTS = settings.SYNC_SPREAD_EVENTS = 10
+    with schema_context(tenant_a.tenant.schema_name):
+        wells = _wells(tenant_a, 6)
+        batch = _production_batch(tenant_a, wells, 9, volumes=lambda n, m: 5 + n)
+        sent, inline = [], []
+
+        def alerts_sent(*args, **kwargs):
+            if not broker_up:
+                raise ConnectionError("broker went away")
+            sent.append(("alerts", kwargs["args"]))
+
+        monkeypatch.setattr(tasks.process_lane, "apply_async", lambda *a, **k: sent.append(("lane", k["args"])))
+        monkeypatch.setattr(tasks.evaluate_lane_alerts, "apply_async", alerts_sent)
+        monkeypatch.setattr(tasks, "alerts_after_batch", lambda batch_id, **k: inline.append(k["well_ids"]) or 0)
+        assert tasks.process_batch(str(batch.pk)) == "PROCESSING"  # called as the worker calls it: not eager
+        lanes = [args for kind, args in sent if kind == "lane"]
+        lane_wells = {well for _, _, wells in lanes for well in wells}
+        first_wells = sorted(str(well.pk) for well in wells if str(well.pk) not in lane_wells)
+        assert lanes and first_wells
+        if broker_up:
+            assert sent[-1] == ("alerts", [str(batch.pk), first_wells]) and not inline
+        else:
+            assert all(kind == "lane" for kind, _ in sent) and inline == [first_wells]
+
+
+def test_a_lanes_alerts_task_evaluates_its_wells_unless_the_tenant_is_being_moved(tenant_a, db, monkeypatch):
+    evaluated = []
+    monkeypatch.setattr(tasks, "alerts_after_batch", lambda batch_id, **k: evaluated.append(k["well_ids"]) or 1)
+    with schema_context(tenant_a.tenant.schema_name):
+        assert tasks.evaluate_lane_alerts("b", ["w1"]) == 1
+        monkeypatch.setattr(tasks, "_tenant_migrating", lambda: True)
+        assert tasks.evaluate_lane_alerts("b", ["w2"]) == 0
+    assert evaluated == [["w1"]]
