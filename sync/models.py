@@ -156,7 +156,8 @@ class Conflict(models.Model):
     # "etl:<EtlSource id>" for an ETL pull, whose side is local_data (the field's is server_data).
     event = models.ForeignKey(SyncEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="conflicts")
     source = models.CharField(max_length=64, blank=True, default="")
-    well = models.ForeignKey("wells.Well", null=True, on_delete=models.SET_NULL, related_name="+")
+    well = models.ForeignKey("wells.Well", null=True, on_delete=models.SET_NULL, related_name="+",
+                             db_index=False)  # (well, status) serves its lookups
     event_type = models.CharField(max_length=40)
     reason = models.TextField()
     strategy = models.CharField(max_length=20)

@@ -125,7 +125,8 @@ class TankGauge(models.Model):
     follow from the tank's strapping table (wells.strapping.barrels_at) when read."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tank = models.ForeignKey(Tank, on_delete=models.CASCADE, related_name="gauges")
+    tank = models.ForeignKey(Tank, on_delete=models.CASCADE, related_name="gauges",
+                             db_index=False)  # (tank, gauged_at) serves its lookups
     level = models.DecimalField(max_digits=10, decimal_places=4)
     unit = models.CharField(max_length=2, choices=LevelUnit.choices)
     level_inches = models.DecimalField(max_digits=10, decimal_places=4)
@@ -177,7 +178,8 @@ class RunTicket(models.Model):
     writes; its conflict key: the lease and ``ticket_number`` (one current ticket per number)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="run_tickets")
+    lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="run_tickets",
+                              db_index=False)  # (lease, closed_at) serves its lookups
     tank = models.ForeignKey(Tank, on_delete=models.CASCADE, related_name="run_tickets")
     ticket_number = models.CharField(max_length=40)
     kind = models.CharField(max_length=4, choices=RunTicketKind.choices)

@@ -131,7 +131,9 @@ class FieldRecord(models.Model):
     Losing values are never deleted: they stay as superseded records."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    well = models.ForeignKey(Well, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: every record model's (well, its moment) index serves the same lookups,
+    # and a chunk of sync events writes thousands of records (each index costs WAL and time).
+    well = models.ForeignKey(Well, on_delete=models.CASCADE, related_name="+", db_index=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
