@@ -142,6 +142,8 @@ def _element(value) -> str:
         return "t" if value else "f"
     if kind is datetime or kind is date:
         return f'"{value.isoformat()}"'
+    if isinstance(value, str):  # a str subclass, e.g. a TextChoices member such as SyncEvent.Outcome.APPLIED
+        return _element(str.__str__(value))
     raise TypeError(kind)
 
 

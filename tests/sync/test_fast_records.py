@@ -106,6 +106,13 @@ def test_an_array_parameter_as_text_reads_back_as_the_values(db_type, values):
         assert cursor.fetchone()[0] == values
 
 
+def test_an_array_of_choices_members_goes_as_text_with_their_values():
+    from sync.models import SyncEvent
+    from sync.services.bulk import array_text
+
+    assert array_text([SyncEvent.Outcome.APPLIED, "REJECTED"]) == '{"APPLIED","REJECTED"}'
+
+
 def test_an_array_of_another_type_is_left_to_psycopg():
     from sync.services.bulk import array_text
 
