@@ -9,11 +9,15 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
 import pytest
 import requests
+from django.conf import settings
 from django_tenants.utils import schema_context
 
 from tests.factories import PASSWORD, TenantHandle, make_tenant
@@ -152,3 +156,51 @@ def wait_until(predicate, *, seconds: float = 60, interval: float = 0.2, message
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {seconds}s waiting for {message}")
+
+
+@dataclass
+class HeldWell:
+    """A well's row locked FOR UPDATE by a transaction of the test's own (``well_held``), and an
+    autocommit connection to watch the server from (a transaction sees pg_stat_activity as it was
+    when it first read it)."""
+
+    holder: psycopg.Connection
+    watcher: psycopg.Connection
+
+    def release(self) -> None:
+        """Give the lock up (roll the holding transaction back)."""
+        self.holder.rollback()
+
+    def waiters(self) -> list[int]:
+        """The server processes waiting for this lock: a worker's chunk, inside its transaction."""
+        rows = self.watcher.execute(
+            "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            [self.holder.info.backend_pid]).fetchall()
+        return [pid for (pid,) in rows]
+
+    def busy_sessions(self) -> int:
+        """Client sessions of the database, besides the watcher, running a statement or holding a
+        transaction open: a killed worker's last ones, until the server has noticed it is gone."""
+        return self.watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend' AND state IN ('active', 'idle in transaction')").fetchone()[0]
+
+def _connect(**options) -> psycopg.Connection:
+    db = settings.DATABASES["default"]
+    return psycopg.connect(host=db["HOST"], port=db.get("PORT") or None, user=db["USER"],
+                           password=db.get("PASSWORD") or None, dbname=db["NAME"], **options)
+
+
+@contextmanager
+def well_held(handle: TenantHandle, well):
+    """Hold the row lock a chunk takes on each of its wells (SELECT ... FOR UPDATE) on a
+    connection of its own until ``release()`` or the end of the block: a worker reaching that
+    well's events waits there, in the middle of its chunk's transaction, however fast it applied
+    the rest."""
+    with _connect() as holder, _connect(autocommit=True) as watcher:
+        holder.execute(sql.SQL("SELECT 1 FROM {}.{} WHERE id = %s FOR UPDATE").format(
+            sql.Identifier(handle.tenant.schema_name), sql.Identifier(type(well)._meta.db_table)), [well.pk])
+        try:
+            yield HeldWell(holder=holder, watcher=watcher)
+        finally:
+            holder.rollback()

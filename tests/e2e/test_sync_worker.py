@@ -16,7 +16,7 @@ import requests
 
 from accounts.models import User
 from sync.models import SyncBatch, SyncEvent
-from tests.e2e.conftest import committed, wait_until
+from tests.e2e.conftest import committed, wait_until, well_held
 from wells.models import ProductionRecord, Well, WellAssignment
 
 pytestmark = pytest.mark.live
@@ -31,8 +31,10 @@ def make_well(django_db_blocker, handle, name: str) -> Well:
         return well
 
 
-def production_events(well: Well, count: int, *, start: date = date(2020, 1, 1), volume=None) -> list[dict]:
-    occurred = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+def production_events(well: Well, count: int, *, start: date = date(2020, 1, 1), volume=None,
+                      after: int = 0) -> list[dict]:
+    """``count`` days of oil from ``start``, one event a second from ``after`` seconds past noon."""
+    occurred = datetime(2026, 11, 20, 12, tzinfo=timezone.utc) + timedelta(seconds=after)
     return [
         {"id": str(uuid.uuid4()), "type": "PRODUCTION_LOGGED",
          "occurredAt": (occurred + timedelta(seconds=n)).isoformat(),
@@ -67,24 +69,34 @@ def outcomes(django_db_blocker, handle, batch_id) -> dict[str, int]:
 def test_a_worker_killed_mid_batch_then_replaced_applies_every_event_exactly_once(
     live_web, workers, e2e_tenant, django_db_blocker, settings
 ):
-    chunk = 2_000  # the worker's SYNC_CHUNK_EVENTS: the batch is three chunks
-    well = make_well(django_db_blocker, e2e_tenant, "Crash Test 1")
+    """The worker is killed inside a chunk's transaction, after another chunk committed: the
+    test holds the lock of the second well, so the chunk that reaches it waits there however fast
+    the worker applies (a whole 5,000-event batch takes it well under a second)."""
+    chunk = 2_000  # the worker's SYNC_CHUNK_EVENTS
+    first_well, second_well = (make_well(django_db_blocker, e2e_tenant, f"Crash Test {n}") for n in (1, 2))
     token = live_web.login(e2e_tenant, e2e_tenant.users["OPERATOR"])
-    total = 5000  # chunks of 2,000, 2,000 and 1,000 events
-    events = production_events(well, total, start=date(2010, 1, 1))  # every productionDate in the past
+    total = 5000  # a lane of the first well's 2,000 events (one chunk), one of the second's 3,000
+    events = (production_events(first_well, chunk, start=date(2010, 1, 1))  # every productionDate in the past
+              + production_events(second_well, total - chunk, start=date(2010, 1, 1), after=chunk))
     body = push(live_web, e2e_tenant, token, events)
     assert len(body["accepted"]) == total
 
-    first = workers.start(concurrency=1, env={"SYNC_CHUNK_EVENTS": str(chunk)})
-    wait_until(lambda: 200 <= total - outcomes(django_db_blocker, e2e_tenant, body["batchId"]).get("PENDING", total),
-               seconds=120, message="the worker to apply some events")
-    workers.kill(first)
-    partial = outcomes(django_db_blocker, e2e_tenant, body["batchId"])
-    assert 0 < partial.get("PENDING", 0) < total, partial  # killed in the middle
-    # A chunk is applied and marked, or neither: the killed chunk left nothing behind.
-    assert partial.get("APPLIED", 0) % chunk == 0, partial
+    with well_held(e2e_tenant, second_well) as held:
+        first = workers.start(concurrency=1, env={"SYNC_CHUNK_EVENTS": str(chunk)})
+        waiting = wait_until(held.waiters, seconds=120, message="a chunk to wait for the second well")
+        workers.kill(first)
+        partial = outcomes(django_db_blocker, e2e_tenant, body["batchId"])
+        # The first well's chunk is applied and marked; the killed chunk has left nothing behind.
+        assert partial == {"APPLIED": chunk, "PENDING": total - chunk}, partial
+        assert held.waiters() == waiting  # killed inside that chunk's transaction
+        held.release()
+        # The server ends the killed worker's session (rolled back) once it has the lock and finds
+        # the client gone; until then the events it locked are skipped by other workers.
+        wait_until(lambda: held.busy_sessions() == 0, seconds=60, message="the killed worker's sessions to end")
+    assert outcomes(django_db_blocker, e2e_tenant, body["batchId"]) == partial
 
     # The batch was left PROCESSING: the sweeper hands it to a new worker.
+    assert batch_status(django_db_blocker, e2e_tenant, body["batchId"]) == "PROCESSING"
     workers.start(concurrency=1)
     from sync.tasks import sweep_stuck_batches
 
@@ -96,7 +108,7 @@ def test_a_worker_killed_mid_batch_then_replaced_applies_every_event_exactly_onc
                seconds=180, message="the new worker to finish the batch")
     with committed(django_db_blocker, e2e_tenant):
         assert SyncBatch.objects.get(pk=body["batchId"]).status == "COMPLETED"
-        records = ProductionRecord.objects.filter(well=well)
+        records = ProductionRecord.objects.filter(well__in=[first_well, second_well])
         assert records.count() == total
         assert records.values("source_event_id").distinct().count() == total
         assert set(SyncEvent.objects.filter(batch_id=body["batchId"]).values_list("outcome", flat=True)) == {"APPLIED"}
@@ -221,13 +233,20 @@ def test_a_worker_killed_while_two_processes_apply_lanes_of_one_batch_then_repla
     body = push(live_web, e2e_tenant, token, events)
     assert len(body["accepted"]) == 5000
 
-    # Chunks of 500: lanes of several chunks, so that the kill finds some applied and some pending
-    # (with the default of 5,000 each lane is one chunk, and both could commit before the kill).
-    first = workers.start(concurrency=2, env={"SYNC_CHUNK_EVENTS": "500"})
-    wait_until(lambda: total_decided(django_db_blocker, e2e_tenant, body["batchId"]) >= 200,
-               seconds=120, interval=0.02, message="the worker to apply some events")
-    workers.kill(first)
-    assert 0 < total_decided(django_db_blocker, e2e_tenant, body["batchId"]) < 5000
+    # Chunks of 500: ten lanes of two wells, a chunk each, so that the kill finds some applied and
+    # some pending. The last well is held: the lane that reaches it waits there,
+    # inside its chunk, so the batch cannot finish before the kill however fast it goes.
+    with well_held(e2e_tenant, wells[-1]) as held:
+        first = workers.start(concurrency=2, env={"SYNC_CHUNK_EVENTS": "500"})
+        wait_until(lambda: total_decided(django_db_blocker, e2e_tenant, body["batchId"]) >= 200 and held.waiters(),
+                   seconds=120, interval=0.02, message="the worker to apply some events and reach the last well")
+        workers.kill(first)
+        decided = total_decided(django_db_blocker, e2e_tenant, body["batchId"])
+        # Every lane is two wells' 500 events, one chunk: whole chunks only, the held one not among them.
+        assert 500 <= decided <= 4500 and decided % 500 == 0, decided
+        held.release()
+        wait_until(lambda: held.busy_sessions() == 0, seconds=60, message="the killed worker's sessions to end")
+    assert total_decided(django_db_blocker, e2e_tenant, body["batchId"]) == decided
 
     workers.start(concurrency=2)
     from sync.tasks import sweep_stuck_batches
