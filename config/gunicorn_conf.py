@@ -18,7 +18,10 @@ production"); gunicorn's own command-line flags still win over this file.
 Graceful: SIGTERM / SIGINT stop accepting, finish the requests in flight (graceful timeout), exit;
 SIGHUP re-reads the code and this file and replaces the workers one by one, without dropping
 connections (nothing is loaded in the master: ``preload_app`` is off so that a reload loads new
-code). Standard library only.
+code). Standard library only, and prometheus-client's multiprocess helper when
+PROMETHEUS_MULTIPROC_DIR is set: imported as this file is read, never in ``child_exit``, which
+gunicorn calls from its SIGCHLD handler (an import there, re-entered by the next worker's exit
+during shutdown, failed half-done as a circular import).
 """
 
 from __future__ import annotations
@@ -73,8 +76,14 @@ def on_starting(server) -> None:
         os.makedirs(folder, exist_ok=True)
 
 
-def child_exit(server, worker) -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from config.metrics import mark_process_dead
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    from prometheus_client.multiprocess import mark_process_dead as _mark_process_dead
+else:
+    _mark_process_dead = None
 
-        mark_process_dead(worker.pid)
+
+def child_exit(server, worker) -> None:
+    """A worker exited: forget its live gauges (its counters stay summed), as config.metrics does."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder and _mark_process_dead is not None:
+        _mark_process_dead(worker.pid, folder)

@@ -71,3 +71,20 @@ def test_make_run_gives_web_and_worker_one_metrics_folder(monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     env = run.child_environment(8123, "localhost")
     assert env["PROMETHEUS_MULTIPROC_DIR"].endswith("metrics") and env["METRICS_DIR_KEEP"] == "true"
+
+
+def test_a_workers_exit_drops_its_live_gauges_and_imports_nothing(tmp_path):
+    """child_exit runs in gunicorn's SIGCHLD handler: it must import nothing there (an import,
+    re-entered by the next worker's exit at shutdown, failed half-done), only remove the dead
+    worker's live-gauge files."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    for name in ("gauge_livesum_4242.db", "gauge_livesum_4343.db", "counter_4242.db"):
+        (folder / name).write_bytes(b"")
+    code = (f"import runpy, sys, types; conf = runpy.run_path({str(run.GUNICORN_CONF)!r}); "
+            "before = set(sys.modules); conf['child_exit'](None, types.SimpleNamespace(pid=4242)); "
+            f"import os; print(sorted(set(sys.modules) - before), sorted(os.listdir({str(folder)!r})))")
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[] ['counter_4242.db', 'gauge_livesum_4343.db']"
