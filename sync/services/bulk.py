@@ -220,6 +220,29 @@ def locked_pending_events(event_pks: list, names: Sequence[str]) -> list[tuple]:
     return rows
 
 
+def pending_of_batch(batch_id, order: Sequence[str], *, with_well: bool) -> list[tuple]:
+    """(pk,) or, ``with_well``, (pk, the cleaned payload's well_id) of the batch's pending
+    events, in ``order``. PostgreSQL: the well's tag is read by the server (``->>``, text) for
+    thousands of rows, not decoded from JSON by the ORM row by row; what the ORM gives for a
+    string, and None where it gives None."""
+    from ..models import SyncEvent
+
+    connection = _connection()
+    pending = SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING).order_by(*order)
+    if not with_well:
+        return list(pending.values_list("pk"))
+    if not copy_available(connection):
+        return list(pending.values_list("pk", "cleaned__well_id"))
+    meta, quote = SyncEvent._meta, connection.ops.quote_name
+    sql = (f"SELECT {quote(meta.pk.column)}, {quote(meta.get_field('cleaned').column)} ->> 'well_id' "
+           f"FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('batch').column)} = %s "
+           f"AND {quote(meta.get_field('outcome').column)} = %s "
+           f"ORDER BY {', '.join(quote(meta.get_field(name).column) for name in order)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [batch_id, SyncEvent.Outcome.PENDING.value])
+        return cursor.fetchall()
+
+
 def rows_with_values(model, column: str, values: list, names: Sequence[str]) -> list[tuple]:
     """``names`` of the rows whose ``column`` is one of ``values`` (thousands of them: on
     PostgreSQL one array parameter, not a list of literals to compile and quote), JSON decoded."""

@@ -96,15 +96,11 @@ def batch_process(*, batch_id, spread: bool = False, lane_done=None) -> SyncBatc
     known); the task evaluates their alerts. Not called for a batch applied whole."""
     updated = SyncBatch.objects.filter(pk=batch_id, status__in=[SyncBatch.Status.QUEUED, SyncBatch.Status.PROCESSING,
                                                                 SyncBatch.Status.FAILED])
-    if not updated.exists():
+    if not updated.update(status=SyncBatch.Status.PROCESSING, started_at=timezone.now(),
+                          attempts=F("attempts") + 1):
         return SyncBatch.objects.filter(pk=batch_id).first()
-    updated.update(status=SyncBatch.Status.PROCESSING, started_at=timezone.now(), attempts=F("attempts") + 1)
     size = chunk_events()
-    pending = list(
-        SyncEvent.objects.filter(batch_id=batch_id, outcome=SyncEvent.Outcome.PENDING)
-        .order_by(*PROCESSING_ORDER)
-        .values_list("pk", *(("cleaned__well_id",) if spread else ()))
-    )
+    pending = bulk.pending_of_batch(batch_id, PROCESSING_ORDER, with_well=spread)
     if spread and len(pending) > int(settings.SYNC_SPREAD_EVENTS):
         # An even number of lanes of about equal size (about a chunk each, a lane's last well may
         # take it past one): two worker processes (the usual worker) finish together; more share

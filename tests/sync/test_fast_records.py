@@ -117,3 +117,33 @@ def test_an_array_of_another_type_is_left_to_psycopg():
     from sync.services.bulk import array_text
 
     assert array_text([1.5, 2.5]) == [1.5, 2.5]
+
+
+@pytest.mark.django_db
+def test_a_batchs_pending_events_with_their_well_are_what_the_orm_reads(tenant_a, route):
+    """bulk.pending_of_batch: on PostgreSQL the well's tag is read by the server (->>); it must
+    be what the ORM's JSON lookup gives, in processing order, for every shape of cleaned payload."""
+    from sync.models import SyncBatch, SyncEvent
+    from sync.services.bulk import pending_of_batch
+    from sync.services.processing import PROCESSING_ORDER
+
+    with schema_context(tenant_a.tenant.schema_name):
+        batch, other = SyncBatch.objects.create(), SyncBatch.objects.create()
+        moment = datetime(2026, 11, 20, 8, 30, tzinfo=timezone.utc)
+        cleaned = [{"well_id": f"u:{route.well.pk}", "volume": "d:1.5"}, None, {"volume": "d:2"},
+                   {"well_id": None}, {"well_id": "it's \"quoted\" é"}, {"well_id": f"u:{route.well.pk}"}]
+        for n, payload in enumerate(cleaned):
+            SyncEvent.objects.create(event_id=uuid.uuid4(), batch=batch, type="PRODUCTION_LOGGED", payload={},
+                                     cleaned=payload, content_hash="x", occurred_at=moment.replace(minute=59 - n))
+        SyncEvent.objects.create(event_id=uuid.uuid4(), batch=batch, type="NOTE_ADDED", payload={}, cleaned={},
+                                 content_hash="x", occurred_at=moment, outcome=SyncEvent.Outcome.APPLIED)
+        SyncEvent.objects.create(event_id=uuid.uuid4(), batch=other, type="NOTE_ADDED", payload={}, cleaned={},
+                                 content_hash="x", occurred_at=moment)
+        orm = SyncEvent.objects.filter(batch_id=batch.pk, outcome="PENDING").order_by(*PROCESSING_ORDER)
+
+        with_well = pending_of_batch(batch.pk, PROCESSING_ORDER, with_well=True)
+        assert [tuple(row) for row in with_well] == list(orm.values_list("pk", "cleaned__well_id"))
+        assert [well for _, well in with_well] == [f"u:{route.well.pk}", "it's \"quoted\" é", None, None, None,
+                                                   f"u:{route.well.pk}"]
+        assert [tuple(row) for row in pending_of_batch(str(batch.pk), PROCESSING_ORDER, with_well=False)] == list(
+            orm.values_list("pk"))
