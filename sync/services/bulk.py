@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import uuid
 from collections import defaultdict
 from datetime import date, datetime
@@ -82,12 +83,23 @@ def insert_objects(model, objs: list) -> None:
         for name in stamped:
             setattr(obj, name, now)
     dumps = json.dumps
+    names = tuple(name for name, _ in converters)
+    # Read from the instance's __dict__ in one C call: getattr goes through a descriptor for every
+    # foreign key and the pk (a sync chunk writes ~10,000 rows of a dozen fields).
+    values_of = operator.itemgetter(*names) if len(names) > 1 else (lambda data: (data[names[0]],))
+    encoded = [(n, encoder) for n, (_, encoder) in enumerate(converters) if encoder is not None]
 
     def row(obj):
-        return [getattr(obj, name) if encoder is None else _json(dumps, getattr(obj, name), encoder)
-                for name, encoder in converters]
+        try:
+            values = list(values_of(obj.__dict__))
+        except KeyError:  # a deferred field: loaded through its descriptor (a query)
+            values = [getattr(obj, name) for name in names]
+        for n, encoder in encoded:
+            values[n] = _json(dumps, values[n], encoder)
+        return values
 
-    _copy(connection, table, columns, map(row, objs))
+    # Rows made before the COPY starts: a deferred field's query cannot run on a connection in COPY.
+    _copy(connection, table, columns, [row(obj) for obj in objs])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

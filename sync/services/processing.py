@@ -36,8 +36,10 @@ processing of whichever batch decides the target (``_release_waiting``).
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,9 +206,26 @@ def complete_if_done(batch_id) -> bool:
         status=SyncBatch.Status.COMPLETED, finished_at=timezone.now()) > 0
 
 
+@contextmanager
+def _collector_paused():
+    """No automatic garbage collection while a chunk is decided. A chunk allocates some 200,000
+    objects (records, rows, their dicts) that live until it ends, so the collector, run every 700
+    allocations, walks them again and again to find nothing: three full passes and hundreds of
+    young ones for a 10,000-event batch, measured at 0.1 s of its ~0.8 s. They are freed by
+    reference counting when the chunk ends; the collector runs again from there."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _process_chunk(event_pks: list, *, batch_id, time_zone: str, strategies: dict) -> None:
     try:
-        with tenant_db.atomic():
+        with _collector_paused(), tenant_db.atomic():
             _Chunk(event_pks, time_zone=time_zone, strategies=strategies).run()
             complete_if_done(batch_id)
         return

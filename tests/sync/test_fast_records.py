@@ -147,3 +147,47 @@ def test_a_batchs_pending_events_with_their_well_are_what_the_orm_reads(tenant_a
                                                    f"u:{route.well.pk}"]
         assert [tuple(row) for row in pending_of_batch(str(batch.pk), PROCESSING_ORDER, with_well=False)] == list(
             orm.values_list("pk"))
+
+
+@pytest.mark.django_db
+def test_an_instance_with_a_deferred_field_is_read_whole_before_the_copy(tenant_a, route):
+    """insert_objects reads values from the instance's __dict__; a field not loaded (.only()) is
+    read through its descriptor, a query, which must run before the COPY starts (a connection in
+    COPY takes no other statement: it used to wait forever). The copy here is of a stored row, so
+    the COPY reaches the database and meets the primary key."""
+    import psycopg
+    from django.db import IntegrityError
+
+    from sync.services.bulk import insert_objects
+    from tenants import databases as tenant_db
+
+    with schema_context(tenant_a.tenant.schema_name):
+        moment = datetime(2026, 11, 20, 8, 30, tzinfo=timezone.utc)
+        stored = FieldNote.objects.create(well=route.well, notes="Checked the stuffing box", recorded_at=moment)
+        partial = FieldNote.objects.only("id", "well_id", "recorded_at").get(pk=stored.pk)
+        assert "notes" not in vars(partial)
+        partial._state.adding = True
+        with pytest.raises((IntegrityError, psycopg.errors.UniqueViolation)), tenant_db.atomic():  # COPY: psycopg's own
+            insert_objects(FieldNote, [partial])
+        assert vars(partial)["notes"] == "Checked the stuffing box"
+
+
+def test_the_collector_is_paused_for_a_chunk_and_back_after_it_even_when_it_fails():
+    import gc
+
+    from sync.services.processing import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), _collector_paused():
+        1 / 0
+    assert gc.isenabled()
+    gc.disable()  # whoever disabled it keeps it so
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
