@@ -191,3 +191,25 @@ def test_the_collector_is_paused_for_a_chunk_and_back_after_it_even_when_it_fail
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.django_db
+def test_a_chunk_is_decided_with_the_collector_paused(tenant_a, monkeypatch):
+    import gc
+
+    from sync.models import SyncBatch
+    from sync.services import processing
+
+    seen = []
+    run = processing._Chunk.run
+
+    def spy(chunk):
+        seen.append(gc.isenabled())
+        return run(chunk)
+
+    monkeypatch.setattr(processing._Chunk, "run", spy)
+    with schema_context(tenant_a.tenant.schema_name):
+        batch = SyncBatch.objects.create()
+        processing._process_chunk([], batch_id=batch.pk, time_zone="UTC", strategies={})
+        assert SyncBatch.objects.get(pk=batch.pk).status == SyncBatch.Status.COMPLETED
+    assert seen == [False] and gc.isenabled()
