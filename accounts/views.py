@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -473,7 +472,10 @@ def field_app_secret_url(request, secret: str) -> str:
 
 @sensitive_variables("url")
 def field_app_qr_svg(url: str) -> str:
-    """An inline SVG QR code of ``url`` made here (segno, pure Python): no image request, no CDN."""
+    """An inline SVG QR code of ``url`` made here (segno, pure Python): no image request, no CDN.
+    Imported here, not with the module: half a megabyte in every web worker for a page staff open."""
+    import segno  # noqa: PLC0415
+
     code = segno.make(url, error="m")
     return code.svg_inline(scale=5, border=4, dark="#000", light="#fff", title="QR code for the field app",
                            svgclass="field-qr", lineclass=None)
