@@ -256,6 +256,21 @@ class PayloadSchema:
     def field(self, wire: str) -> Field:
         return next(f for f in self.fields if f.wire == wire)
 
+    # Computed once (intake validates every event of a batch against its type's schema).
+    @functools.cached_property
+    def wire_names(self) -> frozenset[str]:
+        return frozenset(f.wire for f in self.fields)
+
+    @functools.cached_property
+    def parsers(self) -> tuple[tuple[str, str, Callable[[Any], Any], bool], ...]:
+        """(wire name, cleaned name, parser, required) of every field."""
+        return tuple((f.wire, f.name, f.parse, f.required) for f in self.fields)
+
+    @functools.cached_property
+    def wire_of(self) -> dict[str, str]:
+        """Cleaned name -> wire name."""
+        return {f.name: f.wire for f in self.fields}
+
 
 # ------------------------------------------------------------------------- cross-field rules
 
@@ -612,23 +627,23 @@ def validate_event_payload(event_type: str, payload: Any, *, now: datetime | Non
         return {}, {"payload": ["must be an object"]}
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
-    known = {f.wire for f in schema.fields}
-    unknown = sorted(str(k)[:60] for k in payload if k not in known)
-    if unknown:
+    if not schema.wire_names.issuperset(payload):
+        unknown = sorted(str(k)[:60] for k in payload if k not in schema.wire_names)
         errors["payload"] = [f"unknown field(s): {', '.join(unknown[:10])}"]
-    for spec in schema.fields:
-        if spec.wire not in payload or payload[spec.wire] is None:
-            if spec.required:
-                errors[spec.wire] = ["is required"]
+    for wire_name, name, parse, required in schema.parsers:
+        value = payload.get(wire_name)
+        if value is None:
+            if required:
+                errors[wire_name] = ["is required"]
             continue
         try:
-            cleaned[spec.name] = spec.parse(payload[spec.wire])
+            cleaned[name] = parse(value)
         except Invalid as exc:
-            errors[spec.wire] = [str(exc)]
+            errors[wire_name] = [str(exc)]
     for check in schema.checks:
         for key, messages in check(cleaned).items():
             errors.setdefault(key, []).extend(messages)
-    wire = {f.name: f.wire for f in schema.fields}
+    wire = schema.wire_of
     for name in schema.times:
         moment = cleaned.get(name)
         problem = time_bound_problem(moment, now=now) if moment is not None else None

@@ -228,7 +228,14 @@ def locked_pending_events(event_pks: list, names: Sequence[str]) -> list[tuple]:
         rows = cursor.fetchall()
     if jsons:
         loads = json.loads
-        rows = [tuple(loads(v) if n in jsons and v is not None else v for n, v in enumerate(row)) for row in rows]
+        decoded = []
+        for row in rows:  # only the JSON columns touched (a chunk has thousands of rows)
+            row = list(row)
+            for n in jsons:
+                if row[n] is not None:
+                    row[n] = loads(row[n])
+            decoded.append(tuple(row))
+        rows = decoded
     return rows
 
 

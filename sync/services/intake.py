@@ -80,6 +80,7 @@ def _bad_text(raw: dict, canonical: str) -> str | None:
 class _Checked:
     raw: object
     event_id: uuid.UUID | None = None
+    wire_id: str | None = None  # str(event_id), made once
     hash: str = ""
     type: str = ""
     occurred_at: datetime | None = None
@@ -105,7 +106,7 @@ def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
                                    "The event id must be a UUID.", {"id": ["must be a UUID"]})
         return item
     canonical, item.hash = _canonical_hash(raw)
-    wire_id = str(item.event_id)
+    wire_id = item.wire_id = str(item.event_id)
     details: dict[str, list[str]] = {}
     unknown = sorted(str(k)[:60] for k in raw if k not in EVENT_KEYS)
     if unknown:
@@ -160,7 +161,7 @@ def _check_against_state(items: list[_Checked], *, user) -> None:
         Equipment.objects.filter(pk__in=equipment_ids, deleted_at__isnull=True).values_list("pk", "well_id")
     )
     for item in candidates:
-        wire_id = str(item.event_id)
+        wire_id = item.wire_id
         if item.cleaned["well_id"] not in visible:
             item.rejection = Rejection(wire_id, "unknown_well",
                                        "No such well on your route (unknown, deleted or not assigned to you).",
@@ -285,7 +286,7 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
                 continue
             rejection = item.rejection
             if rejection is None:
-                accepted.append(str(item.event_id))
+                accepted.append(item.wire_id)
                 # An accepted event holds storable text only (the text check passed): stored as parsed.
                 rows.append((item.event_id, batch.pk, text_storable(item.type)[:40], item.payload,
                              cleaned_dump(item.cleaned), item.hash, item.occurred_at, now, device_row.pk, user.pk,
