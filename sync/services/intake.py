@@ -60,8 +60,12 @@ def content_hash(raw: dict) -> str:
     return _canonical_hash(raw)[1]
 
 
+# json.dumps with these options would make a new encoder for every event; one serves them all.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def _canonical_hash(raw: dict) -> tuple[str, str]:
-    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    canonical = _CANONICAL.encode(raw)
     # surrogatepass: a lone surrogate hashes as sent (not as the U+FFFD it is stored as).
     return canonical, hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 

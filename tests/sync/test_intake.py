@@ -173,3 +173,20 @@ def test_a_batch_status_is_readable_by_its_sender_and_managers_only(client, push
     other = make_user(tenant_a, role="OPERATOR")
     other_tokens = api_login(client, tenant_a, email=other.email)
     assert client.get(url, **tenant_a.headers(token=other_tokens["access"])).status_code == 404
+
+
+def test_the_content_hash_of_an_event_never_changes():
+    """An event sent again after an upgrade must hash as it did when it was stored, or it would be
+    taken for a reused id: the canonical text (keys sorted, no spaces, text as itself) and its
+    SHA-256 are pinned here, computed by hand from that definition."""
+    import hashlib
+
+    from sync.services.intake import content_hash
+
+    raw = {"type": "NOTES_ADDED", "id": "6f1c2a4e-8b7d-4c3e-9a1f-0d2e3c4b5a69", "occurredAt": "2026-11-26T14:03:00Z",
+           "payload": {"wellId": "11111111-2222-4333-8444-555555555555", "notes": "Géant \u2014 ok", "n": [1, 2.5, None]}}
+    canonical = ('{"id":"6f1c2a4e-8b7d-4c3e-9a1f-0d2e3c4b5a69","occurredAt":"2026-11-26T14:03:00Z",'
+                 '"payload":{"n":[1,2.5,null],"notes":"Géant \u2014 ok","wellId":"11111111-2222-4333-8444-555555555555"},'
+                 '"type":"NOTES_ADDED"}')
+    assert content_hash(raw) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    assert content_hash(raw) == "4ca8e6644dc58592fbf25dcd9008d7347bbb75ac0790a5a27f9049aeb71f2d8c"
