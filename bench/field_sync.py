@@ -8,7 +8,8 @@ a metrics folder and a Celery queue of their own, so a `make run` worker on the 
 takes their tasks. (Django's development server is not measured: it leaves Nagle's algorithm on,
 and every answer it writes in two parts waits ~40 ms for the client's delayed ACK, 48 ms a request
 whatever the view.)
-A benchmark tenant (bench/_setup.py) gets a fresh route of wells each run. Prints seconds and
+The benchmark tenant (bench/_setup.py) is made afresh each run, with a route of new wells: no
+figure depends on how many runs came before (the route, and with it the pull, grew with each). Prints seconds and
 events per second for each phase: record, push, processed, pull, and in total.
 
     .venv/bin/python bench/field_sync.py [--events 2000] [--wells 20] [--photos 10] [--chunk-size 5000]
@@ -183,7 +184,7 @@ def main() -> None:
                         help="events per request (smaller requests let both worker processes work at once)")
     args = parser.parse_args()
 
-    tenant, secret = _setup.bench_tenant(SLUG, "Bench Field Sync")
+    tenant, secret = _setup.bench_tenant(SLUG, "Bench Field Sync", fresh=True)
     wells = route(tenant, args.wells)
     work = Path(tempfile.mkdtemp(prefix="pumpjack-field-bench-"))
     server = Server(work)
