@@ -299,6 +299,34 @@ def test_navigation_is_filtered_by_the_role_permissions(tenant_a, role, expected
         user = User.objects.get(email=tenant_a.users[role])
         assert [entry["name"] for entry in navigation_for(user=user)] == expected
 
+@pytest.mark.parametrize("kind", ["OPERATOR", "MANAGER", "ADMIN", "superuser", "inactive", "no role", "named"])
+def test_me_is_what_the_serializer_and_has_perm_give(tenant_a, kind):
+    """GET /api/v1/me builds its user and its menu directly (accounts.apis.user_payload,
+    accounts.selectors.navigation_for): the same as UserOutput's data and a menu filtered by
+    user.has_perm, for every role, a superuser, an inactive user, one without a role."""
+    from accounts.apis import UserOutput, user_payload
+    from accounts.roles import NAVIGATION
+    from accounts.selectors import _installed_navigation, navigation_for
+
+    with schema_context(tenant_a.tenant.schema_name):
+        user = User.objects.get(email=tenant_a.users.get(kind, tenant_a.users["OPERATOR"]))
+        if kind == "superuser":
+            user.is_superuser = True
+        elif kind == "inactive":
+            user.role, user.is_active = "MANAGER", False
+        elif kind == "no role":
+            user.role = ""
+        elif kind == "named":
+            user.name = "Zoë O'Hara"
+        user.save()
+        user = User.objects.get(pk=user.pk)
+        assert user_payload(user) == UserOutput(user).data
+        by_has_perm = [{"name": item.name, "href": href} for item, href in _installed_navigation()
+                       if item.permission is None or user.has_perm(item.permission)]
+        assert navigation_for(user=user) == by_has_perm
+        assert any(item.permission for item in NAVIGATION)  # the filter has something to filter
+
+
 @pytest.mark.parametrize(("body", "field"), [({"email": 0, "password": "x"}, "email"),
                                              ({"email": "a@b.test", "password": 12345678}, "password"),
                                              ({"email": "   ", "password": "x"}, "email")])
