@@ -334,3 +334,30 @@ def test_login_refuses_numbers_for_text_and_a_blank_email(client, tenant_a, body
     response = client.post("/api/v1/auth/login", body, content_type="application/json", **tenant_a.headers())
     assert response.status_code == 400, response.content
     assert set(response.json()["error"]["details"]) == {field}
+
+
+def test_each_request_gets_its_own_copy_of_the_cached_user(tenant_a):
+    """accounts.authentication._user hands every request a copy of the process's cached user,
+    made as copy.copy makes it: the same values and cached permissions, its own state, and
+    nothing a request sets on its copy reaches the cache or another request."""
+    import copy
+
+    from accounts.authentication import _user
+    from tenants.directory import directory
+
+    with schema_context(tenant_a.tenant.schema_name):
+        operator = User.objects.get(email=tenant_a.users["OPERATOR"])
+        entry = directory.by_public_id(tenant_a.tenant.public_id)
+        first, second = _user(entry, str(operator.pk)), _user(entry, str(operator.pk))
+        cached = entry.users[str(operator.pk)]
+        assert first is not second and first is not cached
+        reference = copy.copy(cached)
+        reference.__dict__.pop("_django_version")  # the pickle protocol's mark, added by copy.copy
+        assert first.__dict__.keys() == reference.__dict__.keys()
+        assert all(first.__dict__[k] == reference.__dict__[k] for k in reference.__dict__ if k != "_state")
+        assert first._state is not cached._state and first._state.fields_cache is not cached._state.fields_cache
+        assert first._state.adding is False and first._state.db == cached._state.db
+        assert first.get_all_permissions() == cached.get_all_permissions() and first.get_all_permissions()
+        first.name, first.custom_attribute = "Changed by one request", 1
+        assert second.name == cached.name != "Changed by one request"
+        assert not hasattr(cached, "custom_attribute") and not hasattr(second, "custom_attribute")
