@@ -7,7 +7,6 @@ failed, and writes a row to the tenant's security audit log naming it.
 
 from __future__ import annotations
 
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.authentication import BaseAuthentication
 
