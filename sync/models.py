@@ -82,8 +82,13 @@ class SyncEvent(models.Model):
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the event as sent, to spot reused ids.")
     occurred_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
-    device = models.ForeignKey(Device, null=True, on_delete=models.SET_NULL, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The batch's device and user, copied (intake writes them from the batch it makes). The database
+    # checks the batch's own references, and with them these: a check of their own for every event
+    # was 10,000 row checks at the commit of a 5,000-event batch (50-80 ms of its intake). Django's
+    # on_delete still sets them NULL when a device or user goes, as it does the batch's.
+    device = models.ForeignKey(Device, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                             db_constraint=False)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     errors = models.JSONField(default=list, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)

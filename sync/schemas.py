@@ -94,12 +94,30 @@ DATE_TIME_MESSAGE = "must be an RFC 3339 timestamp with offset, e.g. 2026-11-26T
               MESSAGE: {"type": "must be a UUID string", "pattern": "must be a UUID", "format": "must be a UUID"}})
 def parse_uuid(value: Any) -> uuid.UUID:
     """The canonical form (8-4-4-4-12 hexadecimal digits) only: uuid.UUID alone also takes braces,
-    "urn:uuid:", a sign and underscores, which no schema (or client) would think a UUID."""
+    "urn:uuid:", a sign and underscores, which no schema (or client) would think a UUID.
+
+    A batch names the same few wells, tanks and pieces of equipment again and again: their ids are
+    parsed once (a UUID is immutable, so sharing one is safe). An id seen once, such as an event's
+    own, is parsed by ``parse_new_uuid`` and stays out of the cache."""
     if not isinstance(value, str):
         raise Invalid("must be a UUID string")
+    return _parse_cached(value)
+
+
+def parse_new_uuid(value: Any) -> uuid.UUID:
+    """parse_uuid for an id that will not come again (an event's own id): not cached."""
+    if not isinstance(value, str):
+        raise Invalid("must be a UUID string")
+    return _parse_canonical(value)
+
+
+def _parse_canonical(value: str) -> uuid.UUID:
     if not _UUID.fullmatch(value):
         raise Invalid("must be a UUID")
     return uuid.UUID(value)
+
+
+_parse_cached = functools.lru_cache(maxsize=2_048)(_parse_canonical)  # an Invalid is raised, not cached
 
 
 def parse_decimal(value: Any, *, minimum: Decimal | None = None, maximum: Decimal | None = None) -> Decimal:

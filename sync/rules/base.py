@@ -338,31 +338,35 @@ _TAGS = {"n": Decimal, "u": functools.lru_cache(maxsize=4_096)(uuid.UUID), "d": 
 
 
 _DUMP_BY_TYPE = {  # the common exact types, looked up once (intake dumps every value of every event)
-    str: lambda value: f"s:{value}", Decimal: lambda value: f"n:{value}", uuid.UUID: lambda value: f"u:{value}",
+    str: "s:".__add__, Decimal: lambda value: f"n:{value}",
+    # the same few wells and pieces of equipment again and again: each id's text made once
+    uuid.UUID: functools.lru_cache(maxsize=2_048)(lambda value: f"u:{value}"),
     datetime: lambda value: f"t:{value.isoformat()}", date: lambda value: f"d:{value.isoformat()}",
 }
 
 
-def cleaned_dump(cleaned: dict) -> dict:
-    def tag(value):
-        dump = _DUMP_BY_TYPE.get(type(value))
-        if dump is not None:
-            return dump(value)
-        if isinstance(value, bool) or isinstance(value, int) or value is None:
-            return value
-        if isinstance(value, Decimal):
-            return f"n:{value}"
-        if isinstance(value, uuid.UUID):
-            return f"u:{value}"
-        if isinstance(value, datetime):
-            return f"t:{value.isoformat()}"
-        if isinstance(value, date):
-            return f"d:{value.isoformat()}"
-        if isinstance(value, str):
-            return f"s:{value}"
-        raise TypeError(f"cannot store a cleaned {type(value).__name__}")
+def _tag(value):
+    if isinstance(value, bool) or isinstance(value, int) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return f"n:{value}"
+    if isinstance(value, uuid.UUID):
+        return f"u:{value}"
+    if isinstance(value, datetime):
+        return f"t:{value.isoformat()}"
+    if isinstance(value, date):
+        return f"d:{value.isoformat()}"
+    if isinstance(value, str):
+        return f"s:{value}"
+    raise TypeError(f"cannot store a cleaned {type(value).__name__}")
 
-    return {name: tag(value) for name, value in cleaned.items()}
+
+def cleaned_dump(cleaned: dict) -> dict:
+    dumped, dump_of = {}, _DUMP_BY_TYPE.get
+    for name, value in cleaned.items():
+        dump = dump_of(type(value))
+        dumped[name] = dump(value) if dump is not None else _tag(value)
+    return dumped
 
 
 def cleaned_load(stored: dict) -> dict:

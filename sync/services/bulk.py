@@ -138,6 +138,8 @@ def insert_rows(model, names: Sequence[str], rows: list[Sequence]) -> None:
 def _json(dumps, value, encoder) -> str | None:
     if value is None:
         return None
+    if type(value) is list and not value:  # every accepted event's errors
+        return "[]"
     # json.dumps without cls= reuses its one default encoder (a new one per call is slow).
     return dumps(value) if encoder is json.JSONEncoder else dumps(value, cls=encoder)
 

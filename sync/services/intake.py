@@ -26,7 +26,8 @@ from wells.selectors import wells_for_user
 
 from ..models import Device, RejectedEvent, SyncBatch, SyncEvent
 from ..rules.base import cleaned_dump
-from ..schemas import EVENT_KEYS, Invalid, parse_corrects_event_id, parse_datetime, parse_uuid, validate_event_payload
+from ..schemas import (EVENT_KEYS, Invalid, parse_corrects_event_id, parse_datetime, parse_new_uuid,
+                       validate_event_payload)
 from . import bulk
 
 log = logging.getLogger(__name__)
@@ -72,12 +73,14 @@ def _canonical_hash(raw: dict) -> tuple[str, str]:
 
 # In the canonical text (ensure_ascii off) a NUL shows as the escape \u0000 and a lone surrogate
 # as itself. A sent backslash before "u0000" matches too: the walk then finds nothing wrong.
-_MAYBE_BAD = re.compile(r"\\u0000|[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _bad_text(raw: dict, canonical: str) -> str | None:
-    """find_bad_text(raw), walked only when the one scan of the canonical text finds a suspect."""
-    return find_bad_text(raw) if _MAYBE_BAD.search(canonical) else None
+    """find_bad_text(raw), walked only when a scan of the canonical text finds a suspect. Most
+    events are ASCII (known at once), and then only the NUL's escape needs looking for."""
+    suspect = "\\u0000" in canonical or (not canonical.isascii() and _SURROGATE.search(canonical) is not None)
+    return find_bad_text(raw) if suspect else None
 
 
 @dataclass
@@ -97,23 +100,24 @@ class _Checked:
     corrects: uuid.UUID | None = None  # correctsEventId
 
 
-def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
+def _check_shape(raw, *, user_text: str, now: datetime, today: date | None) -> _Checked:
+    """``user_text``: the sender's id as text (a userId sent must be it)."""
     item = _Checked(raw=raw)
     if not isinstance(raw, dict):
         item.rejection = Rejection(None, "invalid_event", "An event must be a JSON object.")
         return item
     raw_id = raw.get("id")
     try:
-        item.event_id = parse_uuid(raw_id)
+        item.event_id = parse_new_uuid(raw_id)
     except Invalid:
         item.rejection = Rejection(str(raw_id)[:80] if raw_id is not None else None, "invalid_event",
                                    "The event id must be a UUID.", {"id": ["must be a UUID"]})
         return item
     canonical, item.hash = _canonical_hash(raw)
-    wire_id = item.wire_id = str(item.event_id)
+    wire_id = item.wire_id = raw_id.lower()  # str(event_id): the canonical form, already checked
     details: dict[str, list[str]] = {}
-    unknown = sorted(str(k)[:60] for k in raw if k not in EVENT_KEYS)
-    if unknown:
+    if not EVENT_KEYS.issuperset(raw):
+        unknown = sorted(str(k)[:60] for k in raw if k not in EVENT_KEYS)
         details["event"] = [f"unknown key(s): {', '.join(unknown[:10])}"]
     item.type = raw.get("type") if isinstance(raw.get("type"), str) else ""
     try:
@@ -133,7 +137,7 @@ def _check_shape(raw, *, user, now: datetime, today: date | None) -> _Checked:
         item.rejection = Rejection(wire_id, "invalid_payload" if bad_text.startswith("payload") else "invalid_event",
                                    "The event holds text that cannot be stored.", {bad_text: [BAD_TEXT_MESSAGE]})
         return item
-    if "userId" in raw and raw["userId"] is not None and str(raw["userId"]) != str(user.pk):
+    if raw.get("userId") is not None and str(raw["userId"]) != user_text:
         item.rejection = Rejection(wire_id, "user_mismatch", "userId is not the authenticated user.")
         return item
     if not item.type:
@@ -238,7 +242,8 @@ def batch_intake(*, user, device: dict, events: list, today: date | None = None)
 
 def _batch_intake_once(*, user, device: dict, events: list, today: date | None) -> IntakeResult:
     now = timezone.now()
-    items = [_check_shape(raw, user=user, now=now, today=today) for raw in events]
+    user_text = str(user.pk)
+    items = [_check_shape(raw, user_text=user_text, now=now, today=today) for raw in events]
 
     # Idempotency: ids seen before (in earlier batches, or earlier in this one).
     ids = [i.event_id for i in items if i.event_id is not None]

@@ -25,7 +25,8 @@ from wells.models import Well
 MOVE = {("changelog", "0001_initial"), ("sync", "0013_change_log_moves_to_changelog")}
 # Undone with the move (they come after it) and applied again with it: no rows of their own.
 AFTER_MOVE = {("sync", "0014_event_fillfactor_in_cloned_schemas"), ("sync", "0015_no_single_column_conflict_well_index"),
-              ("sync", "0016_corrections_index_only_where_set")}
+              ("sync", "0016_corrections_index_only_where_set"),
+              ("sync", "0017_event_device_and_user_checked_through_the_batch")}
 WELL_ID = "3f6a1c2e-5b7d-4e8f-9a01-23456789abcd"
 
 
