@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 # Imported where they are used, never at start-up: the QR code of a new tenant secret (segno, half
 # a megabyte) is drawn on one portal page.
 LAZY = ("segno",)
@@ -29,3 +31,54 @@ def test_the_qr_code_page_still_draws_its_code():
 
     svg = field_app_qr_svg("https://example.test/field/#secret=abc")
     assert svg.startswith("<svg") and "field-qr" in svg
+
+
+# Django REST framework's optional imports (config.lean_imports): installed here by the test and
+# client extras, never used by a JSON-only API.
+def _in_a_fresh_worker(code: str, settings: str | None = None) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings or os.environ.get("DJANGO_SETTINGS_MODULE",
+                                                                              "config.settings.test")}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
+def test_a_web_worker_leaves_out_what_django_rest_framework_would_import_and_never_use(entry_point):
+    seen = _in_a_fresh_worker(
+        f"import json, sys; import {entry_point}; import rest_framework.compat as compat; "
+        "loaded = [m for m in ('requests', 'pygments', 'markdown') if m in sys.modules]; "
+        "import requests, pygments; "  # installed here: still importable by any other code
+        "print(json.dumps({'compat': [compat.requests is None, compat.pygments is None, compat.markdown is None], "
+        "'loaded': loaded, 'later': [requests.__name__, pygments.__name__]}))")
+    assert seen == {"compat": [True, True, True], "loaded": [], "later": ["requests", "pygments"]}
+
+
+def test_the_json_api_still_answers_in_such_a_worker():
+    seen = _in_a_fresh_worker(
+        "import json; import config.wsgi; from django.test import Client; "
+        "response = Client().get('/api/v1/me', HTTP_HOST='localhost'); "
+        "print(json.dumps([response.status_code, response['Content-Type'], sorted(response.json())]))")
+    # No credentials: the API's 401 in the error shape of API.md section 1, rendered as JSON.
+    assert seen[0] == 401 and seen[1].startswith("application/json") and "error" in seen[2]
+
+
+def test_the_browsable_api_would_keep_markdown_and_pygments(settings):
+    from config import lean_imports
+
+    UNUSED_ALWAYS, unused_extras = lean_imports.UNUSED_ALWAYS, lean_imports.unused_extras
+    assert unused_extras() == UNUSED_ALWAYS + lean_imports.UNUSED_WITHOUT_BROWSABLE_API  # JSON only, as configured
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]}
+    assert unused_extras() == UNUSED_ALWAYS
+    settings.REST_FRAMEWORK = {key: value for key, value in settings.REST_FRAMEWORK.items()
+                               if key != "DEFAULT_RENDERER_CLASSES"}  # DRF's defaults: browsable too
+    assert unused_extras() == UNUSED_ALWAYS
+
+
+def test_a_package_hidden_before_stays_hidden():
+    # bench/_production_like.py hides the extras' packages for the whole process (a server install).
+    seen = _in_a_fresh_worker(
+        "import json, sys; sys.modules['requests'] = None; import config.wsgi; "
+        "print(json.dumps(sys.modules.get('requests', 'absent')))")
+    assert seen is None
