@@ -13,7 +13,8 @@ that Django REST framework takes them as not installed, then leaves them importa
 other code. ``markdown`` and ``pygments`` are kept for Django REST framework when a browsable
 renderer is configured.
 
-Standard library only: it runs before Django is set up.
+It runs before Django is set up: it reads the settings (which need no set-up) and imports
+nothing of Django's but them and ``rest_framework.compat``.
 """
 
 from __future__ import annotations
