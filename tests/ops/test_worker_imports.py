@@ -16,13 +16,17 @@ import pytest
 LAZY = ("segno",)
 
 
-def test_a_web_worker_does_not_import_what_one_page_needs():
-    code = ("import json, sys; import config.wsgi; "
-            f"print(json.dumps([m for m in {list(LAZY)!r} if m in sys.modules]))")
+def _in_a_fresh_worker(code: str):
+    """What ``code`` (run in a new Python process, the test settings) prints last, as JSON."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.test")}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    imported = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_web_worker_does_not_import_what_one_page_needs():
+    imported = _in_a_fresh_worker("import json, sys; import config.wsgi; "
+                                  f"print(json.dumps([m for m in {list(LAZY)!r} if m in sys.modules]))")
     assert imported == [], f"imported at start-up: {imported}"
 
 
@@ -35,14 +39,6 @@ def test_the_qr_code_page_still_draws_its_code():
 
 # Django REST framework's optional imports (config.lean_imports): installed here by the test and
 # client extras, never used by a JSON-only API.
-def _in_a_fresh_worker(code: str, settings: str | None = None) -> dict:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings or os.environ.get("DJANGO_SETTINGS_MODULE",
-                                                                              "config.settings.test")}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.parametrize("entry_point", ["config.wsgi", "config.asgi"])
 def test_a_web_worker_leaves_out_what_django_rest_framework_would_import_and_never_use(entry_point):
     seen = _in_a_fresh_worker(
@@ -70,16 +66,15 @@ def test_django_rest_framework_still_answers_in_such_a_worker():
 
 
 def test_the_browsable_api_would_keep_markdown_and_pygments(settings):
-    from config import lean_imports
+    from config import lean_imports as lean
 
-    UNUSED_ALWAYS, unused_extras = lean_imports.UNUSED_ALWAYS, lean_imports.unused_extras
-    assert unused_extras() == UNUSED_ALWAYS + lean_imports.UNUSED_WITHOUT_BROWSABLE_API  # JSON only, as configured
+    assert lean.unused_extras() == lean.UNUSED_ALWAYS + lean.UNUSED_WITHOUT_BROWSABLE_API  # JSON only, as configured
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]}
-    assert unused_extras() == UNUSED_ALWAYS
+    assert lean.unused_extras() == lean.UNUSED_ALWAYS
     settings.REST_FRAMEWORK = {key: value for key, value in settings.REST_FRAMEWORK.items()
                                if key != "DEFAULT_RENDERER_CLASSES"}  # DRF's defaults: browsable too
-    assert unused_extras() == UNUSED_ALWAYS
+    assert lean.unused_extras() == lean.UNUSED_ALWAYS
 
 
 def test_a_package_hidden_before_stays_hidden():
