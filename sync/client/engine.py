@@ -38,6 +38,10 @@ from .wire import rfc3339, utc_now
 DEFAULT_SERVER = "http://localhost:8000"
 TENANT_ID_PATTERN = r"^[A-Z]{1,8}-[A-Z0-9]{6}$"
 PULL_PAGE = 1000
+# A batch the server just queued is first asked about this long after its 202: a poll sooner can
+# only see it pending, and costs the server the same as any other (every event's result) while its
+# worker is starting on the batch. Then every 1.5 times longer, at most every 2 seconds.
+FIRST_POLL_SECONDS = 0.2
 MAX_PULL_PAGES = 10_000
 
 # progress(phase, done, total): phase is "photos", "push", "processed" or "pull".
@@ -99,6 +103,7 @@ class FieldClient:
         self.sleep = sleep
         self.clock = clock
         self._api: Api | None = None
+        self._queued_at: dict[str, float] = {}  # batch id -> when this client's push was answered
 
     def close(self) -> None:
         self.store.close()
@@ -314,6 +319,8 @@ class FieldClient:
         report.duplicates += len(body.get("duplicates") or [])
         report.rejected.extend(body.get("rejected") or [])
         report.batches.append({"batchId": body["batchId"], "events": len(chunk.events), "bytes": chunk.size})
+        if body.get("status", "QUEUED") not in ("COMPLETED", "FAILED"):
+            self._queued_at[body["batchId"]] = self.clock()
         return True
 
     # ------------------------------------------------------------------ outcomes
@@ -325,7 +332,10 @@ class FieldClient:
         deadline = started + timeout
         batches = self.store.open_batches()
         for index, batch_id in enumerate(batches):
-            interval = 0.2
+            queued_at = self._queued_at.pop(batch_id, None)
+            if queued_at is not None:  # pushed by this client: not before FIRST_POLL_SECONDS after its 202
+                self.sleep(max(0.0, min(queued_at + FIRST_POLL_SECONDS, deadline) - self.clock()))
+            interval = FIRST_POLL_SECONDS * 1.5 if queued_at is not None else FIRST_POLL_SECONDS
             while True:
                 response = self.api.call("GET", f"/api/v1/sync/batches/{batch_id}")
                 if response.status_code == 404:  # unknown to this server or user: nothing more to learn
