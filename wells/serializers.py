@@ -22,6 +22,7 @@ from rest_framework import serializers
 
 from config.api_errors import ApiError, camel
 from config.dates import EARLIEST_DATE, EARLIEST_SPUD_DATE, NO_LATER_BOUND_DATE, date_bound_problem
+from config.plain_output import PlainOutput
 from config.text_fields import NOT_BLANK, StrictCharField
 
 from .domain import (
@@ -257,7 +258,7 @@ class WellInput(StrictInput):
                              future=True, help_text="YYYY-MM-DD, from 1850-01-01, not in the future.")
 
 
-class WellOutput(serializers.Serializer):
+class WellOutput(PlainOutput):
     """A well. ``version`` increases on every change."""
 
     id = serializers.UUIDField()
@@ -297,7 +298,7 @@ class EquipmentInput(StrictInput):
     status = EquipmentStatusField(required=False)
 
 
-class EquipmentOutput(serializers.Serializer):
+class EquipmentOutput(PlainOutput):
     """A piece of equipment on a well."""
 
     id = serializers.UUIDField()
@@ -325,7 +326,7 @@ class FieldRecordOutput(serializers.Serializer):
                                          help_text="null for the current record of its conflict key.")
 
 
-class ProductionRecordOutput(FieldRecordOutput):
+class ProductionRecordOutput(PlainOutput, FieldRecordOutput):
     """A PRODUCTION_LOGGED record (current or superseded)."""
 
     productionDate = serializers.DateField(source="production_date")
@@ -336,7 +337,7 @@ class ProductionRecordOutput(FieldRecordOutput):
     downtimeReason = serializers.CharField(source="downtime_reason")
 
 
-class ReadingOutput(FieldRecordOutput):
+class ReadingOutput(PlainOutput, FieldRecordOutput):
     """A WELL_READING_RECORDED record."""
 
     readingType = ReadingTypeField(source="reading_type")
@@ -346,7 +347,7 @@ class ReadingOutput(FieldRecordOutput):
     equipmentId = serializers.UUIDField(source="equipment_id", allow_null=True)
 
 
-class InspectionOutput(FieldRecordOutput):
+class InspectionOutput(PlainOutput, FieldRecordOutput):
     """An EQUIPMENT_INSPECTED record."""
 
     equipmentId = serializers.UUIDField(source="equipment_id")
@@ -356,7 +357,7 @@ class InspectionOutput(FieldRecordOutput):
     notes = serializers.CharField()
 
 
-class RepairOutput(FieldRecordOutput):
+class RepairOutput(PlainOutput, FieldRecordOutput):
     """An EQUIPMENT_REPAIRED record."""
 
     equipmentId = serializers.UUIDField(source="equipment_id")
@@ -365,7 +366,7 @@ class RepairOutput(FieldRecordOutput):
     partsReplaced = serializers.CharField(source="parts_replaced")
 
 
-class NoteOutput(FieldRecordOutput):
+class NoteOutput(PlainOutput, FieldRecordOutput):
     """A NOTES_ADDED record."""
 
     notes = serializers.CharField()
