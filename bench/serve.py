@@ -274,6 +274,7 @@ def combined(results: list[Result]) -> Result:
 
 def main_run(args, env, tenant, secret, tokens, route_ids) -> int:
     kinds = views(tenant, secret, tokens, route_ids)
+    me_paths, _, me_headers = kinds["/me"]
     workers = args.workers or default_workers()
     rounds = max(1, args.rounds)
     round_seconds = max(1.0, args.seconds / rounds)
@@ -281,7 +282,6 @@ def main_run(args, env, tenant, secret, tokens, route_ids) -> int:
           f"({workers} workers, {os.cpu_count()} cores), {args.seconds:g}s per figure "
           f"in {rounds} rounds taken in turn with the figures it is compared with\n")
     figures: dict[tuple[str, str, int], list[Result]] = {}
-    rss: list[float] = []
     full_requests = 0
     servers: dict[str, Server] = {}
     warmed: set[tuple[str, int]] = set()
@@ -314,16 +314,13 @@ def main_run(args, env, tenant, secret, tokens, route_ids) -> int:
                         figures.setdefault((app, name, connections), []).append(combined(results))
                         if app == "full":
                             full_requests += sum(r.requests for r in results)
-            server = servers["full"]
             best = max(r.rate for r in figures[("full", "/me", 64)])
-            full_paths, _, headers = kinds["/me"]
             delay = 64 * 1000 / (best / 2)  # each of 64 connections waits this long between requests
-            half = wrk(server.port, full_paths, headers, 64, args.seconds, delay_ms=delay)
+            half = wrk(servers["full"].port, me_paths, me_headers, 64, args.seconds, delay_ms=delay)
             figures.setdefault(("full-half", "/me", 64), []).append(half)
             full_requests += half.requests
-        full_paths, _, headers = kinds["/me"]
         while full_requests < 10_000:
-            full_requests += wrk(servers["full"].port, full_paths, headers, 16, 2).requests
+            full_requests += wrk(servers["full"].port, me_paths, me_headers, 16, 2).requests
         rss = servers["full"].worker_rss_mb()
     finally:
         for server in servers.values():
@@ -333,10 +330,9 @@ def main_run(args, env, tenant, secret, tokens, route_ids) -> int:
     # markdown Django REST framework imports when present (bench/_production_like.py hides them).
     installed = start("server-install", "full", workers, env, "/healthz")
     try:
-        full_paths, _, headers = kinds["/me"]
         served = 0
         while served < 10_000:
-            served += wrk(installed.port, full_paths, headers, 16, 2).requests
+            served += wrk(installed.port, me_paths, me_headers, 16, 2).requests
         installed_rss = installed.worker_rss_mb()
     finally:
         installed.stop()

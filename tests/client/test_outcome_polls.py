@@ -3,14 +3,13 @@ scripted HTTP server of tests/client/harness.py with the clock and the sleep inj
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 
 from sync.client.engine import FIRST_POLL_SECONDS, FieldClient
 from tests.client.harness import ScriptedServer
-from tests.client.test_backoff import BATCHES, FakeTime, device
+from tests.client.test_backoff import BATCHES, FakeTime, accepted, device
 
 BATCH_ID = str(uuid.uuid4())
 STATUS = f"{BATCHES}/{BATCH_ID}"
@@ -37,17 +36,20 @@ def _status(status: str, ids: list[str]) -> dict:
             "results": [{"eventId": i, "outcome": outcome, "conflict": None, "errors": []} for i in ids]}
 
 
-def _queued(request) -> dict:
-    ids = [e["id"] for e in json.loads(request["body"])["events"]]
-    return {"batchId": BATCH_ID, "status": "QUEUED", "statusUrl": STATUS, "accepted": ids, "duplicates": [],
-            "rejected": []}
+def _queued(ids: list[str]):
+    """The 202 of a push (tests.client.test_backoff.accepted) under BATCH_ID; notes the ids accepted."""
+    def answer(request) -> dict:
+        body = {**accepted(request), "batchId": BATCH_ID, "statusUrl": STATUS}
+        ids.extend(body["accepted"])
+        return body
+    return answer
 
 
 def test_a_batch_just_queued_is_first_asked_about_after_the_first_poll_delay_not_at_once(tmp_path, fake_time):
     stamps: list = []
     ids: list[str] = []
     server = ScriptedServer({
-        BATCHES: [(202, {}, _stamped(fake_time, stamps, lambda r: (q := _queued(r), ids.extend(q["accepted"]))[0]))],
+        BATCHES: [(202, {}, _stamped(fake_time, stamps, _queued(ids)))],
         STATUS: [(200, {}, _stamped(fake_time, stamps, lambda r: _status("PROCESSING", ids))),
                  (200, {}, _stamped(fake_time, stamps, lambda r: _status("COMPLETED", ids)))],
     })
@@ -69,7 +71,7 @@ def test_a_batch_left_open_by_an_earlier_sync_is_asked_about_at_once(tmp_path, f
     stamps: list = []
     ids: list[str] = []
     server = ScriptedServer({
-        BATCHES: [(202, {}, lambda r: (q := _queued(r), ids.extend(q["accepted"]))[0])],
+        BATCHES: [(202, {}, _queued(ids))],
         STATUS: [(200, {}, _stamped(fake_time, stamps, lambda r: _status("PROCESSING", ids))),
                  (200, {}, _stamped(fake_time, stamps, lambda r: _status("COMPLETED", ids)))],
     })
