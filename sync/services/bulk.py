@@ -105,22 +105,25 @@ def insert_objects(model, objs: list) -> None:
         obj._state.db = connection.alias
 
 
-def insert_rows(model, names: Sequence[str], rows: list[Sequence]) -> None:
+def insert_rows(model, names: Sequence[str], rows: list[Sequence], *, encoded: Sequence[str] = ()) -> None:
     """Store plain rows (values in the order of ``names``, model attribute names; every other
     field takes its default), without making a model instance per row on PostgreSQL. JSON values
-    are Python objects; auto_now(_add) fields not named are stamped with one moment."""
+    are Python objects, except in the JSON fields named in ``encoded``, whose values are already
+    their JSON text (or None); auto_now(_add) fields not named are stamped with one moment."""
     if not rows:
         return
     connection = _connection()
     if not copy_available(connection):
-        model.objects.bulk_create([model(**dict(zip(names, row))) for row in rows])
+        decoded = [name in encoded for name in names]
+        model.objects.bulk_create([model(**{name: json.loads(value) if text and value is not None else value
+                                            for name, text, value in zip(names, decoded, row)}) for row in rows])
         return
     fields = {f.attname: f for f in model._meta.concrete_fields}
     missing = [f for f in model._meta.concrete_fields if f.attname not in names and _written(f)]
     now = timezone.now()
     extra = tuple(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
                   for f in missing)
-    jsons = [n for n, name in enumerate(names) if isinstance(fields[name], JSONField)]
+    jsons = [n for n, name in enumerate(names) if isinstance(fields[name], JSONField) and name not in encoded]
     extra = tuple(_json(json.dumps, value, fields[f.attname].encoder or json.JSONEncoder)
                   if isinstance(f, JSONField) else value for f, value in zip(missing, extra))
     dumps = json.dumps

@@ -25,7 +25,7 @@ from wells.models import Equipment
 from wells.selectors import wells_for_user
 
 from ..models import Device, RejectedEvent, SyncBatch, SyncEvent
-from ..rules.base import cleaned_dump
+from ..rules.base import cleaned_json
 from ..schemas import (EVENT_KEYS, Invalid, parse_corrects_event_id, parse_datetime, parse_new_uuid,
                        validate_event_payload)
 from . import bulk
@@ -41,11 +41,13 @@ class Rejection:
     code: str
     message: str
     details: dict = field(default_factory=dict)
+    # It quotes only an event whose text intake checked and found storable: used as it is.
+    storable: bool = False
 
     def as_wire(self) -> dict:
-        # It may quote what was sent: made storable and encodable (no NUL, no lone surrogate).
-        return json_storable({"eventId": self.event_id, "code": self.code, "message": self.message,
-                              "details": self.details})
+        wire = {"eventId": self.event_id, "code": self.code, "message": self.message, "details": self.details}
+        # Else it may quote what was sent: made storable and encodable (no NUL, no lone surrogate).
+        return wire if self.storable else json_storable(wire)
 
 
 @dataclass
@@ -97,6 +99,7 @@ class _Checked:
     duplicate: bool = False
     duplicate_of_rejected: bool = False
     id_taken: bool = False  # the id is already stored: this event cannot be stored under it again
+    text_ok: bool = False  # every key and string of the event is storable (checked)
     corrects: uuid.UUID | None = None  # correctsEventId
 
 
@@ -137,6 +140,7 @@ def _check_shape(raw, *, user_text: str, now: datetime, today: date | None) -> _
         item.rejection = Rejection(wire_id, "invalid_payload" if bad_text.startswith("payload") else "invalid_event",
                                    "The event holds text that cannot be stored.", {bad_text: [BAD_TEXT_MESSAGE]})
         return item
+    item.text_ok = True
     if raw.get("userId") is not None and str(raw["userId"]) != user_text:
         item.rejection = Rejection(wire_id, "user_mismatch", "userId is not the authenticated user.")
         return item
@@ -298,15 +302,20 @@ def _batch_intake_once(*, user, device: dict, events: list, today: date | None) 
                 accepted.append(item.wire_id)
                 # An accepted event holds storable text only (the text check passed): stored as parsed.
                 rows.append((item.event_id, batch.pk, text_storable(item.type)[:40], item.payload,
-                             cleaned_dump(item.cleaned), item.hash, item.occurred_at, now, device_row.pk, user.pk,
+                             cleaned_json(item.cleaned), item.hash, item.occurred_at, now, device_row.pk, user.pk,
                              SyncEvent.Outcome.PENDING, [], None, item.corrects))
             else:
-                rows.append((item.event_id, batch.pk, text_storable(item.type)[:40],
-                             _json_safe(item.raw.get("payload") or {}), None, item.hash, item.occurred_at, now,
-                             device_row.pk, user.pk, SyncEvent.Outcome.REJECTED,
-                             _json_safe([rejection.as_wire()]), now, item.corrects))  # it may quote what was sent
+                sent = item.raw.get("payload") or {}
+                if item.text_ok:  # storable as sent, and so is what its rejection quotes of it
+                    rejection.storable = True
+                    errors = [rejection.as_wire()]
+                else:  # stored with the characters replaced; the rejection may quote them
+                    sent, errors = _json_safe(sent), _json_safe([rejection.as_wire()])
+                rows.append((item.event_id, batch.pk, text_storable(item.type)[:40], sent, None, item.hash,
+                             item.occurred_at, now, device_row.pk, user.pk, SyncEvent.Outcome.REJECTED, errors, now,
+                             item.corrects))
         # One COPY on PostgreSQL (sync.services.bulk); the receipt time is the batch's.
-        bulk.insert_rows(SyncEvent, EVENT_COLUMNS, rows)
+        bulk.insert_rows(SyncEvent, EVENT_COLUMNS, rows, encoded=("cleaned",))
         RejectedEvent.objects.bulk_create(kept_aside)
         if not accepted:
             batch.status = SyncBatch.Status.COMPLETED

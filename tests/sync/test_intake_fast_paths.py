@@ -4,7 +4,9 @@ event's device and user, which the database checks through its batch."""
 
 from __future__ import annotations
 
+import enum
 import json
+import random
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -15,7 +17,7 @@ from django_tenants.utils import schema_context
 
 from config.text import find_bad_text
 from sync.models import Device, SyncBatch, SyncEvent
-from sync.rules.base import _tag, cleaned_dump, cleaned_load
+from sync.rules.base import _tag, cleaned_json, cleaned_load
 from sync.schemas import Invalid, _parse_cached, parse_new_uuid, parse_uuid
 from sync.services import bulk
 from sync.services.intake import _bad_text, _canonical_hash, _check_shape
@@ -73,22 +75,62 @@ def test_the_wire_id_is_the_ids_canonical_text(sent):
     assert checked.wire_id == str(uuid.UUID(sent))
 
 
-def test_a_cleaned_payload_is_dumped_by_the_tag_rules_and_loads_back():
+def test_a_cleaned_payload_is_stored_as_the_json_of_its_tagged_values_and_loads_back():
     well = uuid.uuid4()
     cleaned = {"well_id": well, "again": uuid.UUID(str(well)), "oil": Decimal("12.500"), "negative": Decimal("-0.001"),
                "notes": "pümp ok", "empty": "", "choice": SyncEvent.Outcome.APPLIED, "day": date(2026, 12, 1),
                "at": datetime(2026, 12, 7, 6, 30, 15, 123456, tzinfo=timezone(timedelta(hours=-6))),
                "count": 3, "flag": True, "off": False, "none": None}
-    dumped = cleaned_dump(cleaned)
+    dumped = json.loads(cleaned_json(cleaned))
     assert dumped == {name: _tag(value) for name, value in cleaned.items()}  # the table of common types: the rules
+    assert list(dumped) == list(cleaned)
     assert dumped["choice"] == "s:APPLIED" and dumped["again"] == dumped["well_id"] == f"u:{well}"
     assert (dumped["oil"], dumped["negative"], dumped["notes"], dumped["empty"]) == ("n:12.500", "n:-0.001", "s:pümp ok", "s:")
     assert (dumped["day"], dumped["at"]) == ("d:2026-12-01", "t:2026-12-07T06:30:15.123456-06:00")
     assert (dumped["count"], dumped["flag"], dumped["off"], dumped["none"]) == (3, True, False, None)
-    loaded = cleaned_load(json.loads(json.dumps(dumped)))
+    loaded = cleaned_load(dumped)
     assert loaded == {**cleaned, "choice": "APPLIED"}
     with pytest.raises(TypeError, match="cannot store a cleaned float"):
-        cleaned_dump({"x": 1.5})
+        cleaned_json({"x": 1.5})
+
+
+class _Level(enum.IntEnum):
+    HIGH = 3
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_json_text_of_a_cleaned_payload_is_what_json_makes_of_its_tagged_values(seed):
+    """Written as text by hand (intake's fast path): any value of any type, text that needs
+    escaping, numbers of every form, and types outside the table (a str or int subclass)."""
+    rng = random.Random(seed)
+    texts = ['say "hi"', "back\\slash", "line\nbreak\ttab\r", "pümp", "emoji 🛢", "\u2028", "", "\x7f\x01", "日本"]
+    decimals = ["0", "-0", "1E+2", "0.000001", "1E-7", "-12.50", "123456789012345678.123", "NaN", "Infinity"]
+
+    def value():
+        kind = rng.randrange(9)
+        if kind == 0:
+            return rng.choice(texts) + str(rng.randrange(100))
+        if kind == 1:
+            return Decimal(rng.choice(decimals)) if rng.random() < 0.5 else Decimal(rng.randrange(-10**9, 10**9)).scaleb(
+                rng.randrange(-12, 12))
+        if kind == 2:
+            return uuid.UUID(int=rng.getrandbits(128))
+        if kind == 3:
+            return datetime(2026, 1, 1, tzinfo=timezone(timedelta(minutes=rng.randrange(-720, 720)))) + timedelta(
+                microseconds=rng.randrange(10**12))
+        if kind == 4:
+            return date(2026, 1, 1) + timedelta(days=rng.randrange(400))
+        if kind == 5:
+            return rng.choice([True, False, None, _Level.HIGH, SyncEvent.Outcome.REJECTED])
+        if kind == 6:
+            return rng.randrange(-10**30, 10**30)
+        return rng.choice([0, -1, 2**63])
+
+    for _ in range(300):
+        cleaned = {rng.choice(["well_id", "notes", "x", 'k"ey', "ключ"]) + str(n): value() for n in range(rng.randrange(8))}
+        text = cleaned_json(cleaned)
+        assert json.loads(text) == json.loads(json.dumps({name: _tag(v) for name, v in cleaned.items()}))
+        assert text.isascii()  # as json.dumps writes it (and PostgreSQL's text COPY takes it)
 
 
 def test_an_empty_list_is_sent_as_its_json_and_anything_else_as_json_dumps_makes_it():

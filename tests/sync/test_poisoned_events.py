@@ -189,6 +189,25 @@ def test_bad_text_in_one_event_rejects_only_that_event_and_keeps_it_storable(
     assert {r["outcome"] for r in status.json()["results"]} == {"PENDING", "REJECTED"}
 
 
+def test_a_rejected_event_whose_text_is_storable_is_kept_as_sent_with_its_rejection(push, route, tenant_a):
+    """Intake's shortcut for text it checked: the payload and the rejection (which quotes what
+    was sent) are stored as they are, equal to what was sent and to what the device was told."""
+    off_route = event("NOTES_ADDED", {**payload_of("NOTES_ADDED", route), "wellId": str(route.off_route_well.pk),
+                                      "notes": 'pümp "ok" \\ 🛢\n\u2028'})
+    unknown_key = event("NOTES_ADDED", {**payload_of("NOTES_ADDED", route), 'wéird "key"': [1, {"a": None}]})
+    body = push([off_route, unknown_key]).json()
+    assert body["accepted"] == []
+    by_id = {r["eventId"]: r for r in body["rejected"]}
+    assert by_id[off_route["id"]]["code"] == "unknown_well"
+    assert 'wéird "key"' in by_id[unknown_key["id"]]["details"]["payload"][0]
+    with schema_context(tenant_a.tenant.schema_name):
+        for sent in (off_route, unknown_key):
+            stored = SyncEvent.objects.get(event_id=sent["id"])
+            assert stored.outcome == "REJECTED"
+            assert stored.payload == sent["payload"]
+            assert stored.errors == [by_id[sent["id"]]]
+
+
 def test_the_same_bad_event_sent_again_is_rejected_again_not_stored_twice(push, route, tenant_a):
     bad = event("NOTES_ADDED", {**payload_of("NOTES_ADDED", route), "notes": "x\ud800"})
     first, second = push([bad]).json(), push([bad]).json()
