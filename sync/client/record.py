@@ -132,8 +132,8 @@ def well_resolve(store: Store, ref: str) -> Well:
     ref = ref.strip()
     # The usual case, answered by one row instead of the whole route: an exact id or a full API
     # number (each names one well; the searches below give the same answer for them).
-    exact = store.well(ref.lower()) or (store.well_by_api_number(api_number_normalise(ref))
-                                        if re.fullmatch(r"[0-9 -]+", ref) else None)
+    exact = (store.well(ref.lower()) if len(ref) == 36 else None) or (  # an id's canonical text is 36 long
+        store.well_by_api_number(api_number_normalise(ref)) if re.fullmatch(r"[0-9 -]+", ref) else None)
     if exact is not None:
         return exact
     wells = store.wells()

@@ -38,7 +38,7 @@ def run(client, kind, **options):
 
 
 def test_a_well_is_found_by_api_number_with_dashes_by_id_or_by_name_in_any_case(client):
-    for ref in ("42-317-41210-00-00", "4231741210", WELL, "ECTOR 12-1"):
+    for ref in ("42-317-41210-00-00", "4231741210", WELL, WELL.upper(), f" {WELL} ", "ECTOR 12-1"):
         assert run(client, "production", well=ref, product="OIL", volume="1")["payload"]["wellId"] == WELL
 
 

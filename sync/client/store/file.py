@@ -3,6 +3,7 @@ brought to the latest schema on open, and its ``meta`` key-value table (device i
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import uuid
@@ -99,6 +100,7 @@ class StoreFile:
             with self.transaction() as conn:
                 write(conn)
 
-    @property
+    @functools.cached_property
     def device_id(self) -> str:
+        """Made with the file (``_migrate``) and never changed: read once per opening."""
         return self.meta("device_id")
