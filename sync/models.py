@@ -76,7 +76,7 @@ class SyncEvent(models.Model):
     batch = models.ForeignKey(SyncBatch, on_delete=models.CASCADE, related_name="events", db_index=False)
     type = models.CharField(max_length=40)
     payload = models.JSONField()
-    # The payload as validated at intake (typed values, tagged: sync.rules.base.cleaned_dump);
+    # The payload as validated at intake (typed values, tagged: sync.rules.base.cleaned_json);
     # processing uses it instead of validating again. Null for rejected events.
     cleaned = models.JSONField(null=True, blank=True)
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the event as sent, to spot reused ids.")

@@ -346,7 +346,7 @@ LEVEL_MAX = {"IN": Decimal(1200), "FT": Decimal(100), "M": Decimal("30.48")}
 TICKET_KINDS = ["TANK", "LACT"]
 TANK_FIELDS = ("opening_level", "closing_level", "unit")
 LACT_FIELDS = ("opening_totalizer_bbl", "closing_totalizer_bbl", "meter_factor")
-SEAL_SEPARATOR = "\n"  # seals are a list on the wire, one text in a cleaned payload (cleaned_dump stores scalars)
+SEAL_SEPARATOR = "\n"  # seals are a list on the wire, one text in a cleaned payload (cleaned_json stores scalars)
 SEALS_MAX = 20
 _WIRE = {"opening_level": "openingLevel", "closing_level": "closingLevel", "unit": "unit",
          "opening_totalizer_bbl": "openingTotalizerBbl", "closing_totalizer_bbl": "closingTotalizerBbl",
