@@ -10,6 +10,11 @@ import * as db from "./db.js";
 export const PUSH_CHUNK = 200; // events per request: progress stays visible, requests stay small
 const PULL_LIMIT = 1000;
 const POLL_SECONDS = 60;
+// A batch the server just queued is first asked about this long after its 202 (as the command-line
+// client does): a poll sooner can only see it pending, and costs the server every event's result
+// while its worker starts on the batch. Then every 1.5 times longer, at most every 2 seconds.
+const FIRST_POLL_MS = 200;
+const queuedAt = new Map(); // batch id -> when this tab's push of it was answered
 
 export function plainOutcome(outcome) {
   return {
@@ -105,6 +110,7 @@ export async function push(progress) {
       throw error;
     }
     const body = await response.json();
+    if (body.status !== "COMPLETED" && body.status !== "FAILED") queuedAt.set(body.batchId, Date.now());
     const acknowledged = new Set([...(body.accepted || []), ...(body.duplicates || [])]);
     const duplicates = new Set(body.duplicates || []);
     const rejected = new Map((body.rejected || []).map((r) => [r.eventId, r]));
@@ -136,7 +142,12 @@ export async function waitForOutcomes(progress, { seconds = POLL_SECONDS } = {})
   const deadline = Date.now() + seconds * 1000;
   let index = 0;
   for (const batch of batches) {
-    let interval = 200;
+    const pushedAt = queuedAt.get(batch.batchId);
+    queuedAt.delete(batch.batchId);
+    // One pushed by this tab: not before FIRST_POLL_MS after its 202; one left open by an earlier
+    // sync (a cut connection, a closed tab): at once.
+    if (pushedAt !== undefined) await sleep(Math.max(0, Math.min(pushedAt + FIRST_POLL_MS, deadline) - Date.now()));
+    let interval = pushedAt !== undefined ? FIRST_POLL_MS * 1.5 : FIRST_POLL_MS;
     for (;;) {
       const response = await call(`/api/v1/sync/batches/${batch.batchId}`);
       if (response.status === 404) {
