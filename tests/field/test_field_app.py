@@ -390,8 +390,9 @@ def test_a_batch_just_pushed_is_first_asked_about_a_fifth_of_a_second_after_its_
     expect(page.locator("#unsynced")).to_have_text("0 unsynced")
     assert [status for _, status in answered] == [202] and polled
     # The 202 reaches the page after it is handed over here, and the poll is seen here after the
-    # page sends it: the wait the page kept is at most what is measured.
-    assert polled[0] - answered[0][0] >= 0.2, f"first poll {polled[0] - answered[0][0]:.3f} s after the 202"
+    # page sends it: the wait the page kept is at most what is measured. 0.19: the page counts its
+    # 0.2 s in whole milliseconds of Date.now() (a poll at once came 0.035 s after).
+    assert polled[0] - answered[0][0] >= 0.19, f"first poll {polled[0] - answered[0][0]:.3f} s after the 202"
     expect(page.locator("#outbox li[data-outcome=APPLIED], #outbox li[data-outcome=AUTO_RESOLVED]")).to_have_count(2)
     page.close()
 
