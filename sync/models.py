@@ -97,6 +97,8 @@ class SyncEvent(models.Model):
     corrects_event_id = models.UUIDField(null=True, blank=True)
     # A correction whose target was not decided yet when its batch was processed: it waits (outcome
     # PENDING, its batch completes without it) until the target is decided (sync.rules.corrections).
+    # Cleared when the event is decided, so that the waiting index below holds only the corrections
+    # still waiting, not every one that ever waited (``waiting_ready`` reads it after every lane).
     waiting_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:

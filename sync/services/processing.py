@@ -287,7 +287,7 @@ def _save_rejections(events: list[_Event], code: str, message: str) -> None:
 
 def _save_rejection(event: _Event, code: str, message: str, details: dict, now) -> None:
     SyncEvent.objects.filter(pk=event.pk).update(
-        outcome=SyncEvent.Outcome.REJECTED, processed_at=now,
+        outcome=SyncEvent.Outcome.REJECTED, processed_at=now, waiting_since=None,
         errors=[{"eventId": str(event.event_id), "code": code, "message": message, "details": details}])
 
 
@@ -481,9 +481,11 @@ class _Chunk:
 
     def write_outcomes(self) -> None:
         """Every decided event's outcome, in one statement (PostgreSQL; one per outcome elsewhere),
-        and the rejections; both lists are emptied (a correction chain writes one link at a time)."""
+        and the rejections; both lists are emptied (a correction chain writes one link at a time).
+        A decided correction no longer waits (``waiting_since`` cleared). For the other events it
+        was and stays NULL: PostgreSQL compares the values, so the update stays HOT."""
         bulk.set_values(SyncEvent, "outcome", {pk: outcome for outcome, pks in self.outcomes.items() for pk in pks},
-                        errors=[], processed_at=self.now)
+                        errors=[], processed_at=self.now, waiting_since=None)
         for event, code, message, details in self.rejected:
             _save_rejection(event, code, message, details, self.now)
         self.outcomes.clear()

@@ -30,6 +30,12 @@ def policy(tenant, event_type, strategy):
         ConflictPolicy.objects.update_or_create(event_type=event_type, defaults={"strategy": strategy})
 
 
+def waiting(tenant) -> list[str]:
+    """The event ids marked waiting (``waiting_since`` set), decided or not."""
+    with schema_context(tenant.tenant.schema_name):
+        return [str(e) for e in SyncEvent.objects.filter(waiting_since__isnull=False).values_list("event_id", flat=True)]
+
+
 def volumes(tenant, well):
     with schema_context(tenant.tenant.schema_name):
         return sorted((r.volume, r.superseded_by_id is None) for r in ProductionRecord.objects.filter(well=well))
@@ -279,8 +285,10 @@ def test_a_correction_before_its_target_waits_for_it(push_and_process, route, te
     body = status.json()
     assert body["status"] == "COMPLETED" and body["counts"]["applied"] == 0  # it does not hold its batch back
     assert body["results"][0]["outcome"] == "PENDING"
+    assert waiting(tenant_a) == [fixed["id"]]
     push_and_process([typo])
     assert outcome(tenant_a, fixed["id"]) == "APPLIED"
+    assert waiting(tenant_a) == []  # decided: out of the waiting index
     assert [r.volume for r in current(tenant_a, ProductionRecord, well=route.well)] == [Decimal("120.000")]
     status = client.get(f"/api/v1/sync/batches/{early['batchId']}", **tenant_a.headers(token=operator["access"]))
     assert status.json()["counts"]["applied"] == 1 and status.json()["results"][0]["outcome"] == "APPLIED"
@@ -368,11 +376,12 @@ def test_a_waiting_correction_by_another_operator_is_refused_when_its_target_arr
     typo = production(route.well, 1200)
     fixed = correction_of(typo, {"volume": 120})
     push_and_process([fixed], token=tokens["access"])
-    assert outcome(tenant_a, fixed["id"]) == "PENDING"
+    assert outcome(tenant_a, fixed["id"]) == "PENDING" and waiting(tenant_a) == [fixed["id"]]
     push_and_process([typo])
     with schema_context(tenant_a.tenant.schema_name):
         refused = SyncEvent.objects.get(event_id=fixed["id"])
         assert refused.outcome == "REJECTED" and refused.errors[0]["code"] == "correction_forbidden"
+    assert waiting(tenant_a) == []
     assert [r.volume for r in current(tenant_a, ProductionRecord, well=route.well)] == [Decimal("1200.000")]
 
 
