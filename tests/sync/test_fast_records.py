@@ -213,3 +213,50 @@ def test_a_chunk_is_decided_with_the_collector_paused(tenant_a, monkeypatch):
         processing._process_chunk([], batch_id=batch.pk, time_zone="UTC", strategies={})
         assert SyncBatch.objects.get(pk=batch.pk).status == SyncBatch.Status.COMPLETED
     assert seen == [False] and gc.isenabled()
+
+
+def _record_updates(queries, table: str) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE") and table in q["sql"]]
+
+
+def test_a_new_key_whose_later_event_wins_is_stored_as_it_ends_without_an_update(push, tenant_a, route):
+    """Of a key with no stored record, the record left current is stored first and the loser
+    superseded by it: no UPDATE of the records (the stored state is the rules' own)."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from sync.services.processing import batch_process
+    from tenants.databases import current_db
+    from tests.sync.conftest import later
+    from tests.sync.test_rules import current, reading
+
+    older, newer = reading(route, 250, occurred=later(1)), reading(route, 260, occurred=later(2))
+    response = push([newer, older])
+    assert response.status_code == 202, response.content
+    with schema_context(tenant_a.tenant.schema_name):
+        with CaptureQueriesContext(connections[current_db()]) as queries:  # the tenant's own database
+            batch_process(batch_id=response.json()["batchId"])
+    assert any("wells_wellreading" in q["sql"] for q in queries.captured_queries)  # its queries were seen
+    assert _record_updates(queries.captured_queries, WellReading._meta.db_table) == []
+    [winner] = current(tenant_a, WellReading, well=route.well)
+    assert winner.value == Decimal("260") and str(winner.source_event_id) == newer["id"]
+    with schema_context(tenant_a.tenant.schema_name):
+        loser = WellReading.objects.get(source_event_id=older["id"])
+        assert loser.superseded_by_id == winner.pk
+
+
+def test_a_stored_record_a_new_one_wins_over_is_pointed_at_it(push, tenant_a, route):
+    """The other case: the key's stored current record is superseded by the new one (updates)."""
+    from sync.services.processing import batch_process
+    from tests.sync.conftest import later
+    from tests.sync.test_rules import current, reading
+
+    first, second = reading(route, 250, occurred=later(1)), reading(route, 260, occurred=later(2))
+    for sent in ([first], [second]):
+        response = push(sent)
+        with schema_context(tenant_a.tenant.schema_name):
+            batch_process(batch_id=response.json()["batchId"])
+    [winner] = current(tenant_a, WellReading, well=route.well)
+    assert str(winner.source_event_id) == second["id"]
+    with schema_context(tenant_a.tenant.schema_name):
+        assert WellReading.objects.get(source_event_id=first["id"]).superseded_by_id == winner.pk
