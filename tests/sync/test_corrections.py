@@ -506,3 +506,25 @@ def test_a_later_event_is_decided_against_a_correction_in_the_place_of_the_event
     assert outcome(tenant_a, middle["id"]) == "AUTO_RESOLVED"
     [record] = current(tenant_a, ProductionRecord, well=route.well)
     assert str(record.source_event_id) == middle["id"]  # newer than the corrected event's 10 minutes
+
+
+def test_the_migration_clears_waiting_since_of_events_decided_before_it_was_cleared(push_and_process, route,
+                                                                                    tenant_a):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connections
+
+    from tenants.databases import current_db
+
+    migration = importlib.import_module("sync.migrations.0018_decided_events_wait_no_longer")
+    decided = production(route.well, 1200)
+    still_waiting = correction_of(production(route.well, 900, day="2026-11-21"), {"volume": 90})
+    push_and_process([decided, still_waiting])
+    with schema_context(tenant_a.tenant.schema_name):
+        # As processing left a correction decided after waiting, before it cleared waiting_since.
+        SyncEvent.objects.filter(event_id=decided["id"]).update(waiting_since=later(5))
+        assert sorted(waiting(tenant_a)) == sorted([decided["id"], still_waiting["id"]])
+        migration.clear_decided(apps, SimpleNamespace(connection=connections[current_db()]))
+    assert waiting(tenant_a) == [still_waiting["id"]]

@@ -26,7 +26,8 @@ MOVE = {("changelog", "0001_initial"), ("sync", "0013_change_log_moves_to_change
 # Undone with the move (they come after it) and applied again with it: no rows of their own.
 AFTER_MOVE = {("sync", "0014_event_fillfactor_in_cloned_schemas"), ("sync", "0015_no_single_column_conflict_well_index"),
               ("sync", "0016_corrections_index_only_where_set"),
-              ("sync", "0017_event_device_and_user_checked_through_the_batch")}
+              ("sync", "0017_event_device_and_user_checked_through_the_batch"),
+              ("sync", "0018_decided_events_wait_no_longer")}
 WELL_ID = "3f6a1c2e-5b7d-4e8f-9a01-23456789abcd"
 
 
