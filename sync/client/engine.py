@@ -40,8 +40,12 @@ TENANT_ID_PATTERN = r"^[A-Z]{1,8}-[A-Z0-9]{6}$"
 PULL_PAGE = 1000
 # A batch the server just queued is first asked about this long after its 202: a poll sooner can
 # only see it pending, and costs the server the same as any other (every event's result) while its
-# worker is starting on the batch. Then every 1.5 times longer, at most every 2 seconds.
+# worker is starting on the batch. One still processing then is most often nearly done (a shift of
+# 2,000 events was COMPLETED 0.28 s after its 202 on the 2-core bench machine, and the next poll,
+# 0.3 s later, came 0.25 s after that): it is asked again NEXT_POLL_SECONDS later, then every 1.5
+# times longer, at most every 2 seconds (polls at 0.2, 0.3, 0.45, 0.68, 1.0 s ... after the 202).
 FIRST_POLL_SECONDS = 0.2
+NEXT_POLL_SECONDS = 0.1
 MAX_PULL_PAGES = 10_000
 
 # progress(phase, done, total): phase is "photos", "push", "processed" or "pull".
@@ -335,7 +339,7 @@ class FieldClient:
             queued_at = self._queued_at.pop(batch_id, None)
             if queued_at is not None:  # pushed by this client: not before FIRST_POLL_SECONDS after its 202
                 self.sleep(max(0.0, min(queued_at + FIRST_POLL_SECONDS, deadline) - self.clock()))
-            interval = FIRST_POLL_SECONDS * 1.5 if queued_at is not None else FIRST_POLL_SECONDS
+            interval = NEXT_POLL_SECONDS if queued_at is not None else FIRST_POLL_SECONDS
             while True:
                 response = self.api.call("GET", f"/api/v1/sync/batches/{batch_id}")
                 if response.status_code == 404:  # unknown to this server or user: nothing more to learn

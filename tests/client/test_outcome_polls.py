@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from sync.client.engine import FIRST_POLL_SECONDS, FieldClient
+from sync.client.engine import FIRST_POLL_SECONDS, NEXT_POLL_SECONDS, FieldClient
 from tests.client.harness import ScriptedServer
 from tests.client.test_backoff import BATCHES, FakeTime, accepted, device
 
@@ -51,6 +51,8 @@ def test_a_batch_just_queued_is_first_asked_about_after_the_first_poll_delay_not
     server = ScriptedServer({
         BATCHES: [(202, {}, _stamped(fake_time, stamps, _queued(ids)))],
         STATUS: [(200, {}, _stamped(fake_time, stamps, lambda r: _status("PROCESSING", ids))),
+                 (200, {}, _stamped(fake_time, stamps, lambda r: _status("PROCESSING", ids))),
+                 (200, {}, _stamped(fake_time, stamps, lambda r: _status("PROCESSING", ids))),
                  (200, {}, _stamped(fake_time, stamps, lambda r: _status("COMPLETED", ids)))],
     })
     client = device(tmp_path, server, fake_time)
@@ -58,12 +60,14 @@ def test_a_batch_just_queued_is_first_asked_about_after_the_first_poll_delay_not
         report = client.sync(wait=60, pull=False)
     finally:
         server.close()
-    assert [method for method, _ in stamps] == ["POST", "GET", "GET"]
-    (_, pushed), (_, first), (_, second) = stamps
-    # A poll at once could only have seen the batch pending: the first one waits FIRST_POLL_SECONDS,
-    # the next 1.5 times longer (the answers themselves take no time on this clock).
-    assert first - pushed == pytest.approx(FIRST_POLL_SECONDS)
-    assert second - first == pytest.approx(FIRST_POLL_SECONDS * 1.5)
+    assert [method for method, _ in stamps] == ["POST", "GET", "GET", "GET", "GET"]
+    pushed, *polls = [at for _, at in stamps]
+    # A poll at once could only have seen the batch pending: the first one waits FIRST_POLL_SECONDS;
+    # one still processing then is nearly done: the next comes NEXT_POLL_SECONDS later, each after
+    # that 1.5 times longer (the answers themselves take no time on this clock).
+    assert [at - pushed for at in polls] == pytest.approx([FIRST_POLL_SECONDS, FIRST_POLL_SECONDS + NEXT_POLL_SECONDS,
+                                                         FIRST_POLL_SECONDS + NEXT_POLL_SECONDS * 2.5,
+                                                         FIRST_POLL_SECONDS + NEXT_POLL_SECONDS * 4.75])
     assert report.batches_open == 0 and report.outcomes.get("APPLIED") == 3
 
 

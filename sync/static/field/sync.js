@@ -12,8 +12,10 @@ const PULL_LIMIT = 1000;
 const POLL_SECONDS = 60;
 // A batch the server just queued is first asked about this long after its 202 (as the command-line
 // client does): a poll sooner can only see it pending, and costs the server every event's result
-// while its worker starts on the batch. Then every 1.5 times longer, at most every 2 seconds.
+// while its worker starts on the batch. One still processing then is most often nearly done: asked
+// again NEXT_POLL_MS later, then every 1.5 times longer, at most every 2 seconds.
 const FIRST_POLL_MS = 200;
+const NEXT_POLL_MS = 100;
 const queuedAt = new Map(); // batch id -> when this tab's push of it was answered
 
 export function plainOutcome(outcome) {
@@ -147,7 +149,7 @@ export async function waitForOutcomes(progress, { seconds = POLL_SECONDS } = {})
     // One pushed by this tab: not before FIRST_POLL_MS after its 202; one left open by an earlier
     // sync (a cut connection, a closed tab): at once.
     if (pushedAt !== undefined) await sleep(Math.max(0, Math.min(pushedAt + FIRST_POLL_MS, deadline) - Date.now()));
-    let interval = pushedAt !== undefined ? FIRST_POLL_MS * 1.5 : FIRST_POLL_MS;
+    let interval = pushedAt !== undefined ? NEXT_POLL_MS : FIRST_POLL_MS;
     for (;;) {
       const response = await call(`/api/v1/sync/batches/${batch.batchId}`);
       if (response.status === 404) {
