@@ -11,6 +11,11 @@ production"); gunicorn's own command-line flags still win over this file.
 - GUNICORN_KEEPALIVE (5 s), GUNICORN_TIMEOUT (30 s, a worker silent for longer is restarted),
   GUNICORN_GRACEFUL_TIMEOUT (30 s for requests in flight on SIGTERM / SIGHUP), GUNICORN_BACKLOG.
 - GUNICORN_MAX_REQUESTS (0: never) with a 10 % jitter: recycle workers after so many requests.
+- GUNICORN_DEFER_ACCEPT (5 s; 0: off): a TCP connection is handed to a worker only once its first
+  bytes (the request) arrived, or after this many seconds (Linux TCP_DEFER_ACCEPT; elsewhere
+  nothing). A sync worker blocks reading the connection it accepted, so a client that connects
+  and then waits (a load generator's think time, a pool opening connections ahead, a slow or
+  hostile client) held a worker that long while requests queued behind it (README, "the tail").
 - PROMETHEUS_MULTIPROC_DIR: the workers' shared metrics folder (config.metrics), emptied when the
   server starts (unless METRICS_DIR_KEEP=true: ``make run`` empties it itself, before starting
   the Celery worker that shares it); a dead worker's live gauges are dropped.
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 
 
 def _int(name: str, default: int) -> int:
@@ -66,6 +72,30 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
 # Heartbeat files in memory, not on a disk that may stall (the arbiter checks them every second).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 proc_name = "pumpjack-web"
+
+
+defer_accept_seconds = _int("GUNICORN_DEFER_ACCEPT", 5)
+
+
+def when_ready(server) -> None:
+    """The listening TCP sockets (before any worker starts) wake accept() only once a connection
+    has data (GUNICORN_DEFER_ACCEPT above)."""
+    _defer_accept(server)
+
+
+def on_reload(server) -> None:
+    """SIGHUP: the same for the listeners of a bind address the reload changed."""
+    _defer_accept(server)
+
+
+def _defer_accept(server) -> None:
+    option = getattr(socket, "TCP_DEFER_ACCEPT", None)
+    if option is None or defer_accept_seconds <= 0:
+        return
+    for listener in server.LISTENERS:
+        sock = listener.sock
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, option, defer_accept_seconds)
 
 
 def on_starting(server) -> None:

@@ -88,3 +88,73 @@ def test_a_workers_exit_drops_its_live_gauges_and_imports_nothing(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[] ['counter_4242.db', 'gauge_livesum_4343.db']"
+
+
+APP = '''
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+'''
+
+
+def _served_while_a_connection_idles(tmp_path, **env: str) -> float:
+    """One sync worker under config/gunicorn_conf.py; a client connects and sends nothing for 1.5 s
+    while another asks for a page: seconds until the page was answered."""
+    import socket
+    import time
+
+    (tmp_path / "idle_app.py").write_text(APP)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("WEB_CONCURRENCY", "GUNICORN_", "PORT",
+                                                                     "PROMETHEUS_"))}
+    full |= {"WEB_CONCURRENCY": "1", "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_LOG_LEVEL": "warning", **env}
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as stderr:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(run.GUNICORN_CONF), "--chdir",
+                                   str(tmp_path), "idle_app:application"], env=full, cwd=run.BASE_DIR,
+                                  stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+    try:
+        for _ in range(100):  # up: a page answered
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as probe:
+                    probe.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                    if probe.recv(64).startswith(b"HTTP/1.0 200"):
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(f"gunicorn did not answer: {log.read_text()[-2000:]}")
+        idle = socket.create_connection(("127.0.0.1", port), timeout=5)
+        time.sleep(0.2)  # the idle connection is the worker's next to accept
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            client.settimeout(0.05)
+            answer = b""
+            while not answer and time.monotonic() - started < 10:
+                if time.monotonic() - started > 1.5 and idle is not None:
+                    idle.close()  # an idle client that gives up: the worker it held is freed
+                    idle = None
+                try:
+                    answer = client.recv(64)
+                except TimeoutError:
+                    continue
+            seconds = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.0 200"), answer
+        if idle is not None:
+            idle.close()
+        return seconds
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(20)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="TCP_DEFER_ACCEPT is Linux's")
+def test_a_connection_that_sends_nothing_does_not_hold_a_sync_worker(tmp_path):
+    """The worker is handed a connection only once its request arrived (GUNICORN_DEFER_ACCEPT): the
+    page is answered at once while the idle client waits. Off, the worker sat on the idle
+    connection until that client gave up."""
+    assert _served_while_a_connection_idles(tmp_path) < 1.0
+    assert _served_while_a_connection_idles(tmp_path, GUNICORN_DEFER_ACCEPT="0") >= 1.4
