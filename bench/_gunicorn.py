@@ -15,6 +15,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
+def process_rss_mb(pid: int) -> float | None:
+    """A process's resident set (VmRSS) in MB; None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -47,12 +56,10 @@ class GunicornWorker:
         raise RuntimeError(f"gunicorn ({env.get('DJANGO_SETTINGS_MODULE')}) did not start: "
                            f"{log.read_text()[-2000:]}")
 
-    def rss_mb(self) -> float:
+    def rss_mb(self) -> float | None:
         """Resident memory of the worker process (the arbiter's only child)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        status = Path(f"/proc/{children[0]}/status").read_text()
-        kb = int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
-        return kb / 1024
+        return process_rss_mb(int(children[0]))
 
     def stop(self) -> None:
         try:

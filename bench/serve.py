@@ -49,6 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wells_api  # noqa: E402  (configures Django, prepares the 10,000-well tenant)
+from _gunicorn import process_rss_mb  # noqa: E402
 
 from config import run as make_run  # noqa: E402
 from config.gunicorn_conf import default_workers  # noqa: E402
@@ -109,15 +110,6 @@ def server_command(kind: str, app: str, port: int, workers: int) -> list[str]:
     raise ValueError(kind)
 
 
-def rss_mb(pid: int) -> float | None:
-    """A process's resident set in MB (None: it is gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
-
-
 @dataclass
 class Server:
     kind: str
@@ -141,7 +133,7 @@ class Server:
         return pids or [self.process.pid]
 
     def worker_rss_mb(self) -> list[float]:
-        return [mb for mb in map(rss_mb, self.worker_pids()) if mb is not None]
+        return [mb for mb in map(process_rss_mb, self.worker_pids()) if mb is not None]
 
     def stop(self) -> None:
         try:
@@ -370,7 +362,7 @@ def main_run(args, env, tenant, secret, tokens, route_ids) -> int:
         # What the figure above leaves out: a web worker that has answered a sync POST has sent a
         # Celery task (Celery and the broker connection are loaded on first use, not at start).
         posted_pids = sync_posts(installed, me_headers, str(route_ids[0]), SYNC_POSTS)
-        posted_rss = [mb for mb in map(rss_mb, sorted(posted_pids)) if mb is not None]
+        posted_rss = [mb for mb in map(process_rss_mb, sorted(posted_pids)) if mb is not None]
     finally:
         installed.stop()
     dev_result = figures[("dev", "/me", 16)]

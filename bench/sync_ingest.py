@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _setup  # noqa: E402  (configures Django: development settings, DEBUG off)
-from _gunicorn import GunicornWorker  # noqa: E402
+from _gunicorn import GunicornWorker, process_rss_mb  # noqa: E402
 
 import requests  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -188,14 +188,6 @@ def pool_pids(process: subprocess.Popen) -> list[int]:
         return []
 
 
-def rss_mb(pid: int) -> float:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return 0.0
-    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
-
-
 class PeakRss(threading.Thread):
     """The highest RSS of a worker's pool processes, sampled every 10 ms until stopped."""
 
@@ -206,7 +198,7 @@ class PeakRss(threading.Thread):
     def run(self) -> None:
         while not self.done.is_set():
             for pid in pool_pids(self.process):
-                self.peak = max(self.peak, rss_mb(pid))
+                self.peak = max(self.peak, process_rss_mb(pid) or 0.0)
             time.sleep(0.01)
 
 
